@@ -1,0 +1,184 @@
+package io.glint.api;
+
+import io.glint.api.internal.ResourceValidation;
+import io.glint.api.internal.SettingGuard;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * Options of {@link Glint#init(InitOptions)}. Anything left unset comes from the environment
+ * ({@code GLINT_*}), then system properties ({@code -Dglint.*}), then defaults; a value set here
+ * wins over both.
+ *
+ * <pre>{@code
+ * Glint.init(InitOptions.builder().numCpus(4).resource("accelerator", 1).build());
+ * }</pre>
+ */
+public final class InitOptions {
+  private final String address;
+  private final Double numCpus;
+  private final Double numGpus;
+  private final Map<String, Double> resources;
+  private final String namespace;
+  private final List<String> jobCodePath;
+  private final List<String> workerJvmOptions;
+  private final Boolean logToDriver;
+  private final Path tempDir;
+
+  private InitOptions(Builder b) {
+    this.address = b.address;
+    this.numCpus = b.numCpus;
+    this.numGpus = b.numGpus;
+    this.resources = Collections.unmodifiableMap(new LinkedHashMap<>(b.resources));
+    this.namespace = b.namespace;
+    this.jobCodePath = b.jobCodePath;
+    this.workerJvmOptions = b.workerJvmOptions;
+    this.logToDriver = b.logToDriver;
+    this.tempDir = b.tempDir;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Options with nothing set. */
+  public static InitOptions defaults() {
+    return builder().build();
+  }
+
+  /** The control service to join ("host:port"); empty starts an embedded local cluster. */
+  public Optional<String> address() {
+    return Optional.ofNullable(address);
+  }
+
+  /** CPUs of the embedded cluster's node; default the machine's processors. */
+  public OptionalDouble numCpus() {
+    return numCpus == null ? OptionalDouble.empty() : OptionalDouble.of(numCpus);
+  }
+
+  /** GPUs of the embedded cluster's node; default the GPUs detected. */
+  public OptionalDouble numGpus() {
+    return numGpus == null ? OptionalDouble.empty() : OptionalDouble.of(numGpus);
+  }
+
+  /** Custom resources of the embedded cluster's node. */
+  public Map<String, Double> resources() {
+    return resources;
+  }
+
+  public Optional<String> namespace() {
+    return Optional.ofNullable(namespace);
+  }
+
+  /** Extra class path entries for the job's workers (jars or directories). */
+  public Optional<List<String>> jobCodePath() {
+    return Optional.ofNullable(jobCodePath);
+  }
+
+  /** JVM flags for every worker of the job. */
+  public Optional<List<String>> workerJvmOptions() {
+    return Optional.ofNullable(workerJvmOptions);
+  }
+
+  /** Whether worker output is printed on the driver's console. */
+  public Optional<Boolean> logToDriver() {
+    return Optional.ofNullable(logToDriver);
+  }
+
+  /** Where session directories (logs) are created; default the system temp directory. */
+  public Optional<Path> tempDir() {
+    return Optional.ofNullable(tempDir);
+  }
+
+  /** Builds {@link InitOptions}. Each setting may be given once. */
+  public static final class Builder {
+    private final SettingGuard guard = new SettingGuard("InitOptions");
+    private String address;
+    private Double numCpus;
+    private Double numGpus;
+    private final Map<String, Double> resources = new LinkedHashMap<>();
+    private String namespace;
+    private List<String> jobCodePath;
+    private List<String> workerJvmOptions;
+    private Boolean logToDriver;
+    private Path tempDir;
+
+    private Builder() {}
+
+    public Builder address(String address) {
+      if (address == null || address.isBlank()) {
+        throw new IllegalArgumentException("address must not be empty");
+      }
+      guard.set("address", address);
+      this.address = address;
+      return this;
+    }
+
+    public Builder numCpus(double numCpus) {
+      ResourceValidation.checkQuantity("CPU", numCpus);
+      guard.set("numCpus", numCpus);
+      this.numCpus = numCpus;
+      return this;
+    }
+
+    public Builder numGpus(double numGpus) {
+      ResourceValidation.checkQuantity("GPU", numGpus);
+      guard.set("numGpus", numGpus);
+      this.numGpus = numGpus;
+      return this;
+    }
+
+    /** A custom resource of the embedded node (CPU and GPU have their own setters). */
+    public Builder resource(String name, double quantity) {
+      ResourceValidation.checkQuantity(name, quantity);
+      if (name.equals("CPU") || name.equals("GPU")) {
+        throw new IllegalArgumentException("Use numCpus/numGpus to set " + name);
+      }
+      guard.set("resource " + name, quantity);
+      resources.put(name, quantity);
+      return this;
+    }
+
+    public Builder namespace(String namespace) {
+      if (namespace == null || namespace.isBlank()) {
+        throw new IllegalArgumentException("namespace must not be empty");
+      }
+      guard.set("namespace", namespace);
+      this.namespace = namespace;
+      return this;
+    }
+
+    public Builder jobCodePath(List<String> entries) {
+      guard.set("jobCodePath", entries);
+      this.jobCodePath = List.copyOf(entries);
+      return this;
+    }
+
+    public Builder workerJvmOptions(List<String> options) {
+      guard.set("workerJvmOptions", options);
+      this.workerJvmOptions = List.copyOf(options);
+      return this;
+    }
+
+    public Builder logToDriver(boolean logToDriver) {
+      guard.set("logToDriver", logToDriver);
+      this.logToDriver = logToDriver;
+      return this;
+    }
+
+    public Builder tempDir(Path tempDir) {
+      guard.set("tempDir", tempDir);
+      this.tempDir = tempDir;
+      return this;
+    }
+
+    public InitOptions build() {
+      return new InitOptions(this);
+    }
+  }
+}

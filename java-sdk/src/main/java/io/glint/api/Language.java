@@ -1,0 +1,7 @@
+package io.glint.api;
+
+/** The languages Glint code runs in. */
+public enum Language {
+  JAVA,
+  PYTHON
+}
