@@ -1,0 +1,226 @@
+package io.glint.internal.runtime;
+
+import com.google.protobuf.ByteString;
+import io.glint.api.InitOptions;
+import io.glint.api.exception.GlintException;
+import io.glint.internal.proto.Address;
+import io.glint.internal.proto.ControlServiceGrpc;
+import io.glint.internal.proto.FinishJobRequest;
+import io.glint.internal.proto.GetAllNodesReply;
+import io.glint.internal.proto.GetAllNodesRequest;
+import io.glint.internal.proto.JobConfig;
+import io.glint.internal.proto.LogBatch;
+import io.glint.internal.proto.LogLine;
+import io.glint.internal.proto.NodeInfo;
+import io.glint.internal.proto.NodeServiceGrpc;
+import io.glint.internal.proto.PrestartWorkersRequest;
+import io.glint.internal.proto.RegisterJobReply;
+import io.glint.internal.proto.RegisterJobRequest;
+import io.glint.internal.proto.StreamWorkerLogsRequest;
+import io.glint.internal.runtime.cluster.ClassPaths;
+import io.glint.internal.runtime.cluster.JvmDefaults;
+import io.glint.internal.runtime.cluster.LocalCluster;
+import io.glint.internal.runtime.cluster.NodeResources;
+import io.glint.internal.runtime.cluster.Sessions;
+import io.glint.internal.runtime.common.GlintConfig;
+import io.glint.internal.runtime.common.Grpc;
+import io.glint.internal.runtime.common.Ids;
+import io.glint.internal.runtime.common.ResourceSet;
+import io.glint.internal.runtime.common.Versions;
+import io.glint.internal.runtime.core.CoreWorker;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts a driver: an embedded local cluster when no address is configured (control service and one
+ * node daemon in this process, workers as child processes), or a connection to an existing cluster;
+ * then the driver's core worker, its job, worker log forwarding and pre-started workers.
+ */
+public final class DriverRuntime {
+  private static final String HOST = "127.0.0.1";
+
+  private DriverRuntime() {}
+
+  public static CoreWorker start(InitOptions options) {
+    return start(options, GlintConfig.fromSystem());
+  }
+
+  public static CoreWorker start(InitOptions options, GlintConfig config) {
+    JvmDefaults.apply();
+    GlintConfig.Resolved cfg = config.resolve(options);
+    LocalCluster cluster = null;
+    Address control;
+    String token;
+    if (cfg.address() == null) {
+      token = Grpc.newToken();
+      Path session = Sessions.create(cfg.tempDir());
+      ResourceSet resources = NodeResources.of(cfg.numCpus(), cfg.numGpus(), cfg.resources());
+      cluster =
+          LocalCluster.start(
+              HOST, token, session, List.of(new LocalCluster.NodeSpec(resources, Map.of())));
+      control = cluster.controlAddress();
+    } else {
+      if (cfg.token() == null) {
+        throw new GlintException(
+            "Joining the cluster at "
+                + cfg.address()
+                + " needs its token: set GLINT_TOKEN (or -Dglint.token)");
+      }
+      token = cfg.token();
+      control = parseAddress(cfg.address());
+    }
+    try {
+      return connect(cfg, control, token, cluster);
+    } catch (RuntimeException e) {
+      if (cluster != null) {
+        cluster.close();
+      }
+      throw e;
+    }
+  }
+
+  /** Joins the cluster at {@code control} as a driver. */
+  public static CoreWorker connect(
+      GlintConfig.Resolved cfg, Address control, String token, LocalCluster owned) {
+    ManagedChannel ch = Grpc.channel(control.getHost(), control.getPort(), token, null);
+    NodeInfo local;
+    try {
+      var stub = ControlServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+      Versions.check(stub.handshake(Versions.request()), "control service " + control);
+      GetAllNodesReply nodes = stub.getAllNodes(GetAllNodesRequest.getDefaultInstance());
+      local =
+          nodes.getNodesList().stream()
+              .filter(NodeInfo::getAlive)
+              .findFirst()
+              .orElseThrow(
+                  () -> new GlintException("The cluster at " + control + " has no live node"));
+    } catch (StatusRuntimeException e) {
+      throw new GlintException(
+          "Cannot reach the Glint control service at "
+              + control.getHost()
+              + ":"
+              + control.getPort()
+              + ": "
+              + e.getStatus(),
+          e);
+    } finally {
+      Grpc.shutdown(ch);
+    }
+    CoreWorker cw =
+        new CoreWorker(
+            new CoreWorker.Settings(
+                CoreWorker.Mode.DRIVER,
+                Ids.random(),
+                local.getNodeId(),
+                local.getAddress(),
+                control,
+                token,
+                Path.of(local.getObjectStoreDir()),
+                HOST,
+                cfg.leaseIdleMs(),
+                null));
+    try {
+      cw.start();
+      JobConfig.Builder job =
+          JobConfig.newBuilder()
+              .addAllCodePath(ClassPaths.forWorkers(cfg.jobCodePath()))
+              .addAllJvmOptions(cfg.workerJvmOptions())
+              .setNamespace(cfg.namespace() == null ? "" : cfg.namespace())
+              .setDriverAddress(cw.address())
+              .setDriverPid((int) ProcessHandle.current().pid())
+              .setLogToDriver(cfg.logToDriver())
+              .putWorkerProperties(
+                  GlintConfig.LEASE_IDLE_MS.property(), Long.toString(cfg.leaseIdleMs()));
+      var controlStub = ControlServiceGrpc.newBlockingStub(cw.channels().get(control));
+      RegisterJobReply reg =
+          controlStub
+              .withDeadlineAfter(30, TimeUnit.SECONDS)
+              .registerJob(RegisterJobRequest.newBuilder().setConfig(job).build());
+      ByteString jobId = reg.getJobId();
+      cw.setJob(jobId, reg.getNamespace());
+      if (cfg.logToDriver()) {
+        NodeServiceGrpc.newStub(cw.channels().get(local.getAddress()))
+            .streamWorkerLogs(
+                StreamWorkerLogsRequest.newBuilder().setJobId(jobId).build(), new LogPrinter());
+      }
+      int prestart =
+          cfg.prestartWorkers() != null
+              ? cfg.prestartWorkers()
+              : (int) Math.floor(ResourceSet.fromProto(local.getTotal()).get(ResourceSet.CPU));
+      if (prestart > 0) {
+        NodeServiceGrpc.newBlockingStub(cw.channels().get(local.getAddress()))
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .prestartWorkers(
+                PrestartWorkersRequest.newBuilder().setJobId(jobId).setCount(prestart).build());
+      }
+      cw.refreshClusterViewNow();
+      cw.onShutdown(
+          () -> {
+            try {
+              controlStub
+                  .withDeadlineAfter(5, TimeUnit.SECONDS)
+                  .finishJob(FinishJobRequest.newBuilder().setJobId(jobId).build());
+            } catch (StatusRuntimeException ignored) {
+              // the cluster may be gone already
+            }
+            if (owned != null) {
+              owned.close();
+            }
+          });
+      Thread hook = new Thread(cw::shutdown, "glint-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      cw.onShutdown(
+          () -> {
+            try {
+              Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+              // already shutting down
+            }
+          });
+      return cw;
+    } catch (RuntimeException e) {
+      cw.shutdown();
+      throw e;
+    }
+  }
+
+  static Address parseAddress(String address) {
+    int colon = address.lastIndexOf(':');
+    if (colon <= 0 || colon == address.length() - 1) {
+      throw new IllegalArgumentException("Glint address must be host:port, got '" + address + "'");
+    }
+    try {
+      int port = Integer.parseInt(address.substring(colon + 1));
+      return Address.newBuilder().setHost(address.substring(0, colon)).setPort(port).build();
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("Glint address must be host:port, got '" + address + "'");
+    }
+  }
+
+  /** Prints worker output on the driver's console, Ray style: {@code (pid=123) line}. */
+  static final class LogPrinter implements StreamObserver<LogBatch> {
+    @Override
+    public void onNext(LogBatch batch) {
+      for (LogLine l : batch.getLinesList()) {
+        PrintStream out = l.getStderr() ? System.err : System.out;
+        String who =
+            l.getActorName().isEmpty()
+                ? "(pid=" + l.getPid() + ") "
+                : "(" + l.getActorName() + " pid=" + l.getPid() + ") ";
+        out.println(who + l.getLine());
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {}
+
+    @Override
+    public void onCompleted() {}
+  }
+}

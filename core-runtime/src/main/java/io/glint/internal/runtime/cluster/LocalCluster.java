@@ -1,0 +1,119 @@
+package io.glint.internal.runtime.cluster;
+
+import io.glint.internal.proto.Address;
+import io.glint.internal.runtime.common.ResourceSet;
+import io.glint.internal.runtime.control.ControlServer;
+import io.glint.internal.runtime.node.NodeDaemon;
+import io.glint.internal.store.SharedMemoryStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A control service and node daemons in this process, on ephemeral loopback ports: the embedded
+ * cluster of {@code Glint.init()} and the base of the test cluster. Daemons still talk gRPC and
+ * workers are still separate processes.
+ */
+public final class LocalCluster implements AutoCloseable {
+  /** One node's resources and labels. */
+  public record NodeSpec(ResourceSet resources, Map<String, String> labels) {}
+
+  private final String host;
+  private final String token;
+  private final Path sessionDir;
+  private final Path storeRoot;
+  private final ControlServer control;
+  private final CopyOnWriteArrayList<NodeDaemon> nodes = new CopyOnWriteArrayList<>();
+
+  private LocalCluster(
+      String host, String token, Path sessionDir, Path storeRoot, ControlServer c) {
+    this.host = host;
+    this.token = token;
+    this.sessionDir = sessionDir;
+    this.storeRoot = storeRoot;
+    this.control = c;
+  }
+
+  public static LocalCluster start(
+      String host, String token, Path sessionDir, List<NodeSpec> specs) {
+    return start(host, token, sessionDir, SharedMemoryStore.defaultRoot(), specs);
+  }
+
+  public static LocalCluster start(
+      String host, String token, Path sessionDir, Path storeRoot, List<NodeSpec> specs) {
+    ControlServer c = ControlServer.start(host, token);
+    LocalCluster lc = new LocalCluster(host, token, sessionDir, storeRoot, c);
+    try {
+      for (NodeSpec s : specs) {
+        lc.addNode(s);
+      }
+      return lc;
+    } catch (RuntimeException e) {
+      lc.close();
+      throw e;
+    }
+  }
+
+  public NodeDaemon addNode(NodeSpec spec) {
+    int cpus = (int) Math.max(1, Math.ceil(spec.resources().get(ResourceSet.CPU)));
+    NodeDaemon d =
+        NodeDaemon.start(
+            new NodeDaemon.Options(
+                host,
+                spec.resources(),
+                control.address(),
+                token,
+                sessionDir,
+                storeRoot,
+                Math.max(2, cpus),
+                spec.labels()));
+    nodes.add(d);
+    return d;
+  }
+
+  /** Stops a node abruptly: its workers die with it. */
+  public void killNode(NodeDaemon node) {
+    nodes.remove(node);
+    node.close();
+  }
+
+  public List<NodeDaemon> nodes() {
+    return List.copyOf(nodes);
+  }
+
+  public NodeDaemon head() {
+    return nodes.get(0);
+  }
+
+  public Address controlAddress() {
+    return control.address();
+  }
+
+  public String token() {
+    return token;
+  }
+
+  public Path sessionDir() {
+    return sessionDir;
+  }
+
+  /** Worker process ids over all nodes. */
+  public List<Long> workerPids() {
+    List<Long> pids = new ArrayList<>();
+    for (NodeDaemon n : nodes) {
+      pids.addAll(n.workerPids());
+    }
+    return pids;
+  }
+
+  @Override
+  public void close() {
+    for (NodeDaemon n : nodes) {
+      n.close();
+    }
+    nodes.clear();
+    control.close();
+  }
+}

@@ -1,0 +1,237 @@
+package io.glint.internal.runtime.control;
+
+import com.google.protobuf.ByteString;
+import io.glint.internal.proto.ActorInfo;
+import io.glint.internal.proto.ControlServiceGrpc;
+import io.glint.internal.proto.CreateActorReply;
+import io.glint.internal.proto.CreateActorRequest;
+import io.glint.internal.proto.Failure;
+import io.glint.internal.proto.FinishJobReply;
+import io.glint.internal.proto.FinishJobRequest;
+import io.glint.internal.proto.GetAllNodesReply;
+import io.glint.internal.proto.GetAllNodesRequest;
+import io.glint.internal.proto.GetClusterResourcesReply;
+import io.glint.internal.proto.GetClusterResourcesRequest;
+import io.glint.internal.proto.GetJobConfigReply;
+import io.glint.internal.proto.GetJobConfigRequest;
+import io.glint.internal.proto.GetNamedActorReply;
+import io.glint.internal.proto.GetNamedActorRequest;
+import io.glint.internal.proto.HandshakeReply;
+import io.glint.internal.proto.HandshakeRequest;
+import io.glint.internal.proto.JobConfig;
+import io.glint.internal.proto.KillActorReply;
+import io.glint.internal.proto.KillActorRequest;
+import io.glint.internal.proto.KvDeleteReply;
+import io.glint.internal.proto.KvDeleteRequest;
+import io.glint.internal.proto.KvGetReply;
+import io.glint.internal.proto.KvGetRequest;
+import io.glint.internal.proto.KvKeysReply;
+import io.glint.internal.proto.KvKeysRequest;
+import io.glint.internal.proto.KvPutReply;
+import io.glint.internal.proto.KvPutRequest;
+import io.glint.internal.proto.NodeInfo;
+import io.glint.internal.proto.RegisterJobReply;
+import io.glint.internal.proto.RegisterJobRequest;
+import io.glint.internal.proto.RegisterNodeReply;
+import io.glint.internal.proto.RegisterNodeRequest;
+import io.glint.internal.proto.ReportNodeResourcesReply;
+import io.glint.internal.proto.ReportNodeResourcesRequest;
+import io.glint.internal.proto.ReportWorkerDeathReply;
+import io.glint.internal.proto.ReportWorkerDeathRequest;
+import io.glint.internal.proto.UnregisterNodeReply;
+import io.glint.internal.proto.UnregisterNodeRequest;
+import io.glint.internal.proto.WaitActorStateRequest;
+import io.glint.internal.runtime.common.ResourceSet;
+import io.glint.internal.runtime.common.Rpc;
+import io.glint.internal.runtime.common.Versions;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+
+/** The control service's gRPC face; all logic lives in {@link ControlServer}. */
+final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase {
+  private final ControlServer c;
+
+  ControlServiceImpl(ControlServer c) {
+    this.c = c;
+  }
+
+  @Override
+  public void handshake(HandshakeRequest request, StreamObserver<HandshakeReply> obs) {
+    Rpc.reply(obs, Versions.answer(request));
+  }
+
+  @Override
+  public void registerNode(RegisterNodeRequest request, StreamObserver<RegisterNodeReply> obs) {
+    Rpc.detached(() -> c.registerNode(request.getNode()));
+    Rpc.reply(obs, RegisterNodeReply.getDefaultInstance());
+  }
+
+  @Override
+  public void reportNodeResources(
+      ReportNodeResourcesRequest request, StreamObserver<ReportNodeResourcesReply> obs) {
+    Rpc.reply(
+        obs,
+        ReportNodeResourcesReply.newBuilder()
+            .setKnown(c.reportResources(request.getNodeId(), request.getAvailable()))
+            .build());
+  }
+
+  @Override
+  public void unregisterNode(
+      UnregisterNodeRequest request, StreamObserver<UnregisterNodeReply> obs) {
+    c.unregisterNode(request.getNodeId());
+    Rpc.reply(obs, UnregisterNodeReply.getDefaultInstance());
+  }
+
+  @Override
+  public void getAllNodes(GetAllNodesRequest request, StreamObserver<GetAllNodesReply> obs) {
+    Rpc.reply(obs, GetAllNodesReply.newBuilder().addAllNodes(c.allNodes()).build());
+  }
+
+  @Override
+  public void getClusterResources(
+      GetClusterResourcesRequest request, StreamObserver<GetClusterResourcesReply> obs) {
+    java.util.concurrent.CompletableFuture<List<NodeInfo>> fresh =
+        new java.util.concurrent.CompletableFuture<>();
+    Rpc.detached(() -> c.freshNodes().whenComplete((n, e) -> fresh.complete(n)));
+    fresh.whenComplete(
+        (nodes, err) -> {
+          List<NodeInfo> ns = nodes != null ? nodes : c.aliveNodes();
+          ResourceSet total = ResourceSet.EMPTY;
+          ResourceSet available = ResourceSet.EMPTY;
+          for (NodeInfo n : ns) {
+            total = total.plus(ResourceSet.fromProto(n.getTotal()));
+            available = available.plus(ResourceSet.fromProto(n.getAvailable()));
+          }
+          Rpc.reply(
+              obs,
+              GetClusterResourcesReply.newBuilder()
+                  .setTotal(total.toProto())
+                  .setAvailable(available.toProto())
+                  .addAllNodes(ns)
+                  .build());
+        });
+  }
+
+  @Override
+  public void registerJob(RegisterJobRequest request, StreamObserver<RegisterJobReply> obs) {
+    JobConfig stored = c.registerJob(request.getConfig());
+    Rpc.reply(
+        obs,
+        RegisterJobReply.newBuilder()
+            .setJobId(stored.getJobId())
+            .setNamespace(stored.getNamespace())
+            .build());
+  }
+
+  @Override
+  public void getJobConfig(GetJobConfigRequest request, StreamObserver<GetJobConfigReply> obs) {
+    JobConfig cfg = c.job(request.getJobId());
+    GetJobConfigReply.Builder b = GetJobConfigReply.newBuilder();
+    if (cfg != null) {
+      b.setConfig(cfg);
+    }
+    Rpc.reply(obs, b.build());
+  }
+
+  @Override
+  public void finishJob(FinishJobRequest request, StreamObserver<FinishJobReply> obs) {
+    Rpc.detached(() -> c.finishJob(request.getJobId()));
+    Rpc.reply(obs, FinishJobReply.getDefaultInstance());
+  }
+
+  @Override
+  public void createActor(CreateActorRequest request, StreamObserver<CreateActorReply> obs) {
+    Failure[] out = new Failure[1];
+    Rpc.detached(() -> out[0] = c.createActor(request.getCreationTask()));
+    Failure f = out[0];
+    CreateActorReply.Builder b = CreateActorReply.newBuilder();
+    if (f != null) {
+      b.setFailure(f);
+    }
+    Rpc.reply(obs, b.build());
+  }
+
+  @Override
+  public void waitActorState(WaitActorStateRequest request, StreamObserver<ActorInfo> obs) {
+    c.waitActor(request.getActorId(), request.getTimeoutMs())
+        .whenComplete(
+            (info, err) -> {
+              try {
+                Rpc.reply(obs, info);
+              } catch (RuntimeException ignored) {
+                // caller gone
+              }
+            });
+  }
+
+  @Override
+  public void getNamedActor(GetNamedActorRequest request, StreamObserver<GetNamedActorReply> obs) {
+    ActorInfo a = c.namedActor(request.getName(), request.getNamespace());
+    GetNamedActorReply.Builder b = GetNamedActorReply.newBuilder().setFound(a != null);
+    if (a != null) {
+      b.setActor(a);
+    }
+    Rpc.reply(obs, b.build());
+  }
+
+  @Override
+  public void killActor(KillActorRequest request, StreamObserver<KillActorReply> obs) {
+    Rpc.detached(() -> c.killActor(request.getActorId(), request.getNoRestart()));
+    Rpc.reply(obs, KillActorReply.getDefaultInstance());
+  }
+
+  @Override
+  public void reportWorkerDeath(
+      ReportWorkerDeathRequest request, StreamObserver<ReportWorkerDeathReply> obs) {
+    if (!request.getActorId().isEmpty()) {
+      Rpc.detached(
+          () -> c.onWorkerDeath(request.getActorId(), request.getWorkerId(), request.getReason()));
+    }
+    Rpc.reply(obs, ReportWorkerDeathReply.getDefaultInstance());
+  }
+
+  @Override
+  public void kvPut(KvPutRequest request, StreamObserver<KvPutReply> obs) {
+    var m = c.kv(request.getNamespace());
+    boolean added;
+    if (request.getOverwrite()) {
+      added = m.put(request.getKey(), request.getValue()) == null;
+    } else {
+      added = m.putIfAbsent(request.getKey(), request.getValue()) == null;
+    }
+    Rpc.reply(obs, KvPutReply.newBuilder().setAdded(added).build());
+  }
+
+  @Override
+  public void kvGet(KvGetRequest request, StreamObserver<KvGetReply> obs) {
+    ByteString v = c.kv(request.getNamespace()).get(request.getKey());
+    KvGetReply.Builder b = KvGetReply.newBuilder().setFound(v != null);
+    if (v != null) {
+      b.setValue(v);
+    }
+    Rpc.reply(obs, b.build());
+  }
+
+  @Override
+  public void kvDelete(KvDeleteRequest request, StreamObserver<KvDeleteReply> obs) {
+    Rpc.reply(
+        obs,
+        KvDeleteReply.newBuilder()
+            .setDeleted(c.kv(request.getNamespace()).remove(request.getKey()) != null)
+            .build());
+  }
+
+  @Override
+  public void kvKeys(KvKeysRequest request, StreamObserver<KvKeysReply> obs) {
+    var m = c.kv(request.getNamespace());
+    KvKeysReply.Builder b = KvKeysReply.newBuilder();
+    for (String k : m.tailMap(request.getPrefix()).keySet()) {
+      if (!k.startsWith(request.getPrefix())) {
+        break;
+      }
+      b.addKeys(k);
+    }
+    Rpc.reply(obs, b.build());
+  }
+}

@@ -1,0 +1,1154 @@
+package io.glint.internal.runtime.core;
+
+import com.google.protobuf.ByteString;
+import io.glint.api.ActorHandle;
+import io.glint.api.ActorOptions;
+import io.glint.api.CallOptions;
+import io.glint.api.ObjectRef;
+import io.glint.api.RuntimeContext;
+import io.glint.api.WaitResult;
+import io.glint.api.exception.GetTimeoutException;
+import io.glint.api.exception.GlintException;
+import io.glint.api.internal.GlintRuntime;
+import io.glint.internal.proto.ActorCreationSpec;
+import io.glint.internal.proto.ActorTaskSpec;
+import io.glint.internal.proto.Address;
+import io.glint.internal.proto.ControlServiceGrpc;
+import io.glint.internal.proto.CreateActorReply;
+import io.glint.internal.proto.CreateActorRequest;
+import io.glint.internal.proto.Failure;
+import io.glint.internal.proto.FailureKind;
+import io.glint.internal.proto.FreeObjectsRequest;
+import io.glint.internal.proto.GetClusterResourcesReply;
+import io.glint.internal.proto.GetClusterResourcesRequest;
+import io.glint.internal.proto.GetNamedActorReply;
+import io.glint.internal.proto.GetNamedActorRequest;
+import io.glint.internal.proto.GetObjectStatusReply;
+import io.glint.internal.proto.GetObjectStatusRequest;
+import io.glint.internal.proto.KillActorRequest;
+import io.glint.internal.proto.NodeInfo;
+import io.glint.internal.proto.NodeServiceGrpc;
+import io.glint.internal.proto.ObjectArg;
+import io.glint.internal.proto.ObjectLocation;
+import io.glint.internal.proto.ObjectReference;
+import io.glint.internal.proto.ObjectStatus;
+import io.glint.internal.proto.ReturnObject;
+import io.glint.internal.proto.SerializedValue;
+import io.glint.internal.proto.TaskArg;
+import io.glint.internal.proto.TaskResult;
+import io.glint.internal.proto.TaskSpec;
+import io.glint.internal.proto.TaskType;
+import io.glint.internal.proto.ValueFormat;
+import io.glint.internal.proto.WorkerBlockedRequest;
+import io.glint.internal.proto.WorkerServiceGrpc;
+import io.glint.internal.runtime.common.ChannelPool;
+import io.glint.internal.runtime.common.Failures;
+import io.glint.internal.runtime.common.Grpc;
+import io.glint.internal.runtime.common.Ids;
+import io.glint.internal.runtime.common.ResourceSet;
+import io.glint.internal.runtime.serialization.RefResolver;
+import io.glint.internal.runtime.serialization.Serializer;
+import io.glint.internal.store.SharedMemoryStore;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.lang.ref.Cleaner;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * The core worker library, in every driver and worker process: submits tasks and actor calls, owns
+ * the objects it creates, answers borrowers about them, and (in workers) executes tasks. It is the
+ * {@link GlintRuntime} the {@code Glint} facade delegates to.
+ */
+public final class CoreWorker implements GlintRuntime, RefResolver {
+  private static final System.Logger LOG = System.getLogger(CoreWorker.class.getName());
+
+  /** Values up to this size travel inline; larger ones go to the node's shared-memory store. */
+  public static final int INLINE_MAX_BYTES = 100 * 1024;
+
+  public enum Mode {
+    DRIVER,
+    WORKER
+  }
+
+  /** What a core worker needs to know about its surroundings. */
+  public record Settings(
+      Mode mode,
+      ByteString workerId,
+      ByteString nodeId,
+      Address nodeAddress,
+      Address controlAddress,
+      String token,
+      Path storeDir,
+      String host,
+      long leaseIdleMs,
+      ClassLoader loader) {}
+
+  private final Settings settings;
+  private final ChannelPool channels;
+  private final ScheduledExecutorService scheduler;
+  private final ExecutorService callbacks;
+  private final SharedMemoryStore store;
+  private final Serializer serializer;
+  private final FunctionResolver resolver = new FunctionResolver();
+  private final ObjectTable objects;
+  private final NormalTaskSubmitter normalSubmitter;
+  private final ActorTaskSubmitter actorSubmitter;
+  private final Cleaner cleaner = Cleaner.create();
+  private final ConcurrentHashMap<ByteString, CompletableFuture<ObjectStatus>> fetching =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ByteString, Address> nodeAddresses = new ConcurrentHashMap<>();
+  private final AtomicInteger blockedDepth = new AtomicInteger();
+  private final List<Runnable> shutdownHooks = Collections.synchronizedList(new ArrayList<>());
+  private volatile TaskExecutor executor;
+  private volatile Server server;
+  private volatile Address address;
+  private volatile ByteString jobId = ByteString.EMPTY;
+  private volatile String namespace = "";
+  private volatile List<NodeInfo> clusterView = List.of();
+  private volatile boolean shutdown;
+
+  public CoreWorker(Settings settings) {
+    this.settings = settings;
+    this.channels = new ChannelPool(settings.token(), null);
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "glint-scheduler");
+              t.setDaemon(true);
+              return t;
+            });
+    this.callbacks =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "glint-callback");
+              t.setDaemon(true);
+              return t;
+            });
+    this.store = SharedMemoryStore.attach(settings.storeDir());
+    this.serializer = new Serializer(this, this::loader);
+    this.objects = new ObjectTable(this::freeStored);
+    this.normalSubmitter = new NormalTaskSubmitter(this, settings.leaseIdleMs());
+    this.actorSubmitter = new ActorTaskSubmitter(this);
+    if (settings.mode() == Mode.WORKER) {
+      this.executor = new TaskExecutor(this, new FunctionInvoker(settings.loader()));
+    }
+  }
+
+  /** Starts this process's own server (for borrowers and, in workers, for pushed tasks). */
+  public void start() {
+    List<BindableService> services = List.of(new WorkerServiceImpl(this));
+    server = Grpc.startServer(settings.host(), services, settings.token(), null);
+    address =
+        Address.newBuilder()
+            .setNodeId(settings.nodeId())
+            .setHost(settings.host())
+            .setPort(server.getPort())
+            .setWorkerId(settings.workerId())
+            .build();
+    nodeAddresses.put(settings.nodeId(), settings.nodeAddress());
+    scheduler.scheduleWithFixedDelay(this::refreshClusterView, 0, 2, TimeUnit.SECONDS);
+  }
+
+  /** Fetches the cluster view now, blocking (used at start so feasibility checks see it). */
+  public void refreshClusterViewNow() {
+    try {
+      GetClusterResourcesReply r =
+          ControlServiceGrpc.newBlockingStub(channels.get(settings.controlAddress()))
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .getClusterResources(GetClusterResourcesRequest.getDefaultInstance());
+      setClusterView(r.getNodesList());
+    } catch (StatusRuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "cluster view refresh failed: " + e.getStatus());
+    }
+  }
+
+  private void refreshClusterView() {
+    if (shutdown) {
+      return;
+    }
+    controlStub()
+        .getClusterResources(
+            GetClusterResourcesRequest.getDefaultInstance(),
+            new StreamObserver<>() {
+              @Override
+              public void onNext(GetClusterResourcesReply r) {
+                setClusterView(r.getNodesList());
+              }
+
+              @Override
+              public void onError(Throwable t) {}
+
+              @Override
+              public void onCompleted() {}
+            });
+  }
+
+  private void setClusterView(List<NodeInfo> nodes) {
+    clusterView = nodes;
+    for (NodeInfo n : nodes) {
+      nodeAddresses.put(n.getNodeId(), n.getAddress());
+    }
+  }
+
+  // ---------------------------------------------------------------- accessors for collaborators
+
+  Settings settings() {
+    return settings;
+  }
+
+  public ChannelPool channels() {
+    return channels;
+  }
+
+  /** A shared channel to {@code address}. */
+  public io.grpc.ManagedChannel channelTo(Address address) {
+    return channels.get(address);
+  }
+
+  ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  Serializer serializer() {
+    return serializer;
+  }
+
+  SharedMemoryStore store() {
+    return store;
+  }
+
+  public Address address() {
+    return address;
+  }
+
+  public ByteString jobId() {
+    return jobId;
+  }
+
+  public void setJob(ByteString jobId, String namespace) {
+    this.jobId = jobId;
+    this.namespace = namespace;
+  }
+
+  String namespace() {
+    return namespace;
+  }
+
+  Address localNodeAddress() {
+    return settings.nodeAddress();
+  }
+
+  ClassLoader loader() {
+    ClassLoader l = settings.loader();
+    if (l != null) {
+      return l;
+    }
+    ClassLoader tccl = Thread.currentThread().getContextClassLoader();
+    return tccl != null ? tccl : CoreWorker.class.getClassLoader();
+  }
+
+  TaskExecutor executor() {
+    return executor;
+  }
+
+  boolean isShutdown() {
+    return shutdown;
+  }
+
+  NodeServiceGrpc.NodeServiceStub nodeStub(Address node) {
+    return NodeServiceGrpc.newStub(channels.get(node));
+  }
+
+  ControlServiceGrpc.ControlServiceStub controlStub() {
+    return ControlServiceGrpc.newStub(channels.get(settings.controlAddress()));
+  }
+
+  ControlServiceGrpc.ControlServiceBlockingStub controlBlocking() {
+    return ControlServiceGrpc.newBlockingStub(channels.get(settings.controlAddress()));
+  }
+
+  void async(Runnable r) {
+    callbacks.execute(r);
+  }
+
+  /** Runs when this core worker shuts down, after its own cleanup. */
+  public void onShutdown(Runnable r) {
+    shutdownHooks.add(r);
+  }
+
+  static <T> StreamObserver<T> ignore() {
+    return io.glint.internal.runtime.common.Rpc.ignore();
+  }
+
+  // ---------------------------------------------------------------- submitting
+
+  @Override
+  public <R> ObjectRef<R> submitTask(Object func, Object[] args, CallOptions options) {
+    checkOpen();
+    FunctionResolver.Resolved fn = resolver.resolve(func);
+    Map<String, Double> res = new HashMap<>();
+    res.put(ResourceSet.CPU, 1.0);
+    res.putAll(options.resources());
+    ResourceSet resources = ResourceSet.of(res);
+    ByteString taskId = Ids.random();
+    ByteString returnId = Ids.objectId(taskId, 1);
+    String name = options.name().orElse(fn.displayName());
+    ArgBuild ab = buildArgs(fn.captured(), args);
+    ObjectTable.Entry entry = objects.create(returnId);
+    ObjectRef<R> ref = newOwnedRef(returnId);
+    NormalTaskSubmitter.PendingTask pending =
+        normalSubmitter.newTask(
+            taskId, name, resources, List.of(returnId), ab.argRefs, options.maxRetries());
+    entry.producer = pending;
+    TaskExecutor.TaskContext parent = TaskExecutor.current();
+    TaskSpec.Builder spec =
+        TaskSpec.newBuilder()
+            .setTaskId(taskId)
+            .setJobId(jobId)
+            .setType(TaskType.TASK_TYPE_NORMAL_TASK)
+            .setFunction(fn.descriptor())
+            .setNumReturns(1)
+            .setRequiredResources(resources.toProto())
+            .setCallerAddress(address)
+            .setMaxRetries(options.maxRetries())
+            .setRetryExceptions(options.retryExceptions())
+            .setName(name)
+            .setDepth(parent == null ? 0 : parent.depth() + 1);
+    if (parent != null) {
+      spec.setParentTaskId(parent.taskId());
+    }
+    whenResolved(
+        ab,
+        () -> normalSubmitter.submit(pending, ab.fill(spec).build()),
+        f -> normalSubmitter.failBeforeSubmit(pending, f));
+    return ref;
+  }
+
+  @Override
+  public <A> ActorHandle<A> createActor(Object func, Object[] args, ActorOptions options) {
+    checkOpen();
+    FunctionResolver.Resolved fn = resolver.resolve(func);
+    ByteString actorId = Ids.random();
+    ByteString taskId = Ids.random();
+    Map<String, Double> placement = new HashMap<>();
+    placement.put(ResourceSet.CPU, 1.0);
+    placement.putAll(options.resources());
+    ArgBuild ab = buildArgs(fn.captured(), args);
+    try {
+      awaitResolved(ab);
+    } finally {
+      ab.argRefs.forEach(this::releaseTaskRef);
+    }
+    String className = fn.descriptor().getModuleOrClass();
+    ActorCreationSpec.Builder creation =
+        ActorCreationSpec.newBuilder()
+            .setActorId(actorId)
+            .setMaxConcurrency(options.maxConcurrency())
+            .setMaxRestarts(options.maxRestarts())
+            .setMaxTaskRetries(options.maxTaskRetries())
+            .addAllJvmOptions(options.jvmOptions());
+    options.name().ifPresent(creation::setName);
+    creation.setNamespace(options.namespace().orElse(namespace));
+    TaskSpec.Builder spec =
+        TaskSpec.newBuilder()
+            .setTaskId(taskId)
+            .setJobId(jobId)
+            .setType(TaskType.TASK_TYPE_ACTOR_CREATION_TASK)
+            .setFunction(fn.descriptor())
+            .setNumReturns(0)
+            .setRequiredResources(ResourceSet.of(options.resources()).toProto())
+            .setPlacementResources(ResourceSet.of(placement).toProto())
+            .setCallerAddress(address)
+            .setName(fn.displayName())
+            .setActorCreation(creation);
+    CreateActorReply reply =
+        controlBlocking()
+            .withDeadlineAfter(60, TimeUnit.SECONDS)
+            .createActor(
+                CreateActorRequest.newBuilder().setCreationTask(ab.fill(spec).build()).build());
+    if (reply.hasFailure()) {
+      throw new GlintException(reply.getFailure().getMessage());
+    }
+    return new ActorHandleImpl<>(actorId, className);
+  }
+
+  @Override
+  public <R> ObjectRef<R> submitActorTask(
+      ActorHandle<?> actor, Object func, Object[] args, String name) {
+    checkOpen();
+    if (!(actor instanceof ActorHandleImpl<?> h)) {
+      throw new IllegalArgumentException("Not an actor handle of this runtime: " + actor);
+    }
+    FunctionResolver.Resolved fn = resolver.resolve(func);
+    ByteString taskId = Ids.random();
+    ByteString returnId = Ids.objectId(taskId, 1);
+    String display = name != null ? name : fn.displayName();
+    ArgBuild ab = buildArgs(fn.captured(), args);
+    objects.create(returnId);
+    ObjectRef<R> ref = newOwnedRef(returnId);
+    ActorTaskSubmitter.PendingCall call =
+        new ActorTaskSubmitter.PendingCall(
+            taskId, h.actorId, display, List.of(returnId), ab.argRefs);
+    actorSubmitter.register(call);
+    TaskSpec.Builder spec =
+        TaskSpec.newBuilder()
+            .setTaskId(taskId)
+            .setJobId(jobId)
+            .setType(TaskType.TASK_TYPE_ACTOR_TASK)
+            .setFunction(fn.descriptor())
+            .setNumReturns(1)
+            .setCallerAddress(address)
+            .setName(display)
+            .setActorTask(
+                ActorTaskSpec.newBuilder().setActorId(h.actorId).setCallerId(settings.workerId()));
+    whenResolved(
+        ab,
+        () -> actorSubmitter.ready(call, ab.fill(spec).build()),
+        f -> actorSubmitter.failed(call, f));
+    return ref;
+  }
+
+  // ---------------------------------------------------------------- arguments
+
+  /** Arguments being prepared: values serialized, refs waiting for their objects. */
+  final class ArgBuild {
+    final TaskArg[] captured;
+    final TaskArg[] args;
+    final List<Runnable> pendingFills = new ArrayList<>();
+    final List<CompletableFuture<ObjectStatus>> deps = new ArrayList<>();
+    final List<ObjectRefImpl<?>> depRefs = new ArrayList<>();
+    final List<int[]> depSlots = new ArrayList<>();
+    final List<ByteString> argRefs = new ArrayList<>();
+
+    ArgBuild(int nCaptured, int nArgs) {
+      captured = new TaskArg[nCaptured];
+      args = new TaskArg[nArgs];
+    }
+
+    TaskSpec.Builder fill(TaskSpec.Builder spec) {
+      for (TaskArg a : captured) {
+        spec.addCapturedArgs(a);
+      }
+      for (TaskArg a : args) {
+        spec.addArgs(a);
+      }
+      return spec;
+    }
+  }
+
+  private ArgBuild buildArgs(Object[] captured, Object[] args) {
+    ArgBuild ab = new ArgBuild(captured.length, args.length);
+    for (int i = 0; i < captured.length; i++) {
+      ab.captured[i] = argOf(ab, captured[i], 0, i);
+    }
+    for (int i = 0; i < args.length; i++) {
+      ab.args[i] = argOf(ab, args[i], 1, i);
+    }
+    return ab;
+  }
+
+  private TaskArg argOf(ArgBuild ab, Object value, int list, int index) {
+    if (value instanceof ObjectRef<?> ref) {
+      ObjectRefImpl<?> r = checkRef(ref);
+      if (objects.owns(r.objectId)) {
+        objects.addTaskRef(r.objectId);
+        ab.argRefs.add(r.objectId);
+      }
+      ab.deps.add(statusFuture(r));
+      ab.depRefs.add(r);
+      ab.depSlots.add(new int[] {list, index});
+      return null;
+    }
+    SerializedValue v = serializer.serialize(value);
+    if (v.getPayload().size() <= INLINE_MAX_BYTES) {
+      return TaskArg.newBuilder().setValue(v).build();
+    }
+    // Large argument: store it once and pass it by reference, as Ray does.
+    ByteString id = Ids.objectId(Ids.random(), Ids.PUT_INDEX);
+    ObjectStatus status = storeValue(id, v);
+    ObjectTable.Entry e = objects.create(id);
+    e.status.complete(status);
+    objects.addTaskRef(id);
+    ab.argRefs.add(id);
+    return TaskArg.newBuilder()
+        .setObject(
+            ObjectArg.newBuilder()
+                .setRef(ObjectReference.newBuilder().setObjectId(id).setOwner(address))
+                .setLocation(status.getLocation()))
+        .build();
+  }
+
+  /** Runs {@code then} once every ref argument is ready (inlining small values). */
+  private void whenResolved(
+      ArgBuild ab, Runnable then, java.util.function.Consumer<Failure> onFailure) {
+    if (ab.deps.isEmpty()) {
+      then.run();
+      return;
+    }
+    CompletableFuture.allOf(ab.deps.toArray(CompletableFuture[]::new))
+        .whenComplete(
+            (v, err) -> {
+              Failure f = fillResolved(ab);
+              if (f != null) {
+                onFailure.accept(f);
+              } else {
+                then.run();
+              }
+            });
+  }
+
+  private void awaitResolved(ArgBuild ab) {
+    if (ab.deps.isEmpty()) {
+      return;
+    }
+    await(
+        CompletableFuture.allOf(ab.deps.toArray(CompletableFuture[]::new)),
+        -1,
+        () -> "actor constructor arguments");
+    Failure f = fillResolved(ab);
+    if (f != null) {
+      throw Failures.toException(f, loader());
+    }
+  }
+
+  private Failure fillResolved(ArgBuild ab) {
+    for (int i = 0; i < ab.deps.size(); i++) {
+      ObjectStatus s = ab.deps.get(i).join();
+      ObjectRefImpl<?> r = ab.depRefs.get(i);
+      int[] slot = ab.depSlots.get(i);
+      TaskArg arg;
+      switch (s.getStateCase()) {
+        case VALUE -> arg = TaskArg.newBuilder().setValue(s.getValue()).build();
+        case LOCATION ->
+            arg =
+                TaskArg.newBuilder()
+                    .setObject(
+                        ObjectArg.newBuilder()
+                            .setRef(
+                                ObjectReference.newBuilder()
+                                    .setObjectId(r.objectId)
+                                    .setOwner(r.owner))
+                            .setLocation(s.getLocation()))
+                    .build();
+        default -> {
+          return s.getFailure();
+        }
+      }
+      (slot[0] == 0 ? ab.captured : ab.args)[slot[1]] = arg;
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- objects
+
+  @Override
+  public <T> ObjectRef<T> put(T value) {
+    checkOpen();
+    ByteString id = Ids.objectId(Ids.random(), Ids.PUT_INDEX);
+    ObjectStatus status = storeValue(id, serializer.serialize(value));
+    ObjectTable.Entry e = objects.create(id);
+    e.status.complete(status);
+    return newOwnedRef(id);
+  }
+
+  /** Keeps a small value inline; seals a large one in this node's store. */
+  ObjectStatus storeValue(ByteString objectId, SerializedValue v) {
+    if (v.getPayload().size() <= INLINE_MAX_BYTES) {
+      return ObjectStatus.newBuilder().setValue(v).build();
+    }
+    SharedMemoryStore.WritableObject w =
+        store.create(objectId.toByteArray(), v.getPayload().size(), (byte) v.getFormatValue());
+    try {
+      v.getPayload().copyTo(w.payload().asByteBuffer());
+      w.seal();
+    } catch (RuntimeException e) {
+      w.abort();
+      throw e;
+    }
+    return ObjectStatus.newBuilder()
+        .setLocation(
+            ObjectLocation.newBuilder()
+                .setNodeId(settings.nodeId())
+                .setSizeBytes(v.getPayload().size())
+                .setFormat(v.getFormat()))
+        .build();
+  }
+
+  /** The return object for a task result, inline or sealed in the store. */
+  ReturnObject returnObject(ByteString objectId, Object value) {
+    ObjectStatus s = storeValue(objectId, serializer.serialize(value));
+    ReturnObject.Builder b = ReturnObject.newBuilder().setObjectId(objectId);
+    if (s.hasValue()) {
+      b.setValue(s.getValue());
+    } else {
+      b.setLocation(s.getLocation());
+    }
+    return b.build();
+  }
+
+  private <T> ObjectRef<T> newOwnedRef(ByteString id) {
+    objects.addLocalRef(id);
+    ObjectRefImpl<T> ref = new ObjectRefImpl<>(id, address, this);
+    ObjectTable table = objects;
+    cleaner.register(ref, () -> table.removeLocalRef(id));
+    return ref;
+  }
+
+  void releaseTaskRef(ByteString id) {
+    objects.removeTaskRef(id);
+  }
+
+  void completeReturns(List<ByteString> returnIds, TaskResult r) {
+    for (ReturnObject ro : r.getReturnsList()) {
+      ObjectStatus s =
+          ro.hasValue()
+              ? ObjectStatus.newBuilder().setValue(ro.getValue()).build()
+              : ObjectStatus.newBuilder().setLocation(ro.getLocation()).build();
+      objects.complete(ro.getObjectId(), s);
+    }
+  }
+
+  void failReturns(List<ByteString> returnIds, Failure f) {
+    ObjectStatus s = ObjectStatus.newBuilder().setFailure(f).build();
+    for (ByteString id : returnIds) {
+      objects.complete(id, s);
+    }
+  }
+
+  /** Frees a sealed object on its node. */
+  void freeStored(ByteString objectId, ObjectLocation loc) {
+    if (shutdown) {
+      return;
+    }
+    Address node = nodeAddresses.get(loc.getNodeId());
+    if (node == null) {
+      return;
+    }
+    nodeStub(node)
+        .freeObjects(FreeObjectsRequest.newBuilder().addObjectIds(objectId).build(), ignore());
+  }
+
+  /** The status of an object: owned ones from the table, borrowed ones from their owner. */
+  CompletableFuture<ObjectStatus> statusFuture(ObjectRefImpl<?> r) {
+    ObjectTable.Entry e = objects.get(r.objectId);
+    if (e != null) {
+      return e.status;
+    }
+    if (r.owner.getWorkerId().equals(settings.workerId())) {
+      return CompletableFuture.completedFuture(
+          ObjectStatus.newBuilder()
+              .setFailure(
+                  Failures.system(
+                      FailureKind.FAILURE_KIND_OBJECT_LOST,
+                      "ObjectFreedError",
+                      "object " + Ids.shortHex(r.objectId) + " was already freed by its owner",
+                      false))
+              .build());
+    }
+    return fetching.computeIfAbsent(
+        r.objectId,
+        id -> {
+          CompletableFuture<ObjectStatus> f = new CompletableFuture<>();
+          askOwner(r, f);
+          f.whenComplete((s, err) -> fetching.remove(id, f));
+          return f;
+        });
+  }
+
+  private void askOwner(ObjectRefImpl<?> r, CompletableFuture<ObjectStatus> f) {
+    WorkerServiceGrpc.newStub(channels.get(r.owner))
+        .getObjectStatus(
+            GetObjectStatusRequest.newBuilder()
+                .setObjectId(r.objectId)
+                .setTimeoutMs(10_000)
+                .build(),
+            new StreamObserver<>() {
+              @Override
+              public void onNext(GetObjectStatusReply reply) {
+                if (reply.getPending()) {
+                  if (!shutdown) {
+                    askOwner(r, f);
+                  }
+                } else if (reply.getUnknown()) {
+                  f.complete(
+                      failureStatus(
+                          FailureKind.FAILURE_KIND_OBJECT_LOST,
+                          "ObjectLostError",
+                          "the owner of object "
+                              + Ids.shortHex(r.objectId)
+                              + " no longer has it (it was freed)"));
+                } else {
+                  f.complete(reply.getStatus());
+                }
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                f.complete(
+                    failureStatus(
+                        FailureKind.FAILURE_KIND_OWNER_DIED,
+                        "OwnerDiedError",
+                        "the owner of object "
+                            + Ids.shortHex(r.objectId)
+                            + " ("
+                            + r.owner.getHost()
+                            + ":"
+                            + r.owner.getPort()
+                            + ") is unreachable: "
+                            + Status.fromThrowable(t).getCode()));
+              }
+
+              @Override
+              public void onCompleted() {}
+            });
+  }
+
+  private static ObjectStatus failureStatus(FailureKind kind, String type, String message) {
+    return ObjectStatus.newBuilder()
+        .setFailure(Failures.system(kind, type, message, false))
+        .build();
+  }
+
+  /** Owner side of GetObjectStatus. */
+  void answerObjectStatus(
+      ByteString objectId, long timeoutMs, StreamObserver<GetObjectStatusReply> obs) {
+    ObjectTable.Entry e = objects.get(objectId);
+    if (e == null) {
+      obs.onNext(GetObjectStatusReply.newBuilder().setUnknown(true).build());
+      obs.onCompleted();
+      return;
+    }
+    CompletableFuture<ObjectStatus> f = e.status;
+    if (!f.isDone() && timeoutMs > 0) {
+      f = f.copy().completeOnTimeout(null, timeoutMs, TimeUnit.MILLISECONDS);
+    }
+    f.whenComplete(
+        (s, err) -> {
+          try {
+            if (s == null) {
+              obs.onNext(GetObjectStatusReply.newBuilder().setPending(true).build());
+            } else {
+              obs.onNext(GetObjectStatusReply.newBuilder().setStatus(s).build());
+            }
+            obs.onCompleted();
+          } catch (RuntimeException ignored) {
+            // the borrower went away
+          }
+        });
+  }
+
+  /** The value of an object status: deserialized, read from the store, or thrown. */
+  Object readStatus(ByteString objectId, ObjectStatus s) {
+    switch (s.getStateCase()) {
+      case VALUE:
+        return serializer.deserialize(s.getValue());
+      case LOCATION:
+        return readStored(objectId, s.getLocation());
+      case FAILURE:
+        throw Failures.toException(s.getFailure(), loader());
+      default:
+        throw new IllegalStateException("object " + Ids.shortHex(objectId) + " has no state");
+    }
+  }
+
+  Object readStored(ByteString objectId, ObjectLocation loc) {
+    if (!loc.getNodeId().equals(settings.nodeId())) {
+      throw Failures.toException(
+          Failures.system(
+              FailureKind.FAILURE_KIND_OBJECT_LOST,
+              "ObjectTransferUnavailable",
+              "object "
+                  + Ids.shortHex(objectId)
+                  + " lives on node "
+                  + Ids.shortHex(loc.getNodeId())
+                  + " and cross-node transfer is not available in this version",
+              false),
+          loader());
+    }
+    Optional<SharedMemoryStore.ReadableObject> o = store.get(objectId.toByteArray());
+    if (o.isEmpty()) {
+      throw Failures.toException(
+          Failures.system(
+              FailureKind.FAILURE_KIND_OBJECT_LOST,
+              "ObjectLostError",
+              "object " + Ids.shortHex(objectId) + " is no longer in the node's store",
+              false),
+          loader());
+    }
+    try (SharedMemoryStore.ReadableObject obj = o.get()) {
+      return serializer.deserialize(
+          ValueFormat.forNumber(obj.format()), obj.payload().asByteBuffer());
+    }
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T> T get(ObjectRef<T> ref, long timeoutMs) {
+    ObjectRefImpl<T> r = checkRef(ref);
+    ObjectStatus s = await(statusFuture(r), timeoutMs, () -> timeoutMessage(r, timeoutMs));
+    return (T) readStatus(r.objectId, s);
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T> List<T> get(List<? extends ObjectRef<? extends T>> refs, long timeoutMs) {
+    long deadline = timeoutMs < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMs * 1_000_000;
+    List<CompletableFuture<ObjectStatus>> futures = new ArrayList<>(refs.size());
+    for (ObjectRef<? extends T> ref : refs) {
+      futures.add(statusFuture(checkRef(ref)));
+    }
+    List<T> out = new ArrayList<>(refs.size());
+    for (int i = 0; i < refs.size(); i++) {
+      ObjectRefImpl<?> r = (ObjectRefImpl<?>) refs.get(i);
+      long left = timeoutMs < 0 ? -1 : Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+      ObjectStatus s = await(futures.get(i), left, () -> timeoutMessage(r, timeoutMs));
+      out.add((T) readStatus(r.objectId, s));
+    }
+    return out;
+  }
+
+  @Override
+  public <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, long timeoutMs) {
+    List<CompletableFuture<ObjectStatus>> futures = new ArrayList<>(refs.size());
+    for (ObjectRef<T> ref : refs) {
+      futures.add(statusFuture(checkRef(ref)));
+    }
+    Object lock = new Object();
+    int[] done = {0};
+    for (CompletableFuture<ObjectStatus> f : futures) {
+      f.whenComplete(
+          (s, e) -> {
+            synchronized (lock) {
+              done[0]++;
+              lock.notifyAll();
+            }
+          });
+    }
+    long deadline = timeoutMs < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMs * 1_000_000;
+    boolean blocked = false;
+    try {
+      synchronized (lock) {
+        while (done[0] < numReturns) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            break;
+          }
+          if (!blocked) {
+            blocked = true;
+            enterBlocked();
+          }
+          lock.wait(Math.max(1, Math.min(left / 1_000_000, Long.MAX_VALUE / 2)));
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GlintException("Interrupted while waiting for objects", e);
+    } finally {
+      if (blocked) {
+        exitBlocked();
+      }
+    }
+    List<ObjectRef<T>> ready = new ArrayList<>();
+    List<ObjectRef<T>> unready = new ArrayList<>();
+    for (int i = 0; i < refs.size(); i++) {
+      if (futures.get(i).isDone() && ready.size() < numReturns) {
+        ready.add(refs.get(i));
+      } else {
+        unready.add(refs.get(i));
+      }
+    }
+    return new WaitResult<>(ready, unready);
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T> CompletableFuture<T> toCompletableFuture(ObjectRef<T> ref) {
+    ObjectRefImpl<T> r = checkRef(ref);
+    CompletableFuture<T> out = new CompletableFuture<>();
+    statusFuture(r)
+        .whenCompleteAsync(
+            (s, err) -> {
+              try {
+                out.complete((T) readStatus(r.objectId, s));
+              } catch (Throwable t) {
+                out.completeExceptionally(t);
+              }
+            },
+            callbacks);
+    return out;
+  }
+
+  private <T> T await(CompletableFuture<T> f, long timeoutMs, Supplier<String> timeoutMessage) {
+    if (f.isDone()) {
+      return f.join();
+    }
+    enterBlocked();
+    try {
+      return timeoutMs < 0 ? f.get() : f.get(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new GetTimeoutException(timeoutMessage.get());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GlintException("Interrupted while waiting for an object", e);
+    } catch (ExecutionException e) {
+      throw new GlintException("Unexpected failure while waiting for an object", e.getCause());
+    } finally {
+      exitBlocked();
+    }
+  }
+
+  /** A worker blocked in get gives its CPU back to the node while it waits. */
+  private void enterBlocked() {
+    if (settings.mode() == Mode.WORKER
+        && TaskExecutor.current() != null
+        && TaskExecutor.current().releasesCpuWhenBlocked()
+        && blockedDepth.getAndIncrement() == 0) {
+      notifyNode(true);
+    }
+  }
+
+  private void exitBlocked() {
+    if (settings.mode() == Mode.WORKER
+        && TaskExecutor.current() != null
+        && TaskExecutor.current().releasesCpuWhenBlocked()
+        && blockedDepth.decrementAndGet() == 0) {
+      notifyNode(false);
+    }
+  }
+
+  private void notifyNode(boolean blocked) {
+    try {
+      var stub =
+          NodeServiceGrpc.newBlockingStub(channels.get(settings.nodeAddress()))
+              .withDeadlineAfter(10, TimeUnit.SECONDS);
+      WorkerBlockedRequest req =
+          WorkerBlockedRequest.newBuilder().setWorkerId(settings.workerId()).build();
+      if (blocked) {
+        stub.notifyWorkerBlocked(req);
+      } else {
+        stub.notifyWorkerUnblocked(req);
+      }
+    } catch (StatusRuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "Cannot tell the node daemon about a blocked get: " + e);
+    }
+  }
+
+  private String timeoutMessage(ObjectRefImpl<?> r, long timeoutMs) {
+    StringBuilder sb =
+        new StringBuilder("Timed out after ")
+            .append(timeoutMs)
+            .append(" ms waiting for ")
+            .append(r);
+    ObjectTable.Entry e = objects.get(r.objectId);
+    if (e != null && e.producer != null) {
+      NormalTaskSubmitter.PendingTask t = e.producer;
+      sb.append(" (result of ").append(t.name).append("): ").append(t.pendingReason());
+    } else if (e == null) {
+      sb.append(" (owned by another process)");
+    }
+    return sb.toString();
+  }
+
+  /** Null when some node can hold {@code r}; else a message comparing it with the cluster. */
+  String infeasibility(ResourceSet r) {
+    List<NodeInfo> nodes = clusterView;
+    if (nodes.isEmpty()) {
+      return null;
+    }
+    ResourceSet total = ResourceSet.EMPTY;
+    for (NodeInfo n : nodes) {
+      ResourceSet t = ResourceSet.fromProto(n.getTotal());
+      if (r.fitsIn(t)) {
+        return null;
+      }
+      total = total.plus(t);
+    }
+    return "the request "
+        + r
+        + " fits on no node; the cluster has "
+        + total
+        + " in total over "
+        + nodes.size()
+        + " node"
+        + (nodes.size() == 1 ? "" : "s");
+  }
+
+  // ---------------------------------------------------------------- control
+
+  @Override
+  public void cancel(ObjectRef<?> ref, boolean force) {
+    ObjectRefImpl<?> r = checkRef(ref);
+    ByteString taskId = Ids.taskIdOf(r.objectId);
+    if (normalSubmitter.pending(taskId) != null) {
+      normalSubmitter.cancel(taskId, force);
+    } else if (actorSubmitter.isPending(taskId)) {
+      if (force) {
+        throw new IllegalArgumentException(
+            "force-cancelling an actor call would kill the actor; use Glint.kill instead");
+      }
+      actorSubmitter.cancel(taskId);
+    } else if (!objects.owns(r.objectId) && !r.owner.getWorkerId().equals(settings.workerId())) {
+      throw new GlintException(
+          "Only the process that submitted a task can cancel it; " + r + " is owned elsewhere");
+    }
+  }
+
+  @Override
+  public void kill(ActorHandle<?> actor, boolean noRestart) {
+    if (!(actor instanceof ActorHandleImpl<?> h)) {
+      throw new IllegalArgumentException("Not an actor handle of this runtime: " + actor);
+    }
+    controlBlocking()
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .killActor(
+            KillActorRequest.newBuilder()
+                .setActorId(h.actorId)
+                .setNoRestart(noRestart)
+                .setForce(true)
+                .build());
+  }
+
+  @Override
+  public <A> Optional<ActorHandle<A>> getActor(String name, String ns) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("Actor name must not be empty");
+    }
+    GetNamedActorReply r =
+        controlBlocking()
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .getNamedActor(
+                GetNamedActorRequest.newBuilder()
+                    .setName(name)
+                    .setNamespace(ns == null ? namespace : ns)
+                    .build());
+    if (!r.getFound()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new ActorHandleImpl<>(
+            r.getActor().getActorId(), r.getActor().getClassDescriptor().getModuleOrClass()));
+  }
+
+  @Override
+  public Map<String, Double> clusterResources() {
+    return fetchResources().total;
+  }
+
+  @Override
+  public Map<String, Double> availableResources() {
+    return fetchResources().available;
+  }
+
+  private record Resources(Map<String, Double> total, Map<String, Double> available) {}
+
+  private Resources fetchResources() {
+    GetClusterResourcesReply r =
+        controlBlocking()
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .getClusterResources(GetClusterResourcesRequest.getDefaultInstance());
+    setClusterView(r.getNodesList());
+    return new Resources(
+        ResourceSet.fromProto(r.getTotal()).toMap(),
+        ResourceSet.fromProto(r.getAvailable()).toMap());
+  }
+
+  @Override
+  public RuntimeContext runtimeContext() {
+    return new RuntimeContextImpl(this);
+  }
+
+  // ---------------------------------------------------------------- RefResolver
+
+  @Override
+  public ObjectReference toReference(ObjectRef<?> ref) {
+    ObjectRefImpl<?> r = checkRef(ref);
+    objects.markEscaped(r.objectId);
+    return ObjectReference.newBuilder().setObjectId(r.objectId).setOwner(r.owner).build();
+  }
+
+  @Override
+  public ObjectRef<?> fromReference(ObjectReference ref) {
+    if (objects.owns(ref.getObjectId())) {
+      return newOwnedRef(ref.getObjectId());
+    }
+    return new ObjectRefImpl<>(ref.getObjectId(), ref.getOwner(), this);
+  }
+
+  @Override
+  public ByteString actorIdOf(ActorHandle<?> handle) {
+    if (!(handle instanceof ActorHandleImpl<?> h)) {
+      throw new IllegalArgumentException("Not an actor handle of this runtime: " + handle);
+    }
+    return h.actorId;
+  }
+
+  @Override
+  public ActorHandle<?> actorFromId(ByteString actorId) {
+    return new ActorHandleImpl<>(actorId, "Actor");
+  }
+
+  private <T> ObjectRefImpl<T> checkRef(ObjectRef<T> ref) {
+    if (ref == null) {
+      throw new NullPointerException("ref");
+    }
+    if (!(ref instanceof ObjectRefImpl<T> r)) {
+      throw new IllegalArgumentException("Not an ObjectRef of this runtime: " + ref);
+    }
+    return r;
+  }
+
+  private void checkOpen() {
+    if (shutdown) {
+      throw new io.glint.api.exception.NotInitializedException("Glint was shut down");
+    }
+  }
+
+  /** Whether this process owns objects others may still ask for (it must not be reaped). */
+  boolean ownsObjects() {
+    return objects.size() > 0;
+  }
+
+  @Override
+  public void shutdown() {
+    if (shutdown) {
+      return;
+    }
+    shutdown = true;
+    normalSubmitter.shutdown();
+    actorSubmitter.shutdown();
+    if (executor != null) {
+      executor.shutdown();
+    }
+    for (Runnable r : new ArrayList<>(shutdownHooks)) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "shutdown step failed", e);
+      }
+    }
+    scheduler.shutdownNow();
+    Grpc.shutdown(server);
+    channels.close();
+    callbacks.shutdownNow();
+    store.close();
+  }
+}

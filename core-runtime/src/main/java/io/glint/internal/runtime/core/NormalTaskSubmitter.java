@@ -1,0 +1,585 @@
+package io.glint.internal.runtime.core;
+
+import com.google.protobuf.ByteString;
+import io.glint.internal.proto.Address;
+import io.glint.internal.proto.CancelLeaseRequest;
+import io.glint.internal.proto.CancelTask;
+import io.glint.internal.proto.Failure;
+import io.glint.internal.proto.FailureKind;
+import io.glint.internal.proto.LeaseGrant;
+import io.glint.internal.proto.LeaseReply;
+import io.glint.internal.proto.LeaseRequest;
+import io.glint.internal.proto.PushMessage;
+import io.glint.internal.proto.ReturnLeaseRequest;
+import io.glint.internal.proto.TaskResult;
+import io.glint.internal.proto.TaskSpec;
+import io.glint.internal.runtime.common.Failures;
+import io.glint.internal.runtime.common.Ids;
+import io.glint.internal.runtime.common.ResourceSet;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Submits normal (non-actor) tasks, Ray's way: tasks are queued per resource shape; for each queue
+ * the submitter leases workers from the node daemon and pushes tasks straight to them over one
+ * long-lived stream per worker. Short tasks are pipelined (several in flight per worker) once the
+ * worker's measured execution time shows they are short. An idle lease is kept briefly for the next
+ * task, then returned. A task whose worker dies is retried on another worker while it has retries.
+ */
+final class NormalTaskSubmitter {
+  private static final System.Logger LOG = System.getLogger(NormalTaskSubmitter.class.getName());
+
+  /** Lease requests outstanding per resource shape (Ray's default). */
+  private static final int MAX_PENDING_LEASES = 10;
+
+  /** Pipeline depth for tasks measured to take well under a millisecond. */
+  private static final int MAX_PIPELINE = 16;
+
+  /** A task between submission and its result. */
+  final class PendingTask {
+    final ByteString taskId;
+    final String name;
+    final ResourceSet resources;
+    final List<ByteString> returnIds;
+    final List<ByteString> argRefs;
+
+    /** Set once the arguments are resolved. */
+    volatile TaskSpec spec;
+
+    int retriesLeft;
+    int attempt;
+    volatile boolean cancelled;
+    volatile Lease lease;
+    volatile Queue queue;
+
+    PendingTask(
+        ByteString taskId,
+        String name,
+        ResourceSet resources,
+        List<ByteString> returnIds,
+        List<ByteString> argRefs,
+        int maxRetries) {
+      this.taskId = taskId;
+      this.name = name;
+      this.resources = resources;
+      this.returnIds = returnIds;
+      this.argRefs = argRefs;
+      this.retriesLeft = maxRetries;
+    }
+
+    ByteString taskId() {
+      return taskId;
+    }
+
+    /** Why the task has not run yet, for timeout messages. */
+    String pendingReason() {
+      Queue q = queue;
+      if (lease != null) {
+        return "it is running on a worker (pid " + lease.grant.getWorkerPid() + ")";
+      }
+      if (q != null && q.infeasible != null) {
+        return q.infeasible;
+      }
+      if (q != null) {
+        return "it is waiting for a worker with "
+            + resources
+            + " ("
+            + q.leases.size()
+            + " leased, "
+            + q.pendingLeaseRequests
+            + " lease requests pending)";
+      }
+      return "its arguments are not ready yet";
+    }
+  }
+
+  /** Tasks of one resource shape, and the leases serving them. */
+  final class Queue {
+    final ResourceSet resources;
+    final ArrayDeque<PendingTask> tasks = new ArrayDeque<>();
+    final List<Lease> leases = new ArrayList<>();
+    final Set<ByteString> leaseRequests = new HashSet<>();
+    int pendingLeaseRequests;
+    volatile String infeasible;
+
+    Queue(ResourceSet resources) {
+      this.resources = resources;
+    }
+  }
+
+  /** A worker leased for one queue. */
+  final class Lease implements WorkerStream.Listener {
+    final Queue queue;
+    final LeaseGrant grant;
+    final Address nodeAddress;
+    final Map<ByteString, PendingTask> inFlight = new LinkedHashMap<>();
+    WorkerStream stream;
+    long completed;
+    double avgExecNanos;
+    boolean dead;
+    ScheduledFuture<?> idleReturn;
+
+    Lease(Queue queue, LeaseGrant grant, Address nodeAddress) {
+      this.queue = queue;
+      this.grant = grant;
+      this.nodeAddress = nodeAddress;
+    }
+
+    int capacity() {
+      if (completed == 0) {
+        return 1;
+      }
+      if (avgExecNanos < 1_000_000) {
+        return MAX_PIPELINE;
+      }
+      if (avgExecNanos < 10_000_000) {
+        return 2;
+      }
+      return 1;
+    }
+
+    @Override
+    public void onResult(TaskResult result) {
+      handleResult(this, result);
+    }
+
+    @Override
+    public void onClosed(Status status) {
+      handleStreamClosed(this, status);
+    }
+  }
+
+  private final CoreWorker worker;
+  private final ConcurrentHashMap<ResourceSet, Queue> queues = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ByteString, PendingTask> tasks = new ConcurrentHashMap<>();
+  private final long leaseIdleMs;
+  private volatile boolean shutdown;
+
+  NormalTaskSubmitter(CoreWorker worker, long leaseIdleMs) {
+    this.worker = worker;
+    this.leaseIdleMs = leaseIdleMs;
+  }
+
+  /** Registers a task (so it can be cancelled) before its arguments are resolved. */
+  PendingTask newTask(
+      ByteString taskId,
+      String name,
+      ResourceSet resources,
+      List<ByteString> returnIds,
+      List<ByteString> argRefs,
+      int maxRetries) {
+    PendingTask t = new PendingTask(taskId, name, resources, returnIds, argRefs, maxRetries);
+    tasks.put(taskId, t);
+    return t;
+  }
+
+  /** Queues a task whose arguments are resolved. */
+  void submit(PendingTask t, TaskSpec spec) {
+    t.spec = spec;
+    if (t.cancelled) {
+      finishCancelled(t);
+      return;
+    }
+    Queue q = queues.computeIfAbsent(t.resources, this::newQueue);
+    t.queue = q;
+    synchronized (q) {
+      q.tasks.add(t);
+      dispatch(q);
+    }
+  }
+
+  private Queue newQueue(ResourceSet resources) {
+    Queue q = new Queue(resources);
+    String why = worker.infeasibility(resources);
+    if (why != null) {
+      q.infeasible = why;
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "A task needs "
+              + resources
+              + ", which no node of the cluster can provide: it stays pending until such a node"
+              + " joins. "
+              + why);
+    }
+    return q;
+  }
+
+  /** Pushes queued tasks to leased workers with room; asks for more leases. Holds q's lock. */
+  private void dispatch(Queue q) {
+    while (!q.tasks.isEmpty()) {
+      Lease best = null;
+      for (Lease l : q.leases) {
+        if (!l.dead
+            && l.inFlight.size() < l.capacity()
+            && (best == null || l.inFlight.size() < best.inFlight.size())) {
+          best = l;
+        }
+      }
+      if (best == null) {
+        break;
+      }
+      PendingTask t = q.tasks.poll();
+      if (t.cancelled) {
+        worker.async(() -> finishCancelled(t));
+        continue;
+      }
+      if (best.idleReturn != null) {
+        best.idleReturn.cancel(false);
+        best.idleReturn = null;
+      }
+      best.inFlight.put(t.taskId(), t);
+      t.lease = best;
+      TaskSpec spec = t.spec;
+      if (t.attempt != 0 || best.grant.getGpuIdsCount() > 0) {
+        spec =
+            spec.toBuilder()
+                .setAttemptNumber(t.attempt)
+                .addAllAssignedGpuIds(best.grant.getGpuIdsList())
+                .build();
+      }
+      if (!best.stream.send(PushMessage.newBuilder().setTask(spec).build())) {
+        // The stream broke under us; its close handler will requeue what is in flight.
+        break;
+      }
+    }
+    int wanted = Math.min(q.tasks.size(), MAX_PENDING_LEASES) - q.pendingLeaseRequests;
+    for (int i = 0; i < wanted && !shutdown; i++) {
+      requestLease(q, worker.localNodeAddress(), false);
+    }
+    if (q.tasks.isEmpty()) {
+      if (!q.leaseRequests.isEmpty()) {
+        for (ByteString id : q.leaseRequests) {
+          worker
+              .nodeStub(worker.localNodeAddress())
+              .cancelWorkerLease(
+                  CancelLeaseRequest.newBuilder().setLeaseRequestId(id).build(),
+                  CoreWorker.ignore());
+        }
+        q.leaseRequests.clear();
+      }
+      for (Lease l : q.leases) {
+        if (l.inFlight.isEmpty() && l.idleReturn == null && !l.dead) {
+          scheduleIdleReturn(l);
+        }
+      }
+    }
+  }
+
+  private void scheduleIdleReturn(Lease l) {
+    Runnable ret =
+        () -> {
+          synchronized (l.queue) {
+            if (l.dead || !l.inFlight.isEmpty() || !l.queue.tasks.isEmpty()) {
+              l.idleReturn = null;
+              return;
+            }
+            l.dead = true;
+            l.queue.leases.remove(l);
+          }
+          returnLease(l, false);
+        };
+    if (leaseIdleMs <= 0) {
+      l.idleReturn = worker.scheduler().schedule(ret, 0, TimeUnit.MILLISECONDS);
+    } else {
+      l.idleReturn = worker.scheduler().schedule(ret, leaseIdleMs, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void returnLease(Lease l, boolean disconnect) {
+    if (l.stream != null) {
+      l.stream.close();
+    }
+    worker
+        .nodeStub(l.nodeAddress)
+        .returnWorkerLease(
+            ReturnLeaseRequest.newBuilder()
+                .setLeaseId(l.grant.getLeaseId())
+                .setDisconnectWorker(disconnect)
+                .build(),
+            CoreWorker.ignore());
+  }
+
+  private void requestLease(Queue q, Address node, boolean spilled) {
+    ByteString requestId = Ids.random();
+    q.pendingLeaseRequests++;
+    q.leaseRequests.add(requestId);
+    LeaseRequest req =
+        LeaseRequest.newBuilder()
+            .setLeaseRequestId(requestId)
+            .setJobId(worker.jobId())
+            .setResources(q.resources.toProto())
+            .setSpilledBack(spilled)
+            .build();
+    worker
+        .nodeStub(node)
+        .requestWorkerLease(
+            req,
+            new StreamObserver<>() {
+              @Override
+              public void onNext(LeaseReply reply) {
+                onLeaseReply(q, node, requestId, reply);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                onLeaseReply(
+                    q,
+                    node,
+                    requestId,
+                    LeaseReply.newBuilder()
+                        .setRejected("node daemon unreachable: " + Status.fromThrowable(t))
+                        .build());
+              }
+
+              @Override
+              public void onCompleted() {}
+            });
+  }
+
+  private void onLeaseReply(Queue q, Address node, ByteString requestId, LeaseReply reply) {
+    Lease toReturn = null;
+    List<PendingTask> toFail = List.of();
+    String failure = null;
+    synchronized (q) {
+      q.pendingLeaseRequests--;
+      q.leaseRequests.remove(requestId);
+      switch (reply.getOutcomeCase()) {
+        case GRANTED -> {
+          Lease l = new Lease(q, reply.getGranted(), node);
+          if (q.tasks.isEmpty() || shutdown) {
+            toReturn = l;
+          } else {
+            l.stream = new WorkerStream(worker.channels().get(l.grant.getWorkerAddress()), l);
+            q.leases.add(l);
+            dispatch(q);
+          }
+        }
+        case SPILLBACK -> {
+          if (!q.tasks.isEmpty()) {
+            requestLease(q, reply.getSpillback(), true);
+          }
+        }
+        default -> {
+          String why = reply.getRejected();
+          if (why.startsWith("worker failed to start") && !q.tasks.isEmpty()) {
+            // Workers of this job cannot start: fail what waits rather than retry forever.
+            toFail = new ArrayList<>(q.tasks);
+            q.tasks.clear();
+            failure = why;
+          } else if (!q.tasks.isEmpty() && !shutdown && !why.equals("cancelled")) {
+            worker
+                .scheduler()
+                .schedule(
+                    () -> {
+                      synchronized (q) {
+                        dispatch(q);
+                      }
+                    },
+                    100,
+                    TimeUnit.MILLISECONDS);
+          }
+        }
+      }
+    }
+    if (toReturn != null) {
+      returnLease(toReturn, false);
+    }
+    for (PendingTask t : toFail) {
+      finish(
+          t,
+          Failures.system(
+              FailureKind.FAILURE_KIND_WORKER_CRASHED, "WorkerStartupError", failure, false));
+    }
+  }
+
+  private void handleResult(Lease l, TaskResult r) {
+    PendingTask t;
+    synchronized (l.queue) {
+      t = l.inFlight.remove(r.getTaskId());
+      l.completed++;
+      long n = r.getExecutionNanos();
+      l.avgExecNanos = l.completed == 1 ? n : 0.8 * l.avgExecNanos + 0.2 * n;
+    }
+    if (t != null) {
+      t.lease = null;
+      if (r.hasFailure()) {
+        Failure f = r.getFailure();
+        if (t.cancelled) {
+          finishCancelled(t);
+        } else if (f.getKind() == FailureKind.FAILURE_KIND_TASK_ERROR
+            && t.spec.getRetryExceptions()
+            && t.retriesLeft != 0) {
+          retry(t);
+        } else {
+          finish(t, f);
+        }
+      } else {
+        tasks.remove(t.taskId());
+        t.argRefs.forEach(worker::releaseTaskRef);
+        worker.completeReturns(t.returnIds, r);
+      }
+    }
+    synchronized (l.queue) {
+      if (r.getWorkerExiting() && !l.dead) {
+        l.dead = true;
+        l.queue.leases.remove(l);
+      }
+      dispatch(l.queue);
+    }
+  }
+
+  private void handleStreamClosed(Lease l, Status status) {
+    List<PendingTask> lost;
+    boolean wasDead;
+    synchronized (l.queue) {
+      wasDead = l.dead;
+      l.dead = true;
+      l.queue.leases.remove(l);
+      lost = new ArrayList<>(l.inFlight.values());
+      l.inFlight.clear();
+      if (wasDead && lost.isEmpty()) {
+        return;
+      }
+    }
+    if (!wasDead) {
+      returnLease(l, true);
+    }
+    for (PendingTask t : lost) {
+      t.lease = null;
+      if (t.cancelled) {
+        finishCancelled(t);
+      } else if (t.retriesLeft != 0 && !shutdown) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "Worker (pid " + l.grant.getWorkerPid() + ") running " + t.name + " died; retrying");
+        retry(t);
+      } else {
+        finish(
+            t,
+            Failures.system(
+                FailureKind.FAILURE_KIND_WORKER_CRASHED,
+                "WorkerCrashedError",
+                "the worker process (pid "
+                    + l.grant.getWorkerPid()
+                    + ") exited while running "
+                    + t.name
+                    + (t.spec.getMaxRetries() == 0
+                        ? ""
+                        : " and all " + t.spec.getMaxRetries() + " retries were used")
+                    + " ("
+                    + status.getCode()
+                    + ")",
+                true));
+      }
+    }
+    synchronized (l.queue) {
+      dispatch(l.queue);
+    }
+  }
+
+  private void retry(PendingTask t) {
+    if (t.retriesLeft > 0) {
+      t.retriesLeft--;
+    }
+    t.attempt++;
+    Queue q = t.queue;
+    synchronized (q) {
+      q.tasks.addFirst(t);
+      dispatch(q);
+    }
+  }
+
+  /** Cancels a task this process submitted. Does nothing when it already finished. */
+  void cancel(ByteString taskId, boolean force) {
+    PendingTask t = tasks.get(taskId);
+    if (t == null) {
+      return;
+    }
+    t.cancelled = true;
+    Queue q = t.queue;
+    if (q != null) {
+      boolean removed;
+      synchronized (q) {
+        removed = q.tasks.remove(t);
+      }
+      if (removed) {
+        finishCancelled(t);
+        return;
+      }
+    }
+    Lease l = t.lease;
+    if (l != null && l.stream != null) {
+      l.stream.send(
+          PushMessage.newBuilder()
+              .setCancel(CancelTask.newBuilder().setTaskId(taskId).setForce(force))
+              .build());
+    }
+  }
+
+  PendingTask pending(ByteString taskId) {
+    return tasks.get(taskId);
+  }
+
+  private void finishCancelled(PendingTask t) {
+    finish(
+        t,
+        Failures.system(
+            FailureKind.FAILURE_KIND_TASK_CANCELLED,
+            "TaskCancelledError",
+            "task " + t.name + " was cancelled",
+            false));
+  }
+
+  private void finish(PendingTask t, Failure f) {
+    if (tasks.remove(t.taskId()) == null) {
+      return;
+    }
+    t.argRefs.forEach(worker::releaseTaskRef);
+    worker.failReturns(t.returnIds, f);
+  }
+
+  /** Fails a task that never reached a worker (e.g. an argument failed). */
+  void failBeforeSubmit(PendingTask t, Failure f) {
+    finish(t, f);
+  }
+
+  /** Fails everything pending (the process is shutting down). */
+  void shutdown() {
+    shutdown = true;
+    for (Queue q : queues.values()) {
+      List<Lease> leases;
+      synchronized (q) {
+        leases = new ArrayList<>(q.leases);
+        q.leases.clear();
+        q.tasks.clear();
+        for (Lease l : leases) {
+          l.dead = true;
+        }
+      }
+      for (Lease l : leases) {
+        if (l.stream != null) {
+          l.stream.close();
+        }
+      }
+    }
+    for (PendingTask t : new ArrayList<>(tasks.values())) {
+      finish(
+          t,
+          Failures.system(
+              FailureKind.FAILURE_KIND_TASK_CANCELLED,
+              "ShutdownError",
+              "Glint was shut down before " + t.name + " finished",
+              false));
+    }
+  }
+}

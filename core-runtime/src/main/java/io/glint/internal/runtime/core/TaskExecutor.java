@@ -1,0 +1,316 @@
+package io.glint.internal.runtime.core;
+
+import com.google.protobuf.ByteString;
+import io.glint.api.exception.ObjectSerializationException;
+import io.glint.internal.proto.Failure;
+import io.glint.internal.proto.FailureKind;
+import io.glint.internal.proto.PushReply;
+import io.glint.internal.proto.TaskArg;
+import io.glint.internal.proto.TaskResult;
+import io.glint.internal.proto.TaskSpec;
+import io.glint.internal.proto.TaskType;
+import io.glint.internal.runtime.common.Failures;
+import io.glint.internal.runtime.common.Ids;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs the tasks pushed to a worker process. Normal tasks run one at a time, in arrival order, on
+ * the task thread. After an actor is created here, its method calls run on the actor's own
+ * executor: one thread (calls in order) or {@code maxConcurrency} threads. Methods returning a
+ * {@link CompletionStage} are async: their thread is freed at once and the reply is sent when the
+ * stage completes.
+ */
+final class TaskExecutor {
+  /** What the current thread is executing. */
+  record TaskContext(
+      ByteString taskId,
+      String name,
+      int depth,
+      boolean releasesCpuWhenBlocked,
+      List<Integer> gpuIds) {}
+
+  private static final ThreadLocal<TaskContext> CURRENT = new ThreadLocal<>();
+
+  static TaskContext current() {
+    return CURRENT.get();
+  }
+
+  /** Replies on one submitter's stream. */
+  static final class ReplySink {
+    private final StreamObserver<PushReply> obs;
+    private boolean closed;
+
+    ReplySink(StreamObserver<PushReply> obs) {
+      this.obs = obs;
+    }
+
+    synchronized void send(TaskResult r) {
+      if (closed) {
+        return;
+      }
+      try {
+        obs.onNext(PushReply.newBuilder().setResult(r).build());
+      } catch (RuntimeException e) {
+        closed = true;
+      }
+    }
+
+    synchronized void close() {
+      if (!closed) {
+        closed = true;
+        try {
+          obs.onCompleted();
+        } catch (RuntimeException ignored) {
+          // already cancelled
+        }
+      }
+    }
+
+    synchronized boolean isClosed() {
+      return closed;
+    }
+  }
+
+  private final class Job implements Runnable {
+    final TaskSpec spec;
+    final ReplySink sink;
+    volatile boolean cancelled;
+    volatile Thread thread;
+
+    Job(TaskSpec spec, ReplySink sink) {
+      this.spec = spec;
+      this.sink = sink;
+    }
+
+    @Override
+    public void run() {
+      execute(this);
+    }
+  }
+
+  private final CoreWorker worker;
+  private final FunctionInvoker invoker;
+  private final ExecutorService taskThread;
+  private final ConcurrentHashMap<ByteString, Job> jobs = new ConcurrentHashMap<>();
+  private volatile ExecutorService actorExecutor;
+  private volatile Object actor;
+  private volatile ByteString actorId;
+  private volatile List<Integer> actorGpuIds = List.of();
+
+  TaskExecutor(CoreWorker worker, FunctionInvoker invoker) {
+    this.worker = worker;
+    this.invoker = invoker;
+    this.taskThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "glint-task"));
+  }
+
+  ByteString actorId() {
+    return actorId;
+  }
+
+  List<Integer> actorGpuIds() {
+    return actorGpuIds;
+  }
+
+  void onTask(TaskSpec spec, ReplySink sink) {
+    Job job = new Job(spec, sink);
+    jobs.put(spec.getTaskId(), job);
+    switch (spec.getType()) {
+      case TASK_TYPE_ACTOR_CREATION_TASK -> {
+        int n = Math.max(1, spec.getActorCreation().getMaxConcurrency());
+        AtomicInteger count = new AtomicInteger();
+        String simple = FunctionResolver.displayName(spec.getFunction());
+        actorExecutor =
+            Executors.newFixedThreadPool(
+                n, r -> new Thread(r, "glint-actor-" + simple + "-" + count.incrementAndGet()));
+        actorExecutor.execute(job);
+      }
+      case TASK_TYPE_ACTOR_TASK -> {
+        ExecutorService ex = actorExecutor;
+        if (ex == null || actor == null) {
+          jobs.remove(spec.getTaskId());
+          sink.send(
+              TaskResult.newBuilder()
+                  .setTaskId(spec.getTaskId())
+                  .setFailure(
+                      Failures.system(
+                          FailureKind.FAILURE_KIND_ACTOR_DIED,
+                          "ActorNotHereError",
+                          "this worker hosts no actor",
+                          false))
+                  .build());
+          return;
+        }
+        ex.execute(job);
+      }
+      default -> taskThread.execute(job);
+    }
+  }
+
+  void onCancel(ByteString taskId, boolean force) {
+    Job job = jobs.get(taskId);
+    if (job == null) {
+      return;
+    }
+    if (force) {
+      // The submitter sees the stream break and reports the task as cancelled.
+      System.out.flush();
+      System.err.flush();
+      Runtime.getRuntime().halt(137);
+    }
+    job.cancelled = true;
+    Thread t = job.thread;
+    if (t != null) {
+      t.interrupt();
+    }
+  }
+
+  /** The submitter's stream broke: its queued work is not wanted any more. */
+  void onStreamClosed(ReplySink sink) {
+    for (Job j : jobs.values()) {
+      if (j.sink == sink && j.spec.getType() == TaskType.TASK_TYPE_NORMAL_TASK) {
+        j.cancelled = true;
+      }
+    }
+  }
+
+  private void execute(Job job) {
+    TaskSpec spec = job.spec;
+    TaskResult.Builder res = TaskResult.newBuilder().setTaskId(spec.getTaskId());
+    if (job.cancelled || job.sink.isClosed() && spec.getType() == TaskType.TASK_TYPE_NORMAL_TASK) {
+      jobs.remove(spec.getTaskId());
+      job.sink.send(res.setFailure(cancelled(spec)).build());
+      return;
+    }
+    job.thread = Thread.currentThread();
+    boolean normal = spec.getType() == TaskType.TASK_TYPE_NORMAL_TASK;
+    List<Integer> gpus =
+        spec.getType() == TaskType.TASK_TYPE_ACTOR_TASK
+            ? actorGpuIds
+            : spec.getAssignedGpuIdsList();
+    CURRENT.set(new TaskContext(spec.getTaskId(), spec.getName(), spec.getDepth(), normal, gpus));
+    long t0 = System.nanoTime();
+    boolean replyLater = false;
+    try {
+      Object[] args;
+      FunctionInvoker.Target target;
+      try {
+        target = invoker.target(spec.getFunction());
+        args = arguments(spec);
+      } catch (ObjectSerializationException | IllegalStateException e) {
+        res.setFailure(failure(e, FailureKind.FAILURE_KIND_RUNTIME, spec));
+        return;
+      }
+      Object out = target.invoke(args);
+      switch (spec.getType()) {
+        case TASK_TYPE_ACTOR_CREATION_TASK -> {
+          actor = out;
+          actorId = spec.getActorCreation().getActorId();
+          actorGpuIds = spec.getAssignedGpuIdsList();
+        }
+        default -> {
+          ByteString returnId = Ids.objectId(spec.getTaskId(), 1);
+          if (target.async() && out instanceof CompletionStage<?> stage) {
+            replyLater = true;
+            stage.whenComplete(
+                (v, err) -> {
+                  TaskResult.Builder r = TaskResult.newBuilder().setTaskId(spec.getTaskId());
+                  try {
+                    if (err != null) {
+                      Throwable cause =
+                          err instanceof java.util.concurrent.CompletionException
+                                  && err.getCause() != null
+                              ? err.getCause()
+                              : err;
+                      r.setFailure(failure(cause, FailureKind.FAILURE_KIND_TASK_ERROR, spec));
+                    } else {
+                      r.addReturns(worker.returnObject(returnId, v));
+                    }
+                  } catch (Throwable t) {
+                    r.setFailure(failure(t, FailureKind.FAILURE_KIND_SERIALIZATION, spec));
+                  }
+                  r.setExecutionNanos(System.nanoTime() - t0);
+                  jobs.remove(spec.getTaskId());
+                  job.sink.send(r.build());
+                });
+          } else {
+            res.addReturns(worker.returnObject(returnId, out));
+          }
+        }
+      }
+    } catch (ObjectSerializationException e) {
+      res.setFailure(
+          job.cancelled
+              ? cancelled(spec)
+              : failure(e, FailureKind.FAILURE_KIND_SERIALIZATION, spec));
+    } catch (Throwable e) {
+      res.setFailure(
+          job.cancelled ? cancelled(spec) : failure(e, FailureKind.FAILURE_KIND_TASK_ERROR, spec));
+    } finally {
+      job.thread = null;
+      CURRENT.remove();
+      Thread.interrupted();
+      if (!replyLater) {
+        jobs.remove(spec.getTaskId());
+        if (job.cancelled && !res.hasFailure()) {
+          res.clearReturns().setFailure(cancelled(spec));
+        }
+        res.setExecutionNanos(System.nanoTime() - t0);
+        job.sink.send(res.build());
+      }
+    }
+  }
+
+  private Object[] arguments(TaskSpec spec) {
+    boolean actorCall = spec.getType() == TaskType.TASK_TYPE_ACTOR_TASK;
+    int n = spec.getCapturedArgsCount() + (actorCall ? 1 : 0) + spec.getArgsCount();
+    Object[] out = new Object[n];
+    int i = 0;
+    for (TaskArg a : spec.getCapturedArgsList()) {
+      out[i++] = value(a);
+    }
+    if (actorCall) {
+      out[i++] = actor;
+    }
+    for (TaskArg a : spec.getArgsList()) {
+      out[i++] = value(a);
+    }
+    return out;
+  }
+
+  private Object value(TaskArg a) {
+    if (a.hasValue()) {
+      return worker.serializer().deserialize(a.getValue());
+    }
+    var obj = a.getObject();
+    if (obj.hasLocation()) {
+      return worker.readStored(obj.getRef().getObjectId(), obj.getLocation());
+    }
+    return worker.get((io.glint.api.ObjectRef<?>) worker.fromReference(obj.getRef()), -1);
+  }
+
+  private Failure failure(Throwable t, FailureKind kind, TaskSpec spec) {
+    return Failures.fromThrowable(t, kind, spec.getName(), worker.settings().nodeId());
+  }
+
+  private static Failure cancelled(TaskSpec spec) {
+    return Failures.system(
+        FailureKind.FAILURE_KIND_TASK_CANCELLED,
+        "TaskCancelledError",
+        "task " + spec.getName() + " was cancelled",
+        false);
+  }
+
+  void shutdown() {
+    taskThread.shutdownNow();
+    ExecutorService ex = actorExecutor;
+    if (ex != null) {
+      ex.shutdownNow();
+    }
+  }
+}

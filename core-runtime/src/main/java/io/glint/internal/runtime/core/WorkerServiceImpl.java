@@ -1,0 +1,83 @@
+package io.glint.internal.runtime.core;
+
+import io.glint.internal.proto.ExitReply;
+import io.glint.internal.proto.ExitRequest;
+import io.glint.internal.proto.GetObjectStatusReply;
+import io.glint.internal.proto.GetObjectStatusRequest;
+import io.glint.internal.proto.HandshakeReply;
+import io.glint.internal.proto.HandshakeRequest;
+import io.glint.internal.proto.PushMessage;
+import io.glint.internal.proto.PushReply;
+import io.glint.internal.proto.WorkerServiceGrpc;
+import io.glint.internal.runtime.common.Versions;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.TimeUnit;
+
+/** The gRPC face of a core worker: pushed tasks (workers), object status (owners), exit. */
+final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
+  private final CoreWorker worker;
+
+  WorkerServiceImpl(CoreWorker worker) {
+    this.worker = worker;
+  }
+
+  @Override
+  public void handshake(HandshakeRequest request, StreamObserver<HandshakeReply> obs) {
+    obs.onNext(Versions.answer(request));
+    obs.onCompleted();
+  }
+
+  @Override
+  public StreamObserver<PushMessage> pushTasks(StreamObserver<PushReply> obs) {
+    TaskExecutor executor = worker.executor();
+    if (executor == null) {
+      obs.onError(
+          Status.FAILED_PRECONDITION
+              .withDescription("this process is a driver; it does not execute tasks")
+              .asRuntimeException());
+      return CoreWorker.ignore();
+    }
+    TaskExecutor.ReplySink sink = new TaskExecutor.ReplySink(obs);
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(PushMessage m) {
+        switch (m.getKindCase()) {
+          case TASK -> executor.onTask(m.getTask(), sink);
+          case CANCEL -> executor.onCancel(m.getCancel().getTaskId(), m.getCancel().getForce());
+          default -> {}
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        executor.onStreamClosed(sink);
+        sink.close();
+      }
+
+      @Override
+      public void onCompleted() {
+        sink.close();
+      }
+    };
+  }
+
+  @Override
+  public void getObjectStatus(
+      GetObjectStatusRequest request, StreamObserver<GetObjectStatusReply> obs) {
+    worker.answerObjectStatus(request.getObjectId(), request.getTimeoutMs(), obs);
+  }
+
+  @Override
+  public void exit(ExitRequest request, StreamObserver<ExitReply> obs) {
+    boolean accept =
+        worker.executor() != null
+            && (request.getForce()
+                || (!worker.ownsObjects() && worker.executor().actorId() == null));
+    obs.onNext(ExitReply.newBuilder().setAccepted(accept).build());
+    obs.onCompleted();
+    if (accept) {
+      worker.scheduler().schedule(() -> System.exit(0), 50, TimeUnit.MILLISECONDS);
+    }
+  }
+}

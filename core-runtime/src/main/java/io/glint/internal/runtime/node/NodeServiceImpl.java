@@ -1,0 +1,142 @@
+package io.glint.internal.runtime.node;
+
+import io.glint.internal.proto.CancelLeaseReply;
+import io.glint.internal.proto.CancelLeaseRequest;
+import io.glint.internal.proto.CommitActorLeaseReply;
+import io.glint.internal.proto.CommitActorLeaseRequest;
+import io.glint.internal.proto.FreeObjectsReply;
+import io.glint.internal.proto.FreeObjectsRequest;
+import io.glint.internal.proto.GetNodeResourcesReply;
+import io.glint.internal.proto.GetNodeResourcesRequest;
+import io.glint.internal.proto.HandshakeReply;
+import io.glint.internal.proto.HandshakeRequest;
+import io.glint.internal.proto.KillJobWorkersReply;
+import io.glint.internal.proto.KillJobWorkersRequest;
+import io.glint.internal.proto.KillWorkerReply;
+import io.glint.internal.proto.KillWorkerRequest;
+import io.glint.internal.proto.LeaseReply;
+import io.glint.internal.proto.LeaseRequest;
+import io.glint.internal.proto.LogBatch;
+import io.glint.internal.proto.NodeServiceGrpc;
+import io.glint.internal.proto.PrestartWorkersReply;
+import io.glint.internal.proto.PrestartWorkersRequest;
+import io.glint.internal.proto.RegisterWorkerReply;
+import io.glint.internal.proto.RegisterWorkerRequest;
+import io.glint.internal.proto.ReturnLeaseReply;
+import io.glint.internal.proto.ReturnLeaseRequest;
+import io.glint.internal.proto.StreamWorkerLogsRequest;
+import io.glint.internal.proto.WorkerBlockedReply;
+import io.glint.internal.proto.WorkerBlockedRequest;
+import io.glint.internal.runtime.common.Rpc;
+import io.glint.internal.runtime.common.Versions;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+
+/** The node daemon's gRPC face; all logic lives in {@link NodeDaemon}. */
+final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
+  private final NodeDaemon d;
+
+  NodeServiceImpl(NodeDaemon d) {
+    this.d = d;
+  }
+
+  @Override
+  public void handshake(HandshakeRequest request, StreamObserver<HandshakeReply> obs) {
+    Rpc.reply(obs, Versions.answer(request));
+  }
+
+  @Override
+  public void requestWorkerLease(LeaseRequest request, StreamObserver<LeaseReply> obs) {
+    d.requestLease(request, obs);
+  }
+
+  @Override
+  public void returnWorkerLease(ReturnLeaseRequest request, StreamObserver<ReturnLeaseReply> obs) {
+    d.returnLease(request.getLeaseId(), request.getDisconnectWorker());
+    Rpc.reply(obs, ReturnLeaseReply.getDefaultInstance());
+  }
+
+  @Override
+  public void cancelWorkerLease(CancelLeaseRequest request, StreamObserver<CancelLeaseReply> obs) {
+    Rpc.reply(
+        obs,
+        CancelLeaseReply.newBuilder()
+            .setCancelled(d.cancelLease(request.getLeaseRequestId()))
+            .build());
+  }
+
+  @Override
+  public void commitActorLease(
+      CommitActorLeaseRequest request, StreamObserver<CommitActorLeaseReply> obs) {
+    d.commitActorLease(request.getLeaseId());
+    Rpc.reply(obs, CommitActorLeaseReply.getDefaultInstance());
+  }
+
+  @Override
+  public void registerWorker(
+      RegisterWorkerRequest request, StreamObserver<RegisterWorkerReply> obs) {
+    try {
+      Rpc.reply(obs, d.registerWorker(request));
+    } catch (IllegalStateException e) {
+      obs.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());
+    }
+  }
+
+  @Override
+  public void notifyWorkerBlocked(
+      WorkerBlockedRequest request, StreamObserver<WorkerBlockedReply> obs) {
+    d.workerBlocked(request.getWorkerId(), true);
+    Rpc.reply(obs, WorkerBlockedReply.getDefaultInstance());
+  }
+
+  @Override
+  public void notifyWorkerUnblocked(
+      WorkerBlockedRequest request, StreamObserver<WorkerBlockedReply> obs) {
+    d.workerBlocked(request.getWorkerId(), false);
+    Rpc.reply(obs, WorkerBlockedReply.getDefaultInstance());
+  }
+
+  @Override
+  public void killWorker(KillWorkerRequest request, StreamObserver<KillWorkerReply> obs) {
+    Rpc.reply(
+        obs, KillWorkerReply.newBuilder().setKilled(d.killWorker(request.getWorkerId())).build());
+  }
+
+  @Override
+  public void getNodeResources(
+      GetNodeResourcesRequest request, StreamObserver<GetNodeResourcesReply> obs) {
+    Rpc.reply(
+        obs,
+        GetNodeResourcesReply.newBuilder()
+            .setTotal(d.total().toProto())
+            .setAvailable(d.available().toProto())
+            .setNumWorkers(d.workerCount())
+            .setNumIdleWorkers(d.idleWorkerCount())
+            .build());
+  }
+
+  @Override
+  public void prestartWorkers(
+      PrestartWorkersRequest request, StreamObserver<PrestartWorkersReply> obs) {
+    d.prestart(request.getJobId(), request.getCount());
+    Rpc.reply(obs, PrestartWorkersReply.getDefaultInstance());
+  }
+
+  @Override
+  public void killJobWorkers(
+      KillJobWorkersRequest request, StreamObserver<KillJobWorkersReply> obs) {
+    d.killJobWorkers(request.getJobId());
+    Rpc.reply(obs, KillJobWorkersReply.getDefaultInstance());
+  }
+
+  @Override
+  public void streamWorkerLogs(StreamWorkerLogsRequest request, StreamObserver<LogBatch> obs) {
+    d.subscribeLogs(request.getJobId(), obs);
+  }
+
+  @Override
+  public void freeObjects(FreeObjectsRequest request, StreamObserver<FreeObjectsReply> obs) {
+    d.freeObjects(request.getObjectIdsList());
+    Rpc.reply(obs, FreeObjectsReply.getDefaultInstance());
+  }
+}
