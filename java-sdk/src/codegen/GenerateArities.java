@@ -202,6 +202,20 @@ public final class GenerateArities {
             .append(") {\n    return new ActorTaskCaller<>((ActorHandle<?>) this, f, ")
             .append(argArray(0, n))
             .append(");\n  }\n\n");
+        sb.append(
+            "  /**\n   * Prepares a call of the async actor method {@code f}: it returns a {@code"
+                + " CompletionStage}, the\n   * actor's thread is freed at once, and the ref completes with"
+                + " the stage's value.\n   */\n");
+        sb.append("  default ")
+            .append(typeParams(0, n, "R"))
+            .append(" ActorTaskCaller<R> taskAsync(GlintFunc")
+            .append(n + 1)
+            .append(typeParams(0, n, "<A", "? extends java.util.concurrent.CompletionStage<R>"))
+            .append(" f")
+            .append(params(0, mask))
+            .append(") {\n    return new ActorTaskCaller<>((ActorHandle<?>) this, f, ")
+            .append(argArray(0, n))
+            .append(");\n  }\n\n");
         String tp = typeParams(0, n);
         sb.append(
             "  /** Prepares a call of the actor method {@code f}, which returns nothing; its ref completes"

@@ -29,6 +29,11 @@ public final class Quickstart {
     return x * x;
   }
 
+  /** A task that prints: its output shows on the driver's console as "(pid=N) ...". */
+  public static void hello(String who) {
+    System.out.println("hello " + who + " from a task");
+  }
+
   /** A task that reports where it ran. */
   public static long pid() {
     return ProcessHandle.current().pid();
@@ -115,6 +120,7 @@ public final class Quickstart {
       }
       System.out.println();
 
+      Glint.get(Glint.task(Quickstart::hello, "world").remote());
       long workerPid = Glint.get(Glint.task(Quickstart::pid).remote());
       System.out.println(
           "driver pid " + ProcessHandle.current().pid() + ", task ran in pid " + workerPid);

@@ -27,6 +27,8 @@ import java.util.concurrent.TimeUnit;
  * in-flight calls fail with its death cause.
  */
 final class ActorTaskSubmitter {
+  private static final System.Logger LOG = System.getLogger(ActorTaskSubmitter.class.getName());
+
   private enum State {
     UNRESOLVED,
     RESOLVING,
@@ -69,6 +71,11 @@ final class ActorTaskSubmitter {
     final LinkedHashMap<ByteString, PendingCall> inFlight = new LinkedHashMap<>();
     WorkerStream stream;
     Address address;
+
+    /** The address whose stream broke, and when: ALIVE there is stale news until shortly after. */
+    Address brokenAddress;
+
+    long brokenAtNanos;
     Failure deathCause;
     long nextSeq;
 
@@ -77,7 +84,7 @@ final class ActorTaskSubmitter {
     }
 
     @Override
-    public void onResult(TaskResult result) {
+    public void onResult(WorkerStream s, TaskResult result) {
       PendingCall c;
       synchronized (this) {
         c = inFlight.remove(result.getTaskId());
@@ -88,17 +95,25 @@ final class ActorTaskSubmitter {
     }
 
     @Override
-    public void onClosed(Status status) {
+    public void onClosed(WorkerStream s, Status status) {
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          () -> "actor stream closed: " + status.getCode() + " state " + state);
       synchronized (this) {
-        if (state == State.DEAD || stream == null) {
-          return;
+        if (state == State.DEAD || stream != s) {
+          return; // an older stream, already replaced
         }
         stream = null;
         state = State.UNRESOLVED;
+        brokenAddress = address;
+        brokenAtNanos = System.nanoTime();
       }
       resolve(this);
     }
   }
+
+  /** How long an ALIVE at the address that just broke is taken for stale news. */
+  private static final long STALE_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final CoreWorker worker;
   private final ConcurrentHashMap<ByteString, ActorQueue> queues = new ConcurrentHashMap<>();
@@ -168,6 +183,7 @@ final class ActorTaskSubmitter {
             .setActorTask(call.spec.getActorTask().toBuilder().setSequenceNumber(q.nextSeq++))
             .build();
     q.inFlight.put(call.taskId, call);
+    // A refused send leaves the call in flight; the stream's close handler deals with it.
     q.stream.send(PushMessage.newBuilder().setTask(spec).build());
   }
 
@@ -204,18 +220,39 @@ final class ActorTaskSubmitter {
   }
 
   private void onActorInfo(ActorQueue q, ActorInfo info) {
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        () ->
+            "actor info "
+                + info.getState()
+                + " port "
+                + info.getAddress().getPort()
+                + " inflight "
+                + q.inFlight.size()
+                + " waiting "
+                + q.waiting.size());
     List<PendingCall> toFail = List.of();
     List<PendingCall> lost = List.of();
     Failure cause = null;
     boolean again = false;
+    boolean stale;
     synchronized (q) {
-      if (info.getState() == ActorState.ACTOR_STATE_ALIVE) {
+      // The control service may not have heard of the death yet: keep asking for a little while.
+      stale =
+          info.getState() == ActorState.ACTOR_STATE_ALIVE
+              && info.getAddress().equals(q.brokenAddress)
+              && System.nanoTime() - q.brokenAtNanos < STALE_ALIVE_NANOS;
+      if (stale) {
+        q.state = State.UNRESOLVED;
+      } else if (info.getState() == ActorState.ACTOR_STATE_ALIVE) {
+        q.brokenAddress = null;
         if (!info.getAddress().equals(q.address) || q.stream == null) {
           // A new incarnation: calls in flight to the old one are lost.
           lost = new ArrayList<>(q.inFlight.values());
           q.inFlight.clear();
           q.address = info.getAddress();
-          q.stream = new WorkerStream(worker.channels().get(q.address), q);
+          q.stream = new WorkerStream(worker.channels().get(q.address), q, worker::async);
+          q.stream.start();
         }
         q.state = State.CONNECTED;
       } else if (info.getState() == ActorState.ACTOR_STATE_DEAD) {
@@ -251,7 +288,9 @@ final class ActorTaskSubmitter {
         fail(c, cancelledFailure(c));
       }
     }
-    if (again) {
+    if (stale) {
+      worker.scheduler().schedule(() -> resolve(q), 20, TimeUnit.MILLISECONDS);
+    } else if (again) {
       resolve(q);
     } else {
       flush(q);

@@ -149,12 +149,12 @@ final class NormalTaskSubmitter {
     }
 
     @Override
-    public void onResult(TaskResult result) {
+    public void onResult(WorkerStream s, TaskResult result) {
       handleResult(this, result);
     }
 
     @Override
-    public void onClosed(Status status) {
+    public void onClosed(WorkerStream s, Status status) {
       handleStreamClosed(this, status);
     }
   }
@@ -359,7 +359,10 @@ final class NormalTaskSubmitter {
           if (q.tasks.isEmpty() || shutdown) {
             toReturn = l;
           } else {
-            l.stream = new WorkerStream(worker.channels().get(l.grant.getWorkerAddress()), l);
+            l.stream =
+                new WorkerStream(
+                    worker.channels().get(l.grant.getWorkerAddress()), l, worker::async);
+            l.stream.start();
             q.leases.add(l);
             dispatch(q);
           }

@@ -7,51 +7,73 @@ import io.glint.internal.proto.WorkerServiceGrpc;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.Executor;
 
 /**
  * The submitter's end of one long-lived {@code PushTasks} stream to a worker: tasks go out as they
  * are dispatched, results come back in any order.
+ *
+ * <p>The stream opens only on {@link #start()}, so its owner can publish it first; its end is
+ * reported on {@code closeExecutor}, never inside the caller's own call (a call to a dead address
+ * can fail synchronously), and {@link #send} refuses once it has ended.
  */
 final class WorkerStream {
   /** What happens to results and to the stream's end. */
   interface Listener {
-    void onResult(TaskResult result);
+    void onResult(WorkerStream stream, TaskResult result);
 
-    /** The stream ended; {@code status} is null when it was closed by us. */
-    void onClosed(Status status);
+    /** The stream ended. */
+    void onClosed(WorkerStream stream, Status status);
   }
 
-  private final StreamObserver<PushMessage> out;
+  private final Channel channel;
+  private final Listener listener;
+  private final Executor closeExecutor;
+  private StreamObserver<PushMessage> out;
   private boolean closed;
 
-  WorkerStream(Channel channel, Listener listener) {
-    this.out =
+  WorkerStream(Channel channel, Listener listener, Executor closeExecutor) {
+    this.channel = channel;
+    this.listener = listener;
+    this.closeExecutor = closeExecutor;
+  }
+
+  /** Opens the stream. */
+  synchronized WorkerStream start() {
+    out =
         WorkerServiceGrpc.newStub(channel)
             .pushTasks(
                 new StreamObserver<>() {
                   @Override
                   public void onNext(PushReply reply) {
                     if (reply.hasResult()) {
-                      listener.onResult(reply.getResult());
+                      listener.onResult(WorkerStream.this, reply.getResult());
                     }
                   }
 
                   @Override
                   public void onError(Throwable t) {
-                    listener.onClosed(Status.fromThrowable(t));
+                    ended(Status.fromThrowable(t));
                   }
 
                   @Override
                   public void onCompleted() {
-                    listener.onClosed(
-                        Status.UNAVAILABLE.withDescription("worker closed the stream"));
+                    ended(Status.UNAVAILABLE.withDescription("worker closed the stream"));
                   }
                 });
+    return this;
   }
 
-  /** Sends one message; returns false when the stream is already closed. */
+  private void ended(Status status) {
+    synchronized (this) {
+      closed = true;
+    }
+    closeExecutor.execute(() -> listener.onClosed(this, status));
+  }
+
+  /** Sends one message; returns false when the stream has ended. */
   synchronized boolean send(PushMessage m) {
-    if (closed) {
+    if (closed || out == null) {
       return false;
     }
     try {
@@ -63,8 +85,9 @@ final class WorkerStream {
     }
   }
 
+  /** Ends the stream from our side. */
   synchronized void close() {
-    if (!closed) {
+    if (!closed && out != null) {
       closed = true;
       try {
         out.onCompleted();

@@ -83,7 +83,19 @@ public final class Serializer {
           e.type.getName(),
           "Cannot serialize a value of type " + e.type.getName() + ": " + e.why,
           e);
-    } catch (KryoException | IllegalArgumentException | UnsupportedOperationException e) {
+    } catch (RuntimeException e) {
+      NotSerializable inner = findNotSerializable(e);
+      if (inner != null) {
+        throw new ObjectSerializationException(
+            inner.type.getName(),
+            "Cannot serialize a value of type "
+                + (value == null ? "null" : value.getClass().getName())
+                + ": it contains "
+                + inner.type.getName()
+                + ", which "
+                + inner.why,
+            e);
+      }
       String type = value == null ? "null" : value.getClass().getName();
       throw new ObjectSerializationException(
           type, "Cannot serialize a value of type " + type + ": " + rootMessage(e), e);
@@ -116,12 +128,21 @@ public final class Serializer {
                   payload.array(), payload.arrayOffset() + payload.position(), payload.remaining())
               : new ByteBufferInput(payload);
       return kryo.readClassAndObject(in);
-    } catch (KryoException e) {
+    } catch (RuntimeException e) {
       throw new ObjectSerializationException(
           "unknown", "Cannot deserialize a value: " + rootMessage(e), e);
     } finally {
       pool.free(kryo);
     }
+  }
+
+  private static NotSerializable findNotSerializable(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof NotSerializable ns) {
+        return ns;
+      }
+    }
+    return null;
   }
 
   private static String rootMessage(Throwable e) {
@@ -146,7 +167,22 @@ public final class Serializer {
           @Override
           @SuppressWarnings({"rawtypes", "unchecked"})
           public com.esotericsoftware.kryo.Serializer getDefaultSerializer(Class type) {
-            com.esotericsoftware.kryo.Serializer s = super.getDefaultSerializer(type);
+            com.esotericsoftware.kryo.Serializer s;
+            try {
+              s = super.getDefaultSerializer(type);
+            } catch (RuntimeException e) {
+              // Kryo could not take the class apart (e.g. JDK internals under strong
+              // encapsulation).
+              if (type.getModule().isNamed() && Serializable.class.isAssignableFrom(type)) {
+                return new JavaSerializer();
+              }
+              throw new NotSerializable(
+                  type,
+                  type.getModule().isNamed()
+                      ? "holds process-local state (threads, streams, sockets, native handles) and"
+                          + " cannot be sent to another process"
+                      : "cannot be taken apart by the serializer: " + e.getMessage());
+            }
             return checkCrossable(type, s);
           }
         };

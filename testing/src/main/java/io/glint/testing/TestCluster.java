@@ -1,0 +1,277 @@
+package io.glint.testing;
+
+import io.glint.api.InitOptions;
+import io.glint.api.internal.RuntimeRegistry;
+import io.glint.internal.runtime.DriverRuntime;
+import io.glint.internal.runtime.cluster.LocalCluster;
+import io.glint.internal.runtime.common.GlintConfig;
+import io.glint.internal.runtime.common.Grpc;
+import io.glint.internal.runtime.common.ResourceSet;
+import io.glint.internal.runtime.core.CoreWorker;
+import io.glint.internal.runtime.node.NodeDaemon;
+import io.glint.internal.store.SharedMemoryStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A real Glint cluster for tests: a control service and node daemons on ephemeral loopback ports,
+ * worker processes, a fresh temporary session directory, and this JVM connected as the driver (so
+ * {@code Glint.*} works). {@link #close()} stops everything and fails when a process it started is
+ * still alive.
+ *
+ * <pre>{@code
+ * try (TestCluster cluster = TestCluster.builder().nodes(2).cpusPerNode(1).start()) {
+ *   assertEquals(16, Glint.get(Glint.task(Fns::square, 4).remote()));
+ *   cluster.killNode(1);
+ * }
+ * }</pre>
+ */
+public final class TestCluster implements AutoCloseable {
+  private final Builder spec;
+  private final Path tempDir;
+  private final LocalCluster cluster;
+  private final Set<Long> preexisting;
+  private CoreWorker driver;
+  private boolean closed;
+
+  private TestCluster(Builder spec) {
+    this.spec = spec;
+    this.preexisting = descendants();
+    try {
+      this.tempDir = Files.createTempDirectory("glint-test-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Path session = tempDir.resolve("session");
+    try {
+      Files.createDirectories(session.resolve("logs"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<LocalCluster.NodeSpec> nodes = new ArrayList<>();
+    for (int i = 0; i < spec.nodes; i++) {
+      nodes.add(spec.nodeSpec());
+    }
+    this.cluster =
+        LocalCluster.start(
+            "127.0.0.1", Grpc.newToken(), session, SharedMemoryStore.defaultRoot(), nodes);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Connects this JVM as the cluster's driver; {@code Glint.*} works until {@link #close()}. */
+  private void connectDriver() {
+    InitOptions.Builder o = InitOptions.builder().logToDriver(spec.logToDriver);
+    if (spec.namespace != null) {
+      o.namespace(spec.namespace);
+    }
+    if (!spec.workerJvmOptions.isEmpty()) {
+      o.workerJvmOptions(spec.workerJvmOptions);
+    }
+    if (!spec.jobCodePath.isEmpty()) {
+      o.jobCodePath(spec.jobCodePath);
+    }
+    Properties props = new Properties();
+    props.setProperty(GlintConfig.LEASE_IDLE_MS.property(), "10");
+    GlintConfig.Resolved cfg = new GlintConfig(Map.of(), props).resolve(o.build());
+    driver = DriverRuntime.connect(cfg, cluster.controlAddress(), cluster.token(), null);
+    RuntimeRegistry.install(driver);
+  }
+
+  /** The node daemons, head first. */
+  public List<NodeDaemon> nodes() {
+    return cluster.nodes();
+  }
+
+  /** Adds a node with the builder's per-node resources. */
+  public NodeDaemon addNode() {
+    return cluster.addNode(spec.nodeSpec());
+  }
+
+  /** Stops node {@code index} abruptly; its workers die with it. */
+  public void killNode(int index) {
+    cluster.killNode(cluster.nodes().get(index));
+  }
+
+  /** Process ids of all live workers. */
+  public List<Long> workerPids() {
+    return cluster.workerPids();
+  }
+
+  /** Where this cluster's worker logs are written. */
+  public Path logDir() {
+    return cluster.sessionDir().resolve("logs");
+  }
+
+  /** Disconnects the driver, stops the cluster, deletes the temp directory; fails on leaks. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (driver != null) {
+        RuntimeRegistry.uninstall(driver);
+        driver.shutdown();
+      }
+    } finally {
+      cluster.close();
+      deleteTree(tempDir);
+    }
+    List<ProcessHandle> leaked = leakedProcesses();
+    if (!leaked.isEmpty()) {
+      leaked.forEach(ProcessHandle::destroyForcibly);
+      throw new AssertionError(
+          "TestCluster leaked processes: "
+              + leaked.stream()
+                  .map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
+                  .collect(Collectors.joining("; ")));
+    }
+  }
+
+  /** Processes started since this cluster began and still alive after a grace period. */
+  private List<ProcessHandle> leakedProcesses() {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (true) {
+      List<ProcessHandle> alive =
+          ProcessHandle.current()
+              .descendants()
+              .filter(p -> !preexisting.contains(p.pid()) && p.isAlive())
+              .toList();
+      if (alive.isEmpty() || System.nanoTime() > deadline) {
+        return alive;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return alive;
+      }
+    }
+  }
+
+  private static Set<Long> descendants() {
+    return ProcessHandle.current()
+        .descendants()
+        .map(ProcessHandle::pid)
+        .collect(Collectors.toSet());
+  }
+
+  private static void deleteTree(Path root) {
+    try (Stream<Path> s = Files.walk(root)) {
+      s.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                  // best effort
+                }
+              });
+    } catch (IOException ignored) {
+      // already gone
+    }
+  }
+
+  /** Builds a {@link TestCluster}. */
+  public static final class Builder {
+    private int nodes = 1;
+    private double cpusPerNode = 2;
+    private double gpusPerNode = 0;
+    private final Map<String, Double> resources = new LinkedHashMap<>();
+    private boolean logToDriver = true;
+    private String namespace;
+    private List<String> workerJvmOptions = List.of();
+    private List<String> jobCodePath = List.of();
+    private boolean connect = true;
+
+    private Builder() {}
+
+    public Builder nodes(int nodes) {
+      if (nodes < 1) {
+        throw new IllegalArgumentException("a cluster needs at least one node, got " + nodes);
+      }
+      this.nodes = nodes;
+      return this;
+    }
+
+    public Builder cpusPerNode(double cpus) {
+      this.cpusPerNode = cpus;
+      return this;
+    }
+
+    public Builder gpusPerNode(double gpus) {
+      this.gpusPerNode = gpus;
+      return this;
+    }
+
+    /** A custom resource every node has. */
+    public Builder resource(String name, double quantity) {
+      resources.put(name, quantity);
+      return this;
+    }
+
+    public Builder logToDriver(boolean logToDriver) {
+      this.logToDriver = logToDriver;
+      return this;
+    }
+
+    public Builder namespace(String namespace) {
+      this.namespace = namespace;
+      return this;
+    }
+
+    public Builder workerJvmOptions(List<String> options) {
+      this.workerJvmOptions = List.copyOf(options);
+      return this;
+    }
+
+    public Builder jobCodePath(List<String> entries) {
+      this.jobCodePath = List.copyOf(entries);
+      return this;
+    }
+
+    /** Whether this JVM becomes the driver at start (default true). */
+    public Builder connectDriver(boolean connect) {
+      this.connect = connect;
+      return this;
+    }
+
+    LocalCluster.NodeSpec nodeSpec() {
+      Map<String, Double> r = new LinkedHashMap<>();
+      r.put(ResourceSet.CPU, cpusPerNode);
+      if (gpusPerNode > 0) {
+        r.put(ResourceSet.GPU, gpusPerNode);
+      }
+      r.putAll(resources);
+      return new LocalCluster.NodeSpec(ResourceSet.of(r), Map.of());
+    }
+
+    public TestCluster start() {
+      TestCluster c = new TestCluster(this);
+      if (connect) {
+        try {
+          c.connectDriver();
+        } catch (RuntimeException e) {
+          c.close();
+          throw e;
+        }
+      }
+      return c;
+    }
+  }
+}
