@@ -31,6 +31,18 @@ class TaskIT {
   }
 
   @Test
+  void workersArePrestartedAndReused() {
+    List<Long> before = glint.cluster().workerPids();
+    assertThat(before).isNotEmpty();
+    java.util.Set<Long> used = new java.util.HashSet<>();
+    for (int i = 0; i < 50; i++) {
+      used.add(Glint.get(Glint.task(Fns::pid).remote()));
+    }
+    assertThat(before).containsAll(used);
+    assertThat(glint.cluster().workerPids()).hasSameSizeAs(before);
+  }
+
+  @Test
   void sixArgumentsAndMixedRefs() {
     ObjectRef<String> b = Glint.put("b");
     ObjectRef<String> e = Glint.task(Fns::concat, "e", "", "", "", "", "").remote();

@@ -8,7 +8,6 @@ import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.ClosureSerializer;
 import com.esotericsoftware.kryo.serializers.CollectionSerializer;
 import com.esotericsoftware.kryo.serializers.FieldSerializer;
-import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import com.esotericsoftware.kryo.serializers.MapSerializer;
 import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
@@ -189,8 +188,20 @@ public final class Serializer {
     kryo.setRegistrationRequired(false);
     kryo.setReferences(true);
     kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
-    kryo.register(ClosureSerializer.Closure.class, new ClosureSerializer());
-    ImmutableCollectionsSerializers.addDefaultSerializers(kryo);
+    kryo.register(
+        ClosureSerializer.Closure.class,
+        new ClosureSerializer() {
+          @Override
+          public void write(Kryo k, Output output, Object object) {
+            if (!(object instanceof Serializable)) {
+              throw new NotSerializable(
+                  object.getClass(),
+                  "is a lambda that is not Serializable; pass a GlintFunc or cast the lambda to"
+                      + " an intersection with Serializable");
+            }
+            super.write(k, output, object);
+          }
+        });
     kryo.addDefaultSerializer(ObjectRef.class, new ObjectRefSerializer());
     kryo.addDefaultSerializer(ActorHandle.class, new ActorHandleSerializer());
     return kryo;
@@ -213,6 +224,15 @@ public final class Serializer {
     boolean jdk = type.getModule().isNamed();
     if (!jdk) {
       return s;
+    }
+    if (JdkCollectionSerializer.handles(type)
+        && !hasPublicNoArgConstructor(type)
+        && !(s
+            instanceof com.esotericsoftware.kryo.serializers.DefaultSerializers.TreeMapSerializer)
+        && !(s
+            instanceof
+            com.esotericsoftware.kryo.serializers.DefaultSerializers.TreeSetSerializer)) {
+      return new JdkCollectionSerializer();
     }
     boolean generic =
         s instanceof FieldSerializer

@@ -1,0 +1,87 @@
+package io.glint.internal.runtime.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.glint.api.InitOptions;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class GlintConfigTest {
+  private static Properties props(String... kv) {
+    Properties p = new Properties();
+    for (int i = 0; i < kv.length; i += 2) {
+      p.setProperty(kv[i], kv[i + 1]);
+    }
+    return p;
+  }
+
+  @Test
+  void precedenceIsDefaultThenEnvThenPropertyThenCode() {
+    Map<String, String> env = Map.of("GLINT_NUM_CPUS", "2", "GLINT_NAMESPACE", "from-env");
+    GlintConfig c = new GlintConfig(env, props("glint.numCpus", "3"));
+    GlintConfig.Resolved r = c.resolve(InitOptions.defaults());
+    assertThat(r.numCpus()).isEqualTo(3.0);
+    assertThat(r.namespace()).isEqualTo("from-env");
+    assertThat(r.logToDriver()).isTrue();
+    assertThat(r.leaseIdleMs()).isEqualTo(10);
+    assertThat(c.resolve(InitOptions.builder().numCpus(4).build()).numCpus()).isEqualTo(4.0);
+  }
+
+  @Test
+  void listsAndResourcesParse() {
+    GlintConfig c =
+        new GlintConfig(
+            Map.of(
+                "GLINT_RESOURCES", "accelerator=1, disk=0.5",
+                "GLINT_WORKER_JVM_OPTIONS", "-Xmx1g  -Dx=y",
+                "GLINT_JOB_CODE_PATH", "/a" + java.io.File.pathSeparator + "/b"),
+            new Properties());
+    GlintConfig.Resolved r = c.resolve(InitOptions.defaults());
+    assertThat(r.resources()).containsEntry("accelerator", 1.0).containsEntry("disk", 0.5);
+    assertThat(r.workerJvmOptions()).containsExactly("-Xmx1g", "-Dx=y");
+    assertThat(r.jobCodePath()).containsExactly("/a", "/b");
+  }
+
+  @Test
+  void badValuesNameKeySourceAndValue() {
+    assertThatThrownBy(
+            () ->
+                new GlintConfig(Map.of("GLINT_NUM_CPUS", "two"), new Properties())
+                    .resolve(InitOptions.defaults()))
+        .hasMessageContaining("GLINT_NUM_CPUS")
+        .hasMessageContaining("'two'");
+    assertThatThrownBy(
+            () ->
+                new GlintConfig(Map.of(), props("glint.logToDriver", "maybe"))
+                    .resolve(InitOptions.defaults()))
+        .hasMessageContaining("-Dglint.logToDriver")
+        .hasMessageContaining("true or false");
+    assertThatThrownBy(
+            () ->
+                new GlintConfig(Map.of("GLINT_RESOURCES", "gpu"), new Properties())
+                    .resolve(InitOptions.defaults()))
+        .hasMessageContaining("name=quantity");
+    assertThatThrownBy(
+            () ->
+                new GlintConfig(Map.of("GLINT_RESOURCES", "x=-1"), new Properties())
+                    .resolve(InitOptions.defaults()))
+        .hasMessageContaining("negative");
+  }
+
+  @Test
+  void everyKeyIsDocumented() {
+    assertThat(GlintConfig.ALL)
+        .allSatisfy(
+            k -> {
+              assertThat(k.property()).startsWith("glint.");
+              assertThat(k.env()).startsWith("GLINT_");
+              assertThat(k.doc()).isNotBlank();
+            });
+    assertThat(GlintConfig.ALL.stream().map(GlintConfig.Key::property).distinct().count())
+        .isEqualTo(GlintConfig.ALL.size());
+    assertThat(List.copyOf(GlintConfig.ALL)).hasSizeGreaterThan(10);
+  }
+}
