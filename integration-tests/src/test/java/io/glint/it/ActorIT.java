@@ -84,6 +84,21 @@ class ActorIT {
   }
 
   @Test
+  void manyActorsSubmittingTasksAllGetWorkers() {
+    // More actor processes than carrier threads: starting the tasks' workers must not stall.
+    List<ActorHandle<Actors.Submitter>> actors = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      actors.add(Glint.actor(Actors.Submitter::new).setResource("CPU", 0).remote());
+    }
+    List<ObjectRef<Integer>> sums = new ArrayList<>();
+    for (ActorHandle<Actors.Submitter> a : actors) {
+      sums.add(a.task(Actors.Submitter::sumOfSquares, 20).remote());
+    }
+    assertThat(Glint.get(sums, 120_000)).containsOnly(IntStream.range(0, 20).map(i -> i * i).sum());
+    actors.forEach(ActorHandle::kill);
+  }
+
+  @Test
   void namedActorIsFoundByName() {
     ActorHandle<Actors.Counter> c =
         Glint.actor(Actors.Counter::new).setName("shared-counter").remote();

@@ -124,6 +124,13 @@ public final class Actors {
     }
   }
 
+  /** Submits tasks from inside an actor and waits for them. */
+  public static final class Submitter {
+    public int sumOfSquares(int n) {
+      return Fns.nested(n);
+    }
+  }
+
   /** A constructor that fails. */
   public static final class Broken {
     public Broken(String why) {

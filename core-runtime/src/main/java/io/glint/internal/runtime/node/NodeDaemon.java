@@ -143,7 +143,20 @@ public final class NodeDaemon implements AutoCloseable {
   private final SharedMemoryStore store;
   private final ChannelPool channels;
   private final ScheduledExecutorService timer;
-  private final ExecutorService io = Executors.newVirtualThreadPerTaskExecutor();
+
+  /**
+   * Blocking work: worker pipes, process exits, control-service calls. Platform threads on purpose:
+   * blocking pipe reads pin virtual threads' carriers, and with enough workers every carrier would
+   * be pinned.
+   */
+  private final ExecutorService io =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "glint-node-io");
+            t.setDaemon(true);
+            return t;
+          });
+
   private final ExecutorService serverExecutor;
   private final Path logDir;
   private final GpuPool gpus;
@@ -575,7 +588,7 @@ public final class NodeDaemon implements AutoCloseable {
       boot.setProperty("storeDir", store.directory().toString());
       boot.setProperty("host", options.host());
       boot.setProperty("namespace", cfg.getNamespace());
-      io.execute(() -> writeBoot(proc, boot));
+      writeBoot(proc, boot); // a few hundred bytes: fits the pipe buffer, never blocks
       pump(w, proc.getInputStream(), false);
       pump(w, proc.getErrorStream(), true);
       proc.onExit().thenRunAsync(() -> onWorkerExit(w), io);

@@ -1,0 +1,339 @@
+package io.glint.benchmarks;
+
+import io.glint.api.ActorHandle;
+import io.glint.api.Glint;
+import io.glint.api.InitOptions;
+import io.glint.api.ObjectRef;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+
+/**
+ * The workloads of Ray's {@code ray microbenchmark}, with its metric names and its measurement: a 1
+ * s warm-up, then 4 runs of 2 s, each printing {@code <name> per second <mean> +- <stdev>} over the
+ * runs. Run it with {@code ./glint microbenchmark}.
+ *
+ * <p>{@code TESTS_TO_RUN} / {@code TESTS_TO_SKIP} (substrings of metric names) select tests as in
+ * Ray. {@link Scale#TINY} runs every workload once at a tiny size (for CI, so none rots).
+ */
+public final class Microbenchmark {
+  /** How long and how large. */
+  public enum Scale {
+    /** Ray's sizes and timings. */
+    FULL(1.0, 2.0, 4, 1.0),
+    /** Every workload at a tiny size, for CI. */
+    TINY(0.05, 0.1, 2, 0.01);
+
+    final double warmupSec;
+    final double runSec;
+    final int runs;
+    final double sizeFactor;
+
+    Scale(double warmupSec, double runSec, int runs, double sizeFactor) {
+      this.warmupSec = warmupSec;
+      this.runSec = runSec;
+      this.runs = runs;
+      this.sizeFactor = sizeFactor;
+    }
+  }
+
+  /** One measured metric. */
+  public record Result(String name, double mean, double stdev) {
+    public String line() {
+      return String.format(Locale.ROOT, "%s per second %.2f +- %.2f", name, mean, stdev);
+    }
+  }
+
+  /** Ray metrics with no Glint counterpart yet, printed as not measured. */
+  public static final List<String> NOT_MEASURED =
+      List.of(
+          "single client object out-of-scope callback registration",
+          "object out-of-scope callback fire 1k batch",
+          "placement group create/removal");
+
+  private final Scale scale;
+  private final Predicate<String> selected;
+  private final PrintStream out;
+  private final List<Result> results = new ArrayList<>();
+
+  public Microbenchmark(Scale scale, Predicate<String> selected, PrintStream out) {
+    this.scale = scale;
+    this.selected = selected;
+    this.out = out;
+  }
+
+  /** The selection Ray uses: TESTS_TO_RUN and TESTS_TO_SKIP from the environment. */
+  public static Predicate<String> fromEnvironment() {
+    String run = System.getenv().getOrDefault("TESTS_TO_RUN", "");
+    String skip = System.getenv().getOrDefault("TESTS_TO_SKIP", "");
+    return name ->
+        (run.isEmpty() || name.contains(run)) && (skip.isEmpty() || !name.contains(skip));
+  }
+
+  public static void main(String[] args) {
+    Scale scale = args.length > 0 && args[0].equalsIgnoreCase("tiny") ? Scale.TINY : Scale.FULL;
+    new Microbenchmark(scale, fromEnvironment(), System.out).run(InitOptions.defaults());
+  }
+
+  /** Starts an embedded cluster with {@code init}, runs everything selected, shuts down. */
+  public List<Result> run(InitOptions init) {
+    Glint.init(init);
+    try {
+      runAll();
+    } finally {
+      Glint.shutdown();
+    }
+    for (String n : NOT_MEASURED) {
+      if (selected.test(n)) {
+        out.println(n + ": not measured yet (the feature does not exist in Glint yet)");
+      }
+    }
+    return results;
+  }
+
+  private int sized(int n) {
+    return Math.max(1, (int) (n * scale.sizeFactor));
+  }
+
+  @SuppressWarnings("unchecked")
+  private void runAll() {
+    int nCpu = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    ObjectRef<Integer> value = Glint.put(0);
+
+    timeit("single client get calls (Plasma Store)", () -> Glint.get(value), 1);
+    timeit("single client put calls (Plasma Store)", () -> Glint.put(0), 1);
+    timeit(
+        "multi client put calls (Plasma Store)",
+        () -> Glint.get(repeat(10, () -> Glint.task(BenchFns::doPutSmall).remote())),
+        1000);
+
+    long[] arr = new long[sized(100 * 1024 * 1024)];
+    double arrGb = arr.length * 8.0 / 1e9;
+    timeit("single client put gigabytes", () -> Glint.put(arr), arrGb);
+
+    timeit(
+        "single client tasks and get batch",
+        () -> Glint.get(repeat(sized(1000), () -> Glint.task(BenchFns::smallValue).remote())),
+        1);
+
+    int putElements = sized(10 * 1024 * 1024);
+    timeit(
+        "multi client put gigabytes",
+        () -> Glint.get(repeat(10, () -> Glint.task(BenchFns::doPut, putElements).remote())),
+        10 * 10 * putElements * 8.0 / 1e9);
+
+    ObjectRef<List<ObjectRef<Integer>>> containing =
+        Glint.task(BenchFns::createObjectContainingRefs, sized(10_000)).remote();
+    Glint.get(containing);
+    timeit("single client get object containing 10k refs", () -> Glint.get(containing), 1);
+
+    int numObjs = sized(1000);
+    timeit(
+        "single client wait 1k refs",
+        () -> {
+          List<ObjectRef<byte[]>> notReady =
+              repeat(numObjs, () -> Glint.task(BenchFns::smallValue).remote());
+          for (int i = 0; i < numObjs; i++) {
+            notReady = Glint.wait(notReady, 1).getUnready();
+          }
+        },
+        1);
+
+    timeit(
+        "single client tasks sync", () -> Glint.get(Glint.task(BenchFns::smallValue).remote()), 1);
+    int batch = sized(1000);
+    timeit(
+        "single client tasks async",
+        () -> Glint.get(repeat(batch, () -> Glint.task(BenchFns::smallValue).remote())),
+        batch);
+
+    int n = sized(10_000);
+    int m = 4;
+    if (anySelected("multi client tasks async")) {
+      List<ActorHandle<BenchFns.Actor>> actors = repeat(m, this::zeroCpuActor);
+      timeit(
+          "multi client tasks async",
+          () ->
+              Glint.get(
+                  actors.stream()
+                      .map(a -> a.task(BenchFns.Actor::smallValueBatch, n).remote())
+                      .toList()),
+          n * m);
+      actors.forEach(ActorHandle::kill);
+    }
+
+    if (anySelected("1:1 actor calls")) {
+      ActorHandle<BenchFns.Actor> a = zeroCpuActor();
+      timeit(
+          "1:1 actor calls sync", () -> Glint.get(a.task(BenchFns.Actor::smallValue).remote()), 1);
+      timeit(
+          "1:1 actor calls async",
+          () -> Glint.get(repeat(batch, () -> a.task(BenchFns.Actor::smallValue).remote())),
+          batch);
+      ActorHandle<BenchFns.Actor> c =
+          Glint.actor(BenchFns.Actor::new).setResource("CPU", 0).setMaxConcurrency(16).remote();
+      timeit(
+          "1:1 actor calls concurrent",
+          () -> Glint.get(repeat(batch, () -> c.task(BenchFns.Actor::smallValue).remote())),
+          batch);
+      a.kill();
+      c.kill();
+    }
+
+    int n5 = sized(5000);
+    if (anySelected("1:n actor calls async")) {
+      List<ActorHandle<BenchFns.Actor>> actors = repeat(nCpu, this::zeroCpuActor);
+      ActorHandle<BenchFns.Client> client =
+          Glint.actor(BenchFns.Client::new, actors, List.<ActorHandle<BenchFns.AsyncActor>>of())
+              .setResource("CPU", 0)
+              .remote();
+      timeit(
+          "1:n actor calls async",
+          () -> Glint.get(client.task(BenchFns.Client::smallValueBatch, n5).remote()),
+          n5 * actors.size());
+      actors.forEach(ActorHandle::kill);
+      client.kill();
+    }
+
+    if (anySelected("n:n actor calls async")) {
+      List<ActorHandle<BenchFns.Actor>> actors = repeat(nCpu, this::zeroCpuActor);
+      timeit(
+          "n:n actor calls async",
+          () -> Glint.get(repeat(m, () -> Glint.task(BenchFns::work, actors, n5).remote())),
+          m * n5);
+      actors.forEach(ActorHandle::kill);
+    }
+
+    int n1k = sized(1000);
+    if (anySelected("n:n actor calls with arg async")) {
+      List<ActorHandle<BenchFns.Client>> clients = new ArrayList<>();
+      List<ActorHandle<BenchFns.Actor>> servers = repeat(nCpu, this::zeroCpuActor);
+      for (ActorHandle<BenchFns.Actor> s : servers) {
+        clients.add(
+            Glint.actor(
+                    BenchFns.Client::new, List.of(s), List.<ActorHandle<BenchFns.AsyncActor>>of())
+                .setResource("CPU", 0)
+                .remote());
+      }
+      timeit(
+          "n:n actor calls with arg async",
+          () ->
+              Glint.get(
+                  clients.stream()
+                      .map(c -> c.task(BenchFns.Client::smallValueBatchArg, n1k).remote())
+                      .toList()),
+          n1k * clients.size());
+      servers.forEach(ActorHandle::kill);
+      clients.forEach(ActorHandle::kill);
+    }
+
+    if (anySelected("1:1 async-actor calls")) {
+      ActorHandle<BenchFns.AsyncActor> a = Glint.actor(BenchFns.AsyncActor::new).remote();
+      timeit(
+          "1:1 async-actor calls sync",
+          () -> Glint.get(a.taskAsync(BenchFns.AsyncActor::smallValue).remote()),
+          1);
+      timeit(
+          "1:1 async-actor calls async",
+          () ->
+              Glint.get(repeat(batch, () -> a.taskAsync(BenchFns.AsyncActor::smallValue).remote())),
+          batch);
+      timeit(
+          "1:1 async-actor calls with args async",
+          () -> {
+            List<ObjectRef<byte[]>> refs = new ArrayList<>(batch);
+            for (int i = 0; i < batch; i++) {
+              refs.add(a.taskAsync(BenchFns.AsyncActor::smallValueWithArg, i).remote());
+            }
+            Glint.get(refs);
+          },
+          batch);
+      a.kill();
+    }
+
+    if (anySelected("1:n async-actor calls async")) {
+      List<ActorHandle<BenchFns.AsyncActor>> actors =
+          repeat(nCpu, () -> Glint.actor(BenchFns.AsyncActor::new).remote());
+      ActorHandle<BenchFns.Client> client =
+          Glint.actor(BenchFns.Client::new, List.<ActorHandle<BenchFns.Actor>>of(), actors)
+              .setResource("CPU", 0)
+              .remote();
+      timeit(
+          "1:n async-actor calls async",
+          () -> Glint.get(client.task(BenchFns.Client::smallValueBatch, n5).remote()),
+          n5 * actors.size());
+      actors.forEach(ActorHandle::kill);
+      client.kill();
+    }
+
+    if (anySelected("n:n async-actor calls async")) {
+      List<ActorHandle<BenchFns.AsyncActor>> actors =
+          repeat(nCpu, () -> Glint.actor(BenchFns.AsyncActor::new).remote());
+      timeit(
+          "n:n async-actor calls async",
+          () -> Glint.get(repeat(m, () -> Glint.task(BenchFns::asyncWork, actors, n5).remote())),
+          m * n5);
+      actors.forEach(ActorHandle::kill);
+    }
+  }
+
+  private ActorHandle<BenchFns.Actor> zeroCpuActor() {
+    return Glint.actor(BenchFns.Actor::new).setResource("CPU", 0).remote();
+  }
+
+  private boolean anySelected(String prefix) {
+    return selected.test(prefix)
+        || List.of(" sync", " async", " concurrent", " with args async").stream()
+            .anyMatch(s -> selected.test(prefix + s));
+  }
+
+  private static <T> List<T> repeat(int n, java.util.function.Supplier<T> s) {
+    List<T> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(s.get());
+    }
+    return out;
+  }
+
+  /** Ray's timeit: warm up, then {@code runs} timed runs; rate = multiplier * calls / second. */
+  void timeit(String name, Runnable fn, double multiplier) {
+    if (!selected.test(name)) {
+      return;
+    }
+    long start = System.nanoTime();
+    long count = 0;
+    while (System.nanoTime() - start < scale.warmupSec * 1e9) {
+      fn.run();
+      count++;
+    }
+    long step = count / 10 + 1;
+    double[] stats = new double[scale.runs];
+    for (int r = 0; r < scale.runs; r++) {
+      start = System.nanoTime();
+      count = 0;
+      while (System.nanoTime() - start < scale.runSec * 1e9) {
+        for (long i = 0; i < step; i++) {
+          fn.run();
+        }
+        count += step;
+      }
+      double secs = (System.nanoTime() - start) / 1e9;
+      stats[r] = multiplier * count / secs;
+    }
+    double mean = 0;
+    for (double s : stats) {
+      mean += s;
+    }
+    mean /= stats.length;
+    double var = 0;
+    for (double s : stats) {
+      var += (s - mean) * (s - mean);
+    }
+    Result res = new Result(name, mean, Math.sqrt(var / stats.length));
+    results.add(res);
+    out.println(res.line());
+    out.flush();
+  }
+}
