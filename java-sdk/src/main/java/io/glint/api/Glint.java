@@ -170,6 +170,11 @@ public final class Glint extends GlintCall {
     return runtime().availableResources();
   }
 
+  /** Each node's object store: capacity, use, spilling, and every stored object. */
+  public static List<ObjectStoreStats> objectStoreStats() {
+    return runtime().objectStoreStats();
+  }
+
   /** Where the calling code runs: job, node, task, actor. */
   public static RuntimeContext getRuntimeContext() {
     return runtime().runtimeContext();

@@ -29,6 +29,7 @@ public final class InitOptions {
   private final List<String> workerJvmOptions;
   private final Boolean logToDriver;
   private final Path tempDir;
+  private final Long objectStoreMemory;
 
   private InitOptions(Builder b) {
     this.address = b.address;
@@ -40,6 +41,7 @@ public final class InitOptions {
     this.workerJvmOptions = b.workerJvmOptions;
     this.logToDriver = b.logToDriver;
     this.tempDir = b.tempDir;
+    this.objectStoreMemory = b.objectStoreMemory;
   }
 
   public static Builder builder() {
@@ -95,6 +97,13 @@ public final class InitOptions {
     return Optional.ofNullable(tempDir);
   }
 
+  /** Bytes of the embedded node's object store; default 30% of the machine's memory. */
+  public java.util.OptionalLong objectStoreMemory() {
+    return objectStoreMemory == null
+        ? java.util.OptionalLong.empty()
+        : java.util.OptionalLong.of(objectStoreMemory);
+  }
+
   /** Builds {@link InitOptions}. Each setting may be given once. */
   public static final class Builder {
     private final SettingGuard guard = new SettingGuard("InitOptions");
@@ -107,8 +116,20 @@ public final class InitOptions {
     private List<String> workerJvmOptions;
     private Boolean logToDriver;
     private Path tempDir;
+    private Long objectStoreMemory;
 
     private Builder() {}
+
+    /** Bytes of the embedded node's shared-memory object store (Ray's object_store_memory). */
+    public Builder objectStoreMemory(long bytes) {
+      if (bytes < 1 << 20) {
+        throw new IllegalArgumentException(
+            "objectStoreMemory must be at least 1 MiB, got " + bytes);
+      }
+      guard.set("objectStoreMemory", bytes);
+      this.objectStoreMemory = bytes;
+      return this;
+    }
 
     public Builder address(String address) {
       if (address == null || address.isBlank()) {

@@ -198,8 +198,15 @@ public final class TestCluster implements AutoCloseable {
     private List<String> workerJvmOptions = List.of();
     private List<String> jobCodePath = List.of();
     private boolean connect = true;
+    private long objectStoreMemory = 512L << 20;
 
     private Builder() {}
+
+    /** Bytes of each node's object store; default 512 MiB (small, so tests exercise spilling). */
+    public Builder objectStoreMemory(long bytes) {
+      this.objectStoreMemory = bytes;
+      return this;
+    }
 
     public Builder nodes(int nodes) {
       if (nodes < 1) {
@@ -258,7 +265,7 @@ public final class TestCluster implements AutoCloseable {
         r.put(ResourceSet.GPU, gpusPerNode);
       }
       r.putAll(resources);
-      return new LocalCluster.NodeSpec(ResourceSet.of(r), Map.of());
+      return new LocalCluster.NodeSpec(ResourceSet.of(r), Map.of(), objectStoreMemory);
     }
 
     public TestCluster start() {

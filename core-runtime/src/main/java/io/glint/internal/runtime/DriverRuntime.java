@@ -63,7 +63,16 @@ public final class DriverRuntime {
       ResourceSet resources = NodeResources.of(cfg.numCpus(), cfg.numGpus(), cfg.resources());
       cluster =
           LocalCluster.start(
-              HOST, token, session, List.of(new LocalCluster.NodeSpec(resources, Map.of())));
+              HOST,
+              token,
+              session,
+              List.of(
+                  new LocalCluster.NodeSpec(
+                      resources,
+                      Map.of(),
+                      cfg.objectStoreMemory() != null
+                          ? cfg.objectStoreMemory()
+                          : NodeResources.defaultObjectStoreBytes())));
       control = cluster.controlAddress();
     } else {
       if (cfg.token() == null) {

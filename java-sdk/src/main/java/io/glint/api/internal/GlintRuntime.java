@@ -46,5 +46,7 @@ public interface GlintRuntime {
 
   RuntimeContext runtimeContext();
 
+  List<io.glint.api.ObjectStoreStats> objectStoreStats();
+
   void shutdown();
 }

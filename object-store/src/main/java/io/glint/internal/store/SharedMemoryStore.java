@@ -136,12 +136,42 @@ public final class SharedMemoryStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Maps a file the node daemon prepared for a new object ({@code ObjectStoreManager.tryCreate})
+   * and writes its header. {@link WritableObject#seal()} only unmaps it: the daemon publishes it.
+   */
+  public static WritableObject openPrepared(Path file, long payloadBytes, byte format) {
+    Arena arena = Arena.ofShared();
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      MemorySegment seg =
+          ch.map(FileChannel.MapMode.READ_WRITE, 0, HEADER_BYTES + payloadBytes, arena);
+      seg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, MAGIC);
+      seg.set(ValueLayout.JAVA_BYTE, 4, VERSION);
+      seg.set(ValueLayout.JAVA_BYTE, 5, format);
+      seg.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, payloadBytes);
+      return new WritableObject(
+          file.getFileName().toString(), file, null, arena, seg.asSlice(HEADER_BYTES));
+    } catch (IOException e) {
+      arena.close();
+      throw new UncheckedIOException("Cannot open prepared object file " + file, e);
+    }
+  }
+
   /** Maps a sealed object read-only; empty when it does not exist (yet, or any more). */
   public Optional<ReadableObject> get(byte[] objectId) {
+    return get(objectId, false);
+  }
+
+  /**
+   * As {@link #get(byte[])}; with {@code gcManaged} the mapping lives as long as any view of it is
+   * reachable (for zero-copy values handed to user code), and {@code close()} does nothing.
+   */
+  public Optional<ReadableObject> get(byte[] objectId, boolean gcManaged) {
     checkOpen();
     String name = HexFormat.of().formatHex(objectId);
     Path path = dir.resolve(name);
-    Arena arena = Arena.ofShared();
+    Arena arena = gcManaged ? Arena.ofAuto() : Arena.ofShared();
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size < HEADER_BYTES) {
@@ -165,14 +195,22 @@ public final class SharedMemoryStore implements AutoCloseable {
       return Optional.of(
           new ReadableObject(name, format, arena, seg.asSlice(HEADER_BYTES).asReadOnly()));
     } catch (NoSuchFileException e) {
-      arena.close();
+      closeQuietly(arena);
       return Optional.empty();
     } catch (IOException e) {
-      arena.close();
+      closeQuietly(arena);
       throw new UncheckedIOException("Cannot read object " + name + " in " + dir, e);
     } catch (RuntimeException e) {
-      arena.close();
+      closeQuietly(arena);
       throw e;
+    }
+  }
+
+  private static void closeQuietly(Arena arena) {
+    try {
+      arena.close();
+    } catch (UnsupportedOperationException ignored) {
+      // automatic arenas are closed by the GC
     }
   }
 
@@ -280,6 +318,9 @@ public final class SharedMemoryStore implements AutoCloseable {
       }
       done = true;
       arena.close();
+      if (target == null) {
+        return; // prepared by the daemon, which publishes it
+      }
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       } catch (FileAlreadyExistsException e) {
@@ -293,12 +334,14 @@ public final class SharedMemoryStore implements AutoCloseable {
       }
     }
 
-    /** Drops the unfinished object. */
+    /** Drops the unfinished object (a daemon-prepared file is left for the daemon to free). */
     public void abort() {
       if (!done) {
         done = true;
         arena.close();
-        deleteQuietly(tmp);
+        if (target != null) {
+          deleteQuietly(tmp);
+        }
       }
     }
 
@@ -341,7 +384,7 @@ public final class SharedMemoryStore implements AutoCloseable {
 
     @Override
     public void close() {
-      arena.close();
+      closeQuietly(arena);
     }
   }
 

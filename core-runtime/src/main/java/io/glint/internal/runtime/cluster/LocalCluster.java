@@ -17,8 +17,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * workers are still separate processes.
  */
 public final class LocalCluster implements AutoCloseable {
-  /** One node's resources and labels. */
-  public record NodeSpec(ResourceSet resources, Map<String, String> labels) {}
+  /** One node's resources, labels and object store size. */
+  public record NodeSpec(ResourceSet resources, Map<String, String> labels, long objectStoreBytes) {
+    public NodeSpec(ResourceSet resources, Map<String, String> labels) {
+      this(resources, labels, NodeResources.defaultObjectStoreBytes());
+    }
+  }
 
   private final String host;
   private final String token;
@@ -68,7 +72,8 @@ public final class LocalCluster implements AutoCloseable {
                 sessionDir,
                 storeRoot,
                 Math.max(2, cpus),
-                spec.labels()));
+                spec.labels(),
+                spec.objectStoreBytes()));
     nodes.add(d);
     return d;
   }

@@ -26,6 +26,11 @@ public final class NodeResources {
     return ResourceSet.of(m);
   }
 
+  /** Ray's default object store size: 30% of the machine's memory. */
+  public static long defaultObjectStoreBytes() {
+    return (long) (totalMemoryBytes() * 0.3);
+  }
+
   static long totalMemoryBytes() {
     if (ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os) {

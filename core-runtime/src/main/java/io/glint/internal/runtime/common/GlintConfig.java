@@ -86,6 +86,12 @@ public final class GlintConfig {
           "GLINT_WORKER_PRESTART",
           "(numCpus)",
           "Workers started for a job when it begins.");
+  public static final Key OBJECT_STORE_MEMORY =
+      new Key(
+          "glint.objectStoreMemory",
+          "GLINT_OBJECT_STORE_MEMORY",
+          "(30% of the machine's memory)",
+          "Bytes of the embedded node's shared-memory object store; suffixes k, m, g allowed.");
   public static final Key LEASE_IDLE_MS =
       new Key(
           "glint.lease.idleReturnMs",
@@ -121,6 +127,7 @@ public final class GlintConfig {
       boolean logToDriver,
       Path tempDir,
       Integer prestartWorkers,
+      Long objectStoreMemory,
       long leaseIdleMs) {}
 
   private final Map<String, String> env;
@@ -187,6 +194,10 @@ public final class GlintConfig {
                       : Path.of(System.getProperty("java.io.tmpdir"), "glint");
                 });
     Integer prestart = integer(PRESTART_WORKERS, 0);
+    Long storeBytes =
+        o.objectStoreMemory().isPresent()
+            ? Long.valueOf(o.objectStoreMemory().getAsLong())
+            : bytes(OBJECT_STORE_MEMORY);
     Integer idle = integer(LEASE_IDLE_MS, 0);
     return new Resolved(
         address,
@@ -200,6 +211,7 @@ public final class GlintConfig {
         logToDriver,
         tempDir,
         prestart,
+        storeBytes,
         idle == null ? 10 : idle);
   }
 
@@ -235,6 +247,33 @@ public final class GlintConfig {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
           "Invalid " + r[1] + "='" + r[0] + "': expected a whole number >= " + min);
+    }
+  }
+
+  private Long bytes(Key k) {
+    String[] r = raw(k);
+    if (r == null) {
+      return null;
+    }
+    String t = r[0].trim().toLowerCase(java.util.Locale.ROOT);
+    long mult = 1;
+    if (t.endsWith("k") || t.endsWith("m") || t.endsWith("g")) {
+      mult = t.endsWith("k") ? 1L << 10 : t.endsWith("m") ? 1L << 20 : 1L << 30;
+      t = t.substring(0, t.length() - 1);
+    }
+    try {
+      long v = Long.parseLong(t.trim()) * mult;
+      if (v < (1 << 20)) {
+        throw new NumberFormatException();
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "Invalid "
+              + r[1]
+              + "='"
+              + r[0]
+              + "': expected a size of at least 1 MiB, e.g. 2147483648 or 2g");
     }
   }
 

@@ -5,10 +5,12 @@ import io.glint.api.ActorHandle;
 import io.glint.api.ActorOptions;
 import io.glint.api.CallOptions;
 import io.glint.api.ObjectRef;
+import io.glint.api.ObjectStoreStats;
 import io.glint.api.RuntimeContext;
 import io.glint.api.WaitResult;
 import io.glint.api.exception.GetTimeoutException;
 import io.glint.api.exception.GlintException;
+import io.glint.api.exception.ObjectStoreFullException;
 import io.glint.api.internal.GlintRuntime;
 import io.glint.internal.proto.ActorCreationSpec;
 import io.glint.internal.proto.ActorTaskSpec;
@@ -16,6 +18,8 @@ import io.glint.internal.proto.Address;
 import io.glint.internal.proto.ControlServiceGrpc;
 import io.glint.internal.proto.CreateActorReply;
 import io.glint.internal.proto.CreateActorRequest;
+import io.glint.internal.proto.CreateObjectReply;
+import io.glint.internal.proto.CreateObjectRequest;
 import io.glint.internal.proto.Failure;
 import io.glint.internal.proto.FailureKind;
 import io.glint.internal.proto.FreeObjectsRequest;
@@ -25,6 +29,7 @@ import io.glint.internal.proto.GetNamedActorReply;
 import io.glint.internal.proto.GetNamedActorRequest;
 import io.glint.internal.proto.GetObjectStatusReply;
 import io.glint.internal.proto.GetObjectStatusRequest;
+import io.glint.internal.proto.GetObjectStoreStatsRequest;
 import io.glint.internal.proto.KillActorRequest;
 import io.glint.internal.proto.NodeInfo;
 import io.glint.internal.proto.NodeServiceGrpc;
@@ -32,7 +37,10 @@ import io.glint.internal.proto.ObjectArg;
 import io.glint.internal.proto.ObjectLocation;
 import io.glint.internal.proto.ObjectReference;
 import io.glint.internal.proto.ObjectStatus;
+import io.glint.internal.proto.PinObjectsReply;
+import io.glint.internal.proto.PinObjectsRequest;
 import io.glint.internal.proto.ReturnObject;
+import io.glint.internal.proto.SealObjectRequest;
 import io.glint.internal.proto.SerializedValue;
 import io.glint.internal.proto.TaskArg;
 import io.glint.internal.proto.TaskResult;
@@ -46,6 +54,7 @@ import io.glint.internal.runtime.common.Failures;
 import io.glint.internal.runtime.common.Grpc;
 import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.common.ResourceSet;
+import io.glint.internal.runtime.serialization.BufferCodec;
 import io.glint.internal.runtime.serialization.RefResolver;
 import io.glint.internal.runtime.serialization.Serializer;
 import io.glint.internal.store.SharedMemoryStore;
@@ -54,6 +63,7 @@ import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,6 +127,11 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<ByteString, Address> nodeAddresses = new ConcurrentHashMap<>();
   private final AtomicInteger blockedDepth = new AtomicInteger();
+
+  /** Live mappings of stored objects handed out as views, so repeated gets share one. */
+  private final ConcurrentHashMap<ByteString, java.lang.ref.WeakReference<MemorySegment>> views =
+      new ConcurrentHashMap<>();
+
   private final List<Runnable> shutdownHooks = Collections.synchronizedList(new ArrayList<>());
   private volatile TaskExecutor executor;
   private volatile Server server;
@@ -478,13 +493,13 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       ab.depSlots.add(new int[] {list, index});
       return null;
     }
-    SerializedValue v = serializer.serialize(value);
-    if (v.getPayload().size() <= INLINE_MAX_BYTES) {
-      return TaskArg.newBuilder().setValue(v).build();
+    Encoded enc = encode(value);
+    if (enc instanceof Encoded.Inline inline) {
+      return TaskArg.newBuilder().setValue(inline.value()).build();
     }
     // Large argument: store it once and pass it by reference, as Ray does.
     ByteString id = Ids.objectId(Ids.random(), Ids.PUT_INDEX);
-    ObjectStatus status = storeValue(id, v);
+    ObjectStatus status = storeLarge(id, (Encoded.Large) enc);
     ObjectTable.Entry e = objects.create(id);
     e.status.complete(status);
     objects.addTaskRef(id);
@@ -564,38 +579,112 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   public <T> ObjectRef<T> put(T value) {
     checkOpen();
     ByteString id = Ids.objectId(Ids.random(), Ids.PUT_INDEX);
-    ObjectStatus status = storeValue(id, serializer.serialize(value));
+    ObjectStatus status = storeValue(id, value);
     ObjectTable.Entry e = objects.create(id);
     e.status.complete(status);
     return newOwnedRef(id);
   }
 
-  /** Keeps a small value inline; seals a large one in this node's store. */
-  ObjectStatus storeValue(ByteString objectId, SerializedValue v) {
-    if (v.getPayload().size() <= INLINE_MAX_BYTES) {
-      return ObjectStatus.newBuilder().setValue(v).build();
+  /** A value ready to be stored: small ones travel inline, large ones go to the store. */
+  sealed interface Encoded {
+    record Inline(SerializedValue value) implements Encoded {}
+
+    record Large(
+        long sizeBytes, ValueFormat format, java.util.function.Consumer<MemorySegment> writer)
+        implements Encoded {}
+  }
+
+  /**
+   * Encodes a value. Primitive arrays, NIO buffers and memory segments use the BUFFER format (one
+   * bulk copy, no serializer pass, zero-copy views when read back); everything else the JAVA
+   * format.
+   */
+  Encoded encode(Object value) {
+    if (BufferCodec.handles(value)) {
+      long size = BufferCodec.encodedSize(value);
+      if (size <= INLINE_MAX_BYTES) {
+        return new Encoded.Inline(
+            SerializedValue.newBuilder()
+                .setFormat(ValueFormat.VALUE_FORMAT_BUFFER)
+                .setPayload(
+                    com.google.protobuf.UnsafeByteOperations.unsafeWrap(BufferCodec.encode(value)))
+                .build());
+      }
+      return new Encoded.Large(
+          size, ValueFormat.VALUE_FORMAT_BUFFER, seg -> BufferCodec.write(value, seg));
     }
-    SharedMemoryStore.WritableObject w =
-        store.create(objectId.toByteArray(), v.getPayload().size(), (byte) v.getFormatValue());
-    try {
-      v.getPayload().copyTo(w.payload().asByteBuffer());
+    SerializedValue v = serializer.serialize(value);
+    if (v.getPayload().size() <= INLINE_MAX_BYTES) {
+      return new Encoded.Inline(v);
+    }
+    return new Encoded.Large(
+        v.getPayload().size(), v.getFormat(), seg -> v.getPayload().copyTo(seg.asByteBuffer()));
+  }
+
+  /** Keeps a small value inline; seals a large one in this node's store. */
+  ObjectStatus storeValue(ByteString objectId, Object value) {
+    Encoded enc = encode(value);
+    if (enc instanceof Encoded.Inline inline) {
+      return ObjectStatus.newBuilder().setValue(inline.value()).build();
+    }
+    return storeLarge(objectId, (Encoded.Large) enc);
+  }
+
+  /** Reserves room with the node daemon, writes the object into the mapping, seals it. */
+  ObjectStatus storeLarge(ByteString objectId, Encoded.Large value) {
+    var node =
+        NodeServiceGrpc.newBlockingStub(channels.get(settings.nodeAddress()))
+            .withDeadlineAfter(10, TimeUnit.MINUTES);
+    CreateObjectReply r =
+        node.createObject(
+            CreateObjectRequest.newBuilder()
+                .setObjectId(objectId)
+                .setSizeBytes(value.sizeBytes())
+                .setOwner(address)
+                .build());
+    if (!r.getError().isEmpty()) {
+      throw new ObjectStoreFullException(r.getError(), value.sizeBytes());
+    }
+    if (r.getUsedFraction() > 0.5) {
+      nudgeGc();
+    }
+    try (SharedMemoryStore.WritableObject w =
+        SharedMemoryStore.openPrepared(
+            Path.of(r.getPath()), value.sizeBytes(), (byte) value.format().getNumber())) {
+      value.writer().accept(w.payload());
       w.seal();
     } catch (RuntimeException e) {
-      w.abort();
+      node.freeObjects(FreeObjectsRequest.newBuilder().addObjectIds(objectId).build());
       throw e;
     }
+    node.sealObject(SealObjectRequest.newBuilder().setObjectId(objectId).build());
     return ObjectStatus.newBuilder()
         .setLocation(
             ObjectLocation.newBuilder()
                 .setNodeId(settings.nodeId())
-                .setSizeBytes(v.getPayload().size())
-                .setFormat(v.getFormat()))
+                .setSizeBytes(value.sizeBytes())
+                .setFormat(value.format()))
         .build();
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong lastGcNudge =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * The store is filling up: refs this process dropped are only released when the GC notices, so
+   * ask for a collection now (at most twice a second) rather than let live objects spill.
+   */
+  private void nudgeGc() {
+    long now = System.nanoTime();
+    long last = lastGcNudge.get();
+    if (now - last > 500_000_000L && lastGcNudge.compareAndSet(last, now)) {
+      callbacks.execute(System::gc);
+    }
   }
 
   /** The return object for a task result, inline or sealed in the store. */
   ReturnObject returnObject(ByteString objectId, Object value) {
-    ObjectStatus s = storeValue(objectId, serializer.serialize(value));
+    ObjectStatus s = storeValue(objectId, value);
     ReturnObject.Builder b = ReturnObject.newBuilder().setObjectId(objectId);
     if (s.hasValue()) {
       b.setValue(s.getValue());
@@ -636,6 +725,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   /** Frees a sealed object on its node. */
   void freeStored(ByteString objectId, ObjectLocation loc) {
+    views.remove(objectId);
     if (shutdown) {
       return;
     }
@@ -760,6 +850,10 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   Object readStatus(ByteString objectId, ObjectStatus s) {
     switch (s.getStateCase()) {
       case VALUE:
+        if (s.getValue().getFormat() == ValueFormat.VALUE_FORMAT_BUFFER) {
+          return BufferCodec.read(
+              MemorySegment.ofBuffer(s.getValue().getPayload().asReadOnlyByteBuffer()));
+        }
         return serializer.deserialize(s.getValue());
       case LOCATION:
         return readStored(objectId, s.getLocation());
@@ -784,20 +878,121 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
               false),
           loader());
     }
-    Optional<SharedMemoryStore.ReadableObject> o = store.get(objectId.toByteArray());
+    byte[] id = objectId.toByteArray();
+    Optional<SharedMemoryStore.ReadableObject> o = store.get(id);
+    boolean pinned = false;
     if (o.isEmpty()) {
-      throw Failures.toException(
-          Failures.system(
-              FailureKind.FAILURE_KIND_OBJECT_LOST,
-              "ObjectLostError",
-              "object " + Ids.shortHex(objectId) + " is no longer in the node's store",
-              false),
-          loader());
+      // Spilled to disk: pinning restores it.
+      pinned = pin(List.of(objectId)).isEmpty();
+      o = pinned ? store.get(id) : Optional.empty();
     }
-    try (SharedMemoryStore.ReadableObject obj = o.get()) {
-      return serializer.deserialize(
-          ValueFormat.forNumber(obj.format()), obj.payload().asByteBuffer());
+    try {
+      if (o.isEmpty()) {
+        throw Failures.toException(
+            Failures.system(
+                FailureKind.FAILURE_KIND_OBJECT_LOST,
+                "ObjectLostError",
+                "object " + Ids.shortHex(objectId) + " is no longer in the node's store",
+                false),
+            loader());
+      }
+      try (SharedMemoryStore.ReadableObject obj = o.get()) {
+        if (obj.format() == ValueFormat.VALUE_FORMAT_BUFFER.getNumber()) {
+          if (!BufferCodec.isView(obj.payload())) {
+            return BufferCodec.read(obj.payload());
+          }
+          // A view of the mapping goes to user code: the mapping lives as long as any view of it,
+          // and gets of the same object in this process share it.
+          java.lang.ref.WeakReference<MemorySegment> cached = views.get(objectId);
+          MemorySegment seg = cached == null ? null : cached.get();
+          if (seg == null) {
+            seg =
+                store
+                    .get(id, true)
+                    .orElseThrow(() -> new IllegalStateException("object vanished"))
+                    .payload();
+            views.put(objectId, new java.lang.ref.WeakReference<>(seg));
+          }
+          return BufferCodec.read(seg);
+        }
+        return serializer.deserialize(
+            ValueFormat.forNumber(obj.format()), obj.payload().asByteBuffer());
+      }
+    } finally {
+      if (pinned) {
+        unpin(List.of(objectId));
+      }
     }
+  }
+
+  /** Keeps objects of this node in memory (restoring spilled ones); returns the missing ids. */
+  List<ByteString> pin(List<ByteString> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    try {
+      PinObjectsReply r =
+          NodeServiceGrpc.newBlockingStub(channels.get(settings.nodeAddress()))
+              .withDeadlineAfter(10, TimeUnit.MINUTES)
+              .pinObjects(
+                  PinObjectsRequest.newBuilder()
+                      .setWorkerId(settings.workerId())
+                      .addAllObjectIds(ids)
+                      .build());
+      return r.getMissingList();
+    } catch (StatusRuntimeException e) {
+      throw new ObjectStoreFullException(
+          "Cannot bring objects back into memory: " + e.getStatus().getDescription(), 0);
+    }
+  }
+
+  void unpin(List<ByteString> ids) {
+    if (!ids.isEmpty() && !shutdown) {
+      nodeStub(settings.nodeAddress())
+          .unpinObjects(
+              PinObjectsRequest.newBuilder()
+                  .setWorkerId(settings.workerId())
+                  .addAllObjectIds(ids)
+                  .build(),
+              ignore());
+    }
+  }
+
+  @Override
+  public List<ObjectStoreStats> objectStoreStats() {
+    fetchResources();
+    List<ObjectStoreStats> out = new ArrayList<>();
+    for (NodeInfo n : clusterView) {
+      io.glint.internal.proto.ObjectStoreStats s =
+          NodeServiceGrpc.newBlockingStub(channels.get(n.getAddress()))
+              .withDeadlineAfter(30, TimeUnit.SECONDS)
+              .getObjectStoreStats(
+                  GetObjectStoreStatsRequest.newBuilder().setIncludeObjects(true).build());
+      List<ObjectStoreStats.StoredObject> objs = new ArrayList<>();
+      for (var o : s.getObjectsList()) {
+        objs.add(
+            new ObjectStoreStats.StoredObject(
+                Ids.hex(o.getObjectId()),
+                o.getSizeBytes(),
+                o.getOwner().getHost() + ":" + o.getOwner().getPort(),
+                o.getPinned(),
+                o.getSpilled()));
+      }
+      out.add(
+          new ObjectStoreStats(
+              Ids.hex(s.getNodeId()),
+              s.getCapacityBytes(),
+              s.getUsedBytes(),
+              s.getPeakUsedBytes(),
+              s.getObjectCount(),
+              s.getSpilledObjects(),
+              s.getSpilledBytesTotal(),
+              s.getRestoredBytesTotal(),
+              s.getEvictionsTotal(),
+              s.getObjectsCreatedTotal(),
+              objs));
+    }
+    return out;
   }
 
   @Override

@@ -196,6 +196,17 @@ final class TaskExecutor {
     CURRENT.set(new TaskContext(spec.getTaskId(), spec.getName(), spec.getDepth(), normal, gpus));
     long t0 = System.nanoTime();
     boolean replyLater = false;
+    // Objects this task reads from the store stay in memory (never spilled) while it runs.
+    List<ByteString> pinned = localObjectArgs(spec);
+    try {
+      worker.pin(pinned);
+    } catch (RuntimeException e) {
+      CURRENT.remove();
+      job.thread = null;
+      jobs.remove(spec.getTaskId());
+      job.sink.send(res.setFailure(failure(e, FailureKind.FAILURE_KIND_OBJECT_LOST, spec)).build());
+      return;
+    }
     try {
       Object[] args;
       FunctionInvoker.Target target;
@@ -236,6 +247,7 @@ final class TaskExecutor {
                   }
                   r.setExecutionNanos(System.nanoTime() - t0);
                   jobs.remove(spec.getTaskId());
+                  worker.unpin(pinned);
                   job.sink.send(r.build());
                 });
           } else {
@@ -256,6 +268,7 @@ final class TaskExecutor {
       CURRENT.remove();
       Thread.interrupted();
       if (!replyLater) {
+        worker.unpin(pinned);
         jobs.remove(spec.getTaskId());
         if (job.cancelled && !res.hasFailure()) {
           res.clearReturns().setFailure(cancelled(spec));
@@ -264,6 +277,24 @@ final class TaskExecutor {
         job.sink.send(res.build());
       }
     }
+  }
+
+  /** Ids of the task's arguments stored on this node. */
+  private List<ByteString> localObjectArgs(TaskSpec spec) {
+    List<ByteString> ids = null;
+    for (List<TaskArg> list : List.of(spec.getCapturedArgsList(), spec.getArgsList())) {
+      for (TaskArg a : list) {
+        if (a.hasObject()
+            && a.getObject().hasLocation()
+            && a.getObject().getLocation().getNodeId().equals(worker.settings().nodeId())) {
+          if (ids == null) {
+            ids = new java.util.ArrayList<>();
+          }
+          ids.add(a.getObject().getRef().getObjectId());
+        }
+      }
+    }
+    return ids == null ? List.of() : ids;
   }
 
   private Object[] arguments(TaskSpec spec) {

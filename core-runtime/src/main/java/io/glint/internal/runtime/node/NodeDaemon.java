@@ -3,6 +3,8 @@ package io.glint.internal.runtime.node;
 import com.google.protobuf.ByteString;
 import io.glint.internal.proto.Address;
 import io.glint.internal.proto.ControlServiceGrpc;
+import io.glint.internal.proto.CreateObjectReply;
+import io.glint.internal.proto.CreateObjectRequest;
 import io.glint.internal.proto.GetJobConfigReply;
 import io.glint.internal.proto.GetJobConfigRequest;
 import io.glint.internal.proto.JobConfig;
@@ -12,18 +14,21 @@ import io.glint.internal.proto.LeaseRequest;
 import io.glint.internal.proto.LogBatch;
 import io.glint.internal.proto.LogLine;
 import io.glint.internal.proto.NodeInfo;
+import io.glint.internal.proto.ObjectStoreStats;
 import io.glint.internal.proto.RegisterNodeRequest;
 import io.glint.internal.proto.RegisterWorkerReply;
 import io.glint.internal.proto.RegisterWorkerRequest;
 import io.glint.internal.proto.ReportNodeResourcesReply;
 import io.glint.internal.proto.ReportNodeResourcesRequest;
 import io.glint.internal.proto.ReportWorkerDeathRequest;
+import io.glint.internal.proto.StoredObjectInfo;
 import io.glint.internal.proto.UnregisterNodeRequest;
 import io.glint.internal.runtime.common.ChannelPool;
 import io.glint.internal.runtime.common.Grpc;
 import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.common.ResourceSet;
 import io.glint.internal.runtime.common.Rpc;
+import io.glint.internal.store.ObjectStoreManager;
 import io.glint.internal.store.SharedMemoryStore;
 import io.grpc.Server;
 import io.grpc.StatusRuntimeException;
@@ -78,7 +83,8 @@ public final class NodeDaemon implements AutoCloseable {
       Path sessionDir,
       Path storeRoot,
       int maxStartupConcurrency,
-      Map<String, String> labels) {}
+      Map<String, String> labels,
+      long objectStoreBytes) {}
 
   final class PendingLease {
     final LeaseRequest request;
@@ -141,6 +147,7 @@ public final class NodeDaemon implements AutoCloseable {
   private final Options options;
   private final ByteString nodeId;
   private final SharedMemoryStore store;
+  private final ObjectStoreManager objects;
   private final ChannelPool channels;
   private final ScheduledExecutorService timer;
 
@@ -190,6 +197,13 @@ public final class NodeDaemon implements AutoCloseable {
                 .storeRoot()
                 .resolve(
                     "glint-" + options.sessionDir().getFileName() + "-" + Ids.shortHex(nodeId)));
+    this.objects =
+        new ObjectStoreManager(
+            new ObjectStoreManager.Options(
+                store.directory(),
+                options.sessionDir().resolve("spill").resolve(Ids.shortHex(nodeId)),
+                options.objectStoreBytes(),
+                options.objectStoreBytes() / 2));
     this.channels = new ChannelPool(options.token(), null);
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
@@ -704,6 +718,7 @@ public final class NodeDaemon implements AutoCloseable {
       }
       actorId = w.actorId;
       if (!closed) {
+        releaseObjectsOf(w.workerId);
         dispatch();
       }
     }
@@ -782,6 +797,194 @@ public final class NodeDaemon implements AutoCloseable {
     jobs.remove(job);
   }
 
+  // ------------------------------------------------------------------ object store
+
+  /** A create waiting for room. */
+  private record PendingCreate(
+      CreateObjectRequest request, StreamObserver<CreateObjectReply> reply, long deadlineNanos) {}
+
+  private final List<PendingCreate> pendingCreates = new ArrayList<>();
+  private final Map<ByteString, List<ByteString>> pinsByWorker = new HashMap<>();
+  private final Map<ByteString, ByteString> creatingBy = new HashMap<>();
+  private static final long DEFAULT_CREATE_TIMEOUT_MS = 60_000;
+
+  synchronized void createObject(CreateObjectRequest req, StreamObserver<CreateObjectReply> reply) {
+    long timeout = req.getTimeoutMs() > 0 ? req.getTimeoutMs() : DEFAULT_CREATE_TIMEOUT_MS;
+    PendingCreate p = new PendingCreate(req, reply, System.nanoTime() + timeout * 1_000_000);
+    if (!tryCreate(p)) {
+      pendingCreates.add(p);
+      timer.schedule(this::expireCreates, timeout, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Holds the lock. Returns false when the create must wait. */
+  private boolean tryCreate(PendingCreate p) {
+    CreateObjectReply.Builder r = CreateObjectReply.newBuilder();
+    try {
+      ObjectStoreManager.CreateResult res =
+          objects.tryCreate(
+              p.request().getObjectId().toByteArray(),
+              p.request().getSizeBytes(),
+              p.request().getOwner().toByteArray());
+      switch (res) {
+        case ObjectStoreManager.CreateResult.Ready ready -> {
+          r.setPath(ready.path().toString());
+          creatingBy.put(p.request().getObjectId(), p.request().getOwner().getWorkerId());
+        }
+        case ObjectStoreManager.CreateResult.TooLarge t -> r.setError(t.why()).setTooLarge(true);
+        case ObjectStoreManager.CreateResult.Wait w -> {
+          return false;
+        }
+      }
+    } catch (RuntimeException e) {
+      r.setError("cannot create object: " + e.getMessage());
+    }
+    r.setUsedFraction((double) objects.usedBytes() / Math.max(1, objects.capacityBytes()));
+    reply(p.reply(), r.build());
+    return true;
+  }
+
+  /** Holds the lock: room may have come. */
+  private void retryCreates() {
+    java.util.Iterator<PendingCreate> it = pendingCreates.iterator();
+    while (it.hasNext()) {
+      if (tryCreate(it.next())) {
+        it.remove();
+      } else {
+        return; // keep creates in order
+      }
+    }
+  }
+
+  private synchronized void expireCreates() {
+    long now = System.nanoTime();
+    java.util.Iterator<PendingCreate> it = pendingCreates.iterator();
+    while (it.hasNext()) {
+      PendingCreate p = it.next();
+      if (now >= p.deadlineNanos()) {
+        it.remove();
+        reply(
+            p.reply(),
+            CreateObjectReply.newBuilder()
+                .setError(
+                    "the object store stayed full for the whole wait: "
+                        + p.request().getSizeBytes()
+                        + " bytes wanted, "
+                        + objects.usedBytes()
+                        + " of "
+                        + objects.capacityBytes()
+                        + " bytes in use by objects that running tasks hold or that are being"
+                        + " written")
+                .build());
+      }
+    }
+  }
+
+  private static <T> void reply(StreamObserver<T> obs, T value) {
+    try {
+      obs.onNext(value);
+      obs.onCompleted();
+    } catch (RuntimeException ignored) {
+      // the caller went away
+    }
+  }
+
+  synchronized void sealObject(ByteString objectId) {
+    objects.seal(objectId.toByteArray());
+    creatingBy.remove(objectId);
+  }
+
+  synchronized List<ByteString> pinObjects(ByteString workerId, List<ByteString> ids) {
+    List<byte[]> raw = ids.stream().map(ByteString::toByteArray).toList();
+    List<ByteString> missing = objects.pin(raw).stream().map(ByteString::copyFrom).toList();
+    List<ByteString> held = pinsByWorker.computeIfAbsent(workerId, k -> new ArrayList<>());
+    for (ByteString id : ids) {
+      if (!missing.contains(id)) {
+        held.add(id);
+      }
+    }
+    return missing;
+  }
+
+  synchronized void unpinObjects(ByteString workerId, List<ByteString> ids) {
+    objects.unpin(ids.stream().map(ByteString::toByteArray).toList());
+    List<ByteString> held = pinsByWorker.get(workerId);
+    if (held != null) {
+      ids.forEach(held::remove);
+    }
+    retryCreates();
+  }
+
+  synchronized void freeObjects(List<ByteString> ids) {
+    for (ByteString id : ids) {
+      objects.delete(id.toByteArray());
+      creatingBy.remove(id);
+    }
+    retryCreates();
+  }
+
+  /** Holds the lock: a dead worker's pins, unfinished objects and owned objects go away. */
+  private void releaseObjectsOf(ByteString workerId) {
+    List<ByteString> held = pinsByWorker.remove(workerId);
+    if (held != null) {
+      objects.unpin(held.stream().map(ByteString::toByteArray).toList());
+    }
+    java.util.Iterator<Map.Entry<ByteString, ByteString>> it = creatingBy.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<ByteString, ByteString> e = it.next();
+      if (e.getValue().equals(workerId)) {
+        objects.delete(e.getKey().toByteArray());
+        it.remove();
+      }
+    }
+    for (ObjectStoreManager.Entry en : objects.entries()) {
+      try {
+        Address owner = Address.parseFrom(en.owner());
+        if (owner.getWorkerId().equals(workerId)) {
+          // The owner died: nobody can free or ask for its objects any more.
+          objects.delete(java.util.HexFormat.of().parseHex(en.name()));
+        }
+      } catch (com.google.protobuf.InvalidProtocolBufferException ignored) {
+        // not an address: leave it
+      }
+    }
+    retryCreates();
+  }
+
+  synchronized ObjectStoreStats storeStats(boolean includeObjects) {
+    ObjectStoreStats.Builder b =
+        ObjectStoreStats.newBuilder()
+            .setNodeId(nodeId)
+            .setCapacityBytes(objects.capacityBytes())
+            .setUsedBytes(objects.usedBytes())
+            .setPeakUsedBytes(objects.peakUsedBytes())
+            .setObjectCount(objects.objectCount())
+            .setSpilledObjects(objects.spilledObjects())
+            .setSpilledBytesTotal(objects.spilledBytesTotal())
+            .setRestoredBytesTotal(objects.restoredBytesTotal())
+            .setEvictionsTotal(objects.evictionsTotal())
+            .setObjectsCreatedTotal(objects.createdTotal())
+            .setRecycledBytes(objects.recycledBytes());
+    if (includeObjects) {
+      for (ObjectStoreManager.Entry en : objects.entries()) {
+        StoredObjectInfo.Builder o =
+            StoredObjectInfo.newBuilder()
+                .setObjectId(ByteString.copyFrom(java.util.HexFormat.of().parseHex(en.name())))
+                .setSizeBytes(en.sizeBytes())
+                .setPinned(en.pinned())
+                .setSpilled(en.state() == ObjectStoreManager.State.SPILLED)
+                .setSealed(en.state() != ObjectStoreManager.State.CREATING);
+        try {
+          o.setOwner(Address.parseFrom(en.owner()));
+        } catch (com.google.protobuf.InvalidProtocolBufferException ignored) {
+          // unknown owner
+        }
+        b.addObjects(o);
+      }
+    }
+    return b.build();
+  }
+
   // ------------------------------------------------------------------ logs
 
   private void pump(WorkerProcess w, InputStream in, boolean stderr) {
@@ -835,12 +1038,6 @@ public final class NodeDaemon implements AutoCloseable {
     subs.add(obs);
     if (obs instanceof ServerCallStreamObserver<LogBatch> sc) {
       sc.setOnCancelHandler(() -> subs.remove(obs));
-    }
-  }
-
-  void freeObjects(List<ByteString> ids) {
-    for (ByteString id : ids) {
-      store.delete(id.toByteArray());
     }
   }
 
@@ -905,6 +1102,13 @@ public final class NodeDaemon implements AutoCloseable {
     channels.close();
     serverExecutor.shutdownNow();
     io.shutdownNow();
+    synchronized (this) {
+      for (PendingCreate p : pendingCreates) {
+        reply(p.reply(), CreateObjectReply.newBuilder().setError("node is shutting down").build());
+      }
+      pendingCreates.clear();
+      objects.close();
+    }
     store.close();
   }
 

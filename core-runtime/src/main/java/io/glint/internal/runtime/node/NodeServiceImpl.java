@@ -135,6 +135,55 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   }
 
   @Override
+  public void createObject(
+      io.glint.internal.proto.CreateObjectRequest request,
+      StreamObserver<io.glint.internal.proto.CreateObjectReply> obs) {
+    d.createObject(request, obs);
+  }
+
+  @Override
+  public void sealObject(
+      io.glint.internal.proto.SealObjectRequest request,
+      StreamObserver<io.glint.internal.proto.SealObjectReply> obs) {
+    try {
+      d.sealObject(request.getObjectId());
+      Rpc.reply(obs, io.glint.internal.proto.SealObjectReply.getDefaultInstance());
+    } catch (IllegalStateException e) {
+      obs.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+    }
+  }
+
+  @Override
+  public void pinObjects(
+      io.glint.internal.proto.PinObjectsRequest request,
+      StreamObserver<io.glint.internal.proto.PinObjectsReply> obs) {
+    try {
+      Rpc.reply(
+          obs,
+          io.glint.internal.proto.PinObjectsReply.newBuilder()
+              .addAllMissing(d.pinObjects(request.getWorkerId(), request.getObjectIdsList()))
+              .build());
+    } catch (RuntimeException e) {
+      obs.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
+    }
+  }
+
+  @Override
+  public void unpinObjects(
+      io.glint.internal.proto.PinObjectsRequest request,
+      StreamObserver<io.glint.internal.proto.PinObjectsReply> obs) {
+    d.unpinObjects(request.getWorkerId(), request.getObjectIdsList());
+    Rpc.reply(obs, io.glint.internal.proto.PinObjectsReply.getDefaultInstance());
+  }
+
+  @Override
+  public void getObjectStoreStats(
+      io.glint.internal.proto.GetObjectStoreStatsRequest request,
+      StreamObserver<io.glint.internal.proto.ObjectStoreStats> obs) {
+    Rpc.reply(obs, d.storeStats(request.getIncludeObjects()));
+  }
+
+  @Override
   public void freeObjects(FreeObjectsRequest request, StreamObserver<FreeObjectsReply> obs) {
     d.freeObjects(request.getObjectIdsList());
     Rpc.reply(obs, FreeObjectsReply.getDefaultInstance());

@@ -1,0 +1,65 @@
+package io.glint.it;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.DoubleBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Remote functions reading stored buffers. */
+public final class StoreFns {
+  private StoreFns() {}
+
+  /**
+   * How a task sees a large buffer argument: its flags, the file its memory is mapped from (read
+   * from /proc/self/maps: proof that it is a view of the store, not a copy), a strided checksum.
+   */
+  public record View(
+      boolean readOnly, boolean direct, String backingFile, long capacity, double sample) {}
+
+  public static View inspect(DoubleBuffer buf) throws IOException {
+    double sample = 0;
+    for (int i = 0; i < buf.capacity(); i += 1024) {
+      sample += buf.get(i);
+    }
+    return new View(
+        buf.isReadOnly(),
+        buf.isDirect(),
+        mappedFile(MemorySegment.ofBuffer(buf).address()),
+        buf.capacity(),
+        sample);
+  }
+
+  /** The file mapped at {@code address} in this process, or "" for anonymous memory. */
+  public static String mappedFile(long address) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+      String[] f = line.trim().split("\\s+", 6);
+      String[] range = f[0].split("-");
+      long start = Long.parseUnsignedLong(range[0], 16);
+      long end = Long.parseUnsignedLong(range[1], 16);
+      if (Long.compareUnsigned(address, start) >= 0 && Long.compareUnsigned(address, end) < 0) {
+        return f.length == 6 ? f[5] : "";
+      }
+    }
+    return "";
+  }
+
+  public static byte[] bytes(int n, byte fill) {
+    byte[] b = new byte[n];
+    java.util.Arrays.fill(b, fill);
+    return b;
+  }
+
+  public static int firstByte(byte[] b) {
+    return b[0];
+  }
+
+  public static long sumOf(ByteBuffer b) {
+    long s = 0;
+    for (int i = 0; i < b.limit(); i += 4096) {
+      s += b.get(i);
+    }
+    return s;
+  }
+}
