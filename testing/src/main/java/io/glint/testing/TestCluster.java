@@ -85,7 +85,7 @@ public final class TestCluster implements AutoCloseable {
       o.jobCodePath(spec.jobCodePath);
     }
     Properties props = new Properties();
-    props.setProperty(GlintConfig.LEASE_IDLE_MS.property(), "10");
+    props.setProperty(GlintConfig.LEASE_IDLE_MS.property(), Long.toString(spec.leaseIdleMs));
     GlintConfig.Resolved cfg = new GlintConfig(Map.of(), props).resolve(o.build());
     driver = DriverRuntime.connect(cfg, cluster.controlAddress(), cluster.token(), null);
     RuntimeRegistry.install(driver);
@@ -199,8 +199,15 @@ public final class TestCluster implements AutoCloseable {
     private List<String> jobCodePath = List.of();
     private boolean connect = true;
     private long objectStoreMemory = 512L << 20;
+    private long leaseIdleMs = 10;
 
     private Builder() {}
+
+    /** How long submitters keep an idle worker lease (glint.lease.idleReturnMs); default 10. */
+    public Builder leaseIdleMs(long millis) {
+      this.leaseIdleMs = millis;
+      return this;
+    }
 
     /** Bytes of each node's object store; default 512 MiB (small, so tests exercise spilling). */
     public Builder objectStoreMemory(long bytes) {

@@ -645,7 +645,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     if (!r.getError().isEmpty()) {
       throw new ObjectStoreFullException(r.getError(), value.sizeBytes());
     }
-    if (r.getUsedFraction() > 0.5) {
+    if (r.getUsedFraction() > 0.7) {
       nudgeGc();
     }
     try (SharedMemoryStore.WritableObject w =
@@ -672,12 +672,12 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   /**
    * The store is filling up: refs this process dropped are only released when the GC notices, so
-   * ask for a collection now (at most twice a second) rather than let live objects spill.
+   * ask for a collection now (at most once a second) rather than let live objects spill.
    */
   private void nudgeGc() {
     long now = System.nanoTime();
     long last = lastGcNudge.get();
-    if (now - last > 500_000_000L && lastGcNudge.compareAndSet(last, now)) {
+    if (now - last > 1_000_000_000L && lastGcNudge.compareAndSet(last, now)) {
       callbacks.execute(System::gc);
     }
   }

@@ -311,6 +311,15 @@ final class NormalTaskSubmitter {
 
   private void requestLease(Queue q, Address node, boolean spilled) {
     ByteString requestId = Ids.random();
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        () ->
+            "request lease "
+                + q.resources
+                + " queued="
+                + q.tasks.size()
+                + " pending="
+                + q.pendingLeaseRequests);
     q.pendingLeaseRequests++;
     q.leaseRequests.add(requestId);
     LeaseRequest req =
@@ -319,6 +328,7 @@ final class NormalTaskSubmitter {
             .setJobId(worker.jobId())
             .setResources(q.resources.toProto())
             .setSpilledBack(spilled)
+            .setRequesterWorkerId(worker.settings().workerId())
             .build();
     worker
         .nodeStub(node)
@@ -347,6 +357,19 @@ final class NormalTaskSubmitter {
   }
 
   private void onLeaseReply(Queue q, Address node, ByteString requestId, LeaseReply reply) {
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        () ->
+            "lease reply "
+                + reply.getOutcomeCase()
+                + " "
+                + reply.getRejected()
+                + " queued="
+                + q.tasks.size()
+                + " pending="
+                + q.pendingLeaseRequests
+                + " leases="
+                + q.leases.size());
     Lease toReturn = null;
     List<PendingTask> toFail = List.of();
     String failure = null;
@@ -442,6 +465,15 @@ final class NormalTaskSubmitter {
   }
 
   private void handleStreamClosed(Lease l, Status status) {
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        () ->
+            "lease stream closed pid="
+                + l.grant.getWorkerPid()
+                + " "
+                + status.getCode()
+                + " inflight="
+                + l.inFlight.size());
     List<PendingTask> lost;
     boolean wasDead;
     synchronized (l.queue) {

@@ -112,9 +112,11 @@ public final class NodeDaemon implements AutoCloseable {
     final List<Integer> gpuIds;
     final boolean forActor;
     final ResourceSet running;
+    final ByteString requester;
     boolean blocked;
 
     Lease(ByteString leaseId, WorkerProcess worker, PendingLease p) {
+      this.requester = p.request.getRequesterWorkerId();
       this.leaseId = leaseId;
       this.worker = worker;
       this.held = p.resources;
@@ -718,6 +720,7 @@ public final class NodeDaemon implements AutoCloseable {
       }
       actorId = w.actorId;
       if (!closed) {
+        releaseLeasesHeldBy(w.workerId);
         releaseObjectsOf(w.workerId);
         dispatch();
       }
@@ -740,6 +743,35 @@ public final class NodeDaemon implements AutoCloseable {
     }
     ControlServiceGrpc.newStub(channels.get(options.controlAddress()))
         .reportWorkerDeath(r.build(), Rpc.ignore());
+  }
+
+  /**
+   * Holds the lock. A process that died cannot return its leases: take them back (their workers go
+   * back to the pool) and drop its pending requests.
+   */
+  private void releaseLeasesHeldBy(ByteString requester) {
+    if (requester.isEmpty()) {
+      return;
+    }
+    for (Lease l : new ArrayList<>(leases.values())) {
+      if (requester.equals(l.requester)) {
+        releaseLease(l, l.forActor);
+      }
+    }
+    Iterator<PendingLease> it = pending.iterator();
+    while (it.hasNext()) {
+      PendingLease p = it.next();
+      if (requester.equals(p.request.getRequesterWorkerId())) {
+        it.remove();
+        if (p.reserved) {
+          available = available.plus(p.resources);
+          gpus.release(p.gpuIds, p.resources.get(ResourceSet.GPU));
+        }
+        if (p.dedicated != null) {
+          kill(p.dedicated);
+        }
+      }
+    }
   }
 
   /** Holds the lock. */
@@ -839,7 +871,10 @@ public final class NodeDaemon implements AutoCloseable {
     } catch (RuntimeException e) {
       r.setError("cannot create object: " + e.getMessage());
     }
-    r.setUsedFraction((double) objects.usedBytes() / Math.max(1, objects.capacityBytes()));
+    // Live objects only: recycled memory is free for the taking.
+    r.setUsedFraction(
+        (double) (objects.usedBytes() - objects.recycledBytes())
+            / Math.max(1, objects.capacityBytes()));
     reply(p.reply(), r.build());
     return true;
   }
