@@ -516,13 +516,7 @@ public final class NodeDaemon implements AutoCloseable {
       PendingLease p = it.next();
       if (p.request.getLeaseRequestId().equals(requestId)) {
         it.remove();
-        if (p.reserved) {
-          available = available.plus(p.resources);
-          gpus.release(p.gpuIds, p.resources.get(ResourceSet.GPU));
-        }
-        if (p.dedicated != null) {
-          kill(p.dedicated);
-        }
+        unreserve(p);
         try {
           p.reply.onNext(LeaseReply.newBuilder().setRejected("cancelled").build());
           p.reply.onCompleted();
@@ -763,14 +757,21 @@ public final class NodeDaemon implements AutoCloseable {
       PendingLease p = it.next();
       if (requester.equals(p.request.getRequesterWorkerId())) {
         it.remove();
-        if (p.reserved) {
-          available = available.plus(p.resources);
-          gpus.release(p.gpuIds, p.resources.get(ResourceSet.GPU));
-        }
-        if (p.dedicated != null) {
-          kill(p.dedicated);
-        }
+        unreserve(p);
       }
+    }
+  }
+
+  /** Holds the lock. Gives back what a dropped lease request had reserved. */
+  private void unreserve(PendingLease p) {
+    if (p.reserved) {
+      available = available.plus(p.resources);
+      gpus.release(p.gpuIds, p.resources.get(ResourceSet.GPU));
+      p.reserved = false;
+    }
+    if (p.dedicated != null) {
+      kill(p.dedicated);
+      p.dedicated = null;
     }
   }
 
@@ -785,10 +786,7 @@ public final class NodeDaemon implements AutoCloseable {
         PendingLease p = it.next();
         if (p.request.getJobId().equals(job)) {
           it.remove();
-          if (p.reserved) {
-            available = available.plus(p.resources);
-            gpus.release(p.gpuIds, p.resources.get(ResourceSet.GPU));
-          }
+          unreserve(p);
           try {
             p.reply.onNext(
                 LeaseReply.newBuilder()
