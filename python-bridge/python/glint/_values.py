@@ -1,0 +1,47 @@
+"""Glint's XLANG value format: MessagePack with ObjectRefs as extension type 1."""
+import msgpack
+
+OBJECT_REF_EXT = 1
+
+
+class ObjectRef:
+    """A reference to an object in the Glint cluster; opaque to Python code. Pass it to tasks,
+    or read it with glint.get()."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes):
+        self._data = bytes(data)
+
+    def __eq__(self, other):
+        return isinstance(other, ObjectRef) and other._data == self._data
+
+    def __hash__(self):
+        return hash(self._data)
+
+    def __repr__(self):
+        return f"ObjectRef({self._data[:8].hex()}...)"
+
+
+def _default(obj):
+    if isinstance(obj, ObjectRef):
+        return msgpack.ExtType(OBJECT_REF_EXT, obj._data)
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    if hasattr(obj, "tolist"):  # numpy scalars and small arrays
+        return obj.tolist()
+    raise TypeError(f"Cannot send a value of type {type(obj).__module__}.{type(obj).__qualname__} to Java")
+
+
+def _ext_hook(code, data):
+    if code == OBJECT_REF_EXT:
+        return ObjectRef(data)
+    return msgpack.ExtType(code, data)
+
+
+def pack(value) -> bytes:
+    return msgpack.packb(value, use_bin_type=True, default=_default)
+
+
+def unpack(data: bytes):
+    return msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=_ext_hook)
