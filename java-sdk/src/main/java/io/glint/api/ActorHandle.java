@@ -19,6 +19,11 @@ public interface ActorHandle<A> extends ActorCall<A> {
   /** The actor's id, as hex. */
   String id();
 
+  /** Prepares a call of a Python actor's method; finish with {@code .remote()}. */
+  default <R> ActorTaskCaller<R> task(PyActorMethod<R> method, Object... args) {
+    return new ActorTaskCaller<>(this, method, args.clone());
+  }
+
   /** Kills the actor without restarting it. Same as {@code Glint.kill(this)}. */
   default void kill() {
     Glint.kill(this);

@@ -76,6 +76,16 @@ public final class Glint extends GlintCall {
     }
   }
 
+  /** Prepares a remote call of a Python function; finish with {@code .remote()}. */
+  public static <R> TaskCaller<R> task(PyFunction<R> function, Object... args) {
+    return new TaskCaller<>(function, args.clone());
+  }
+
+  /** Prepares the creation of a Python actor; finish with {@code .remote()}. */
+  public static ActorCreator<PyActorClass> actor(PyActorClass pythonClass, Object... args) {
+    return new ActorCreator<>(pythonClass, args.clone());
+  }
+
   /**
    * Stores {@code value} once in the object store; pass the ref to many tasks instead of the value.
    */

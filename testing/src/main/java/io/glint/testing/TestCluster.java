@@ -86,7 +86,18 @@ public final class TestCluster implements AutoCloseable {
     }
     Properties props = new Properties();
     props.setProperty(GlintConfig.LEASE_IDLE_MS.property(), Long.toString(spec.leaseIdleMs));
-    GlintConfig.Resolved cfg = new GlintConfig(Map.of(), props).resolve(o.build());
+    // scripts/test hands the project's venv python to tests as -Dglint.python.
+    String python = System.getProperty("glint.python", "");
+    if (!python.isBlank()) {
+      props.setProperty(GlintConfig.PYTHON_EXECUTABLE.property(), python);
+    }
+    if (!spec.pythonPath.isEmpty()) {
+      props.setProperty(
+          GlintConfig.PYTHON_PATH.property(),
+          String.join(java.io.File.pathSeparator, spec.pythonPath));
+    }
+    // The environment's GLINT_* settings apply, as for any driver (e.g. GLINT_PYTHON_EXECUTABLE).
+    GlintConfig.Resolved cfg = new GlintConfig(System.getenv(), props).resolve(o.build());
     driver = DriverRuntime.connect(cfg, cluster.controlAddress(), cluster.token(), null);
     RuntimeRegistry.install(driver);
   }
@@ -200,8 +211,15 @@ public final class TestCluster implements AutoCloseable {
     private boolean connect = true;
     private long objectStoreMemory = 512L << 20;
     private long leaseIdleMs = 10;
+    private List<String> pythonPath = List.of();
 
     private Builder() {}
+
+    /** Directories with Python modules for Python tasks (glint.python.path). */
+    public Builder pythonPath(List<String> dirs) {
+      this.pythonPath = List.copyOf(dirs);
+      return this;
+    }
 
     /** How long submitters keep an idle worker lease (glint.lease.idleReturnMs); default 10. */
     public Builder leaseIdleMs(long millis) {

@@ -145,7 +145,20 @@ public final class DriverRuntime {
               .setDriverPid((int) ProcessHandle.current().pid())
               .setLogToDriver(cfg.logToDriver())
               .putWorkerProperties(
-                  GlintConfig.LEASE_IDLE_MS.property(), Long.toString(cfg.leaseIdleMs()));
+                  GlintConfig.LEASE_IDLE_MS.property(), Long.toString(cfg.leaseIdleMs()))
+              // Resolved here, on the driver's PATH, so an active virtual environment wins.
+              .putWorkerProperties(
+                  GlintConfig.PYTHON_EXECUTABLE.property(),
+                  CoreWorker.pythonOnPath(
+                          cfg.pythonExecutable() != null ? cfg.pythonExecutable() : "python3")
+                      .toString())
+              .putWorkerProperties(
+                  GlintConfig.PYTHON_PATH.property(),
+                  String.join(
+                      java.io.File.pathSeparator,
+                      cfg.pythonPath().stream()
+                          .map(x -> Path.of(x).toAbsolutePath().toString())
+                          .toList()));
       var controlStub = ControlServiceGrpc.newBlockingStub(cw.channels().get(control));
       RegisterJobReply reg =
           controlStub

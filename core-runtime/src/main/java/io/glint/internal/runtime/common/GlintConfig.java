@@ -92,6 +92,18 @@ public final class GlintConfig {
           "GLINT_OBJECT_STORE_MEMORY",
           "(30% of the machine's memory)",
           "Bytes of the embedded node's shared-memory object store; suffixes k, m, g allowed.");
+  public static final Key PYTHON_EXECUTABLE =
+      new Key(
+          "glint.python.executable",
+          "GLINT_PYTHON_EXECUTABLE",
+          "(the python3 on the driver's PATH)",
+          "The Python interpreter workers embed for Python tasks; needs a shared libpython.");
+  public static final Key PYTHON_PATH =
+      new Key(
+          "glint.python.path",
+          "GLINT_PYTHON_PATH",
+          "(none)",
+          "Directories with the job's Python modules, path-separated.");
   public static final Key LEASE_IDLE_MS =
       new Key(
           "glint.lease.idleReturnMs",
@@ -128,6 +140,8 @@ public final class GlintConfig {
       Path tempDir,
       Integer prestartWorkers,
       Long objectStoreMemory,
+      String pythonExecutable,
+      List<String> pythonPath,
       long leaseIdleMs) {}
 
   private final Map<String, String> env;
@@ -212,6 +226,8 @@ public final class GlintConfig {
         tempDir,
         prestart,
         storeBytes,
+        text(PYTHON_EXECUTABLE),
+        splitNonEmpty(text(PYTHON_PATH) == null ? "" : text(PYTHON_PATH), File.pathSeparator),
         idle == null ? 10 : idle);
   }
 

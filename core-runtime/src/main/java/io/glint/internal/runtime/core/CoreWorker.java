@@ -57,6 +57,7 @@ import io.glint.internal.runtime.common.ResourceSet;
 import io.glint.internal.runtime.serialization.BufferCodec;
 import io.glint.internal.runtime.serialization.RefResolver;
 import io.glint.internal.runtime.serialization.Serializer;
+import io.glint.internal.runtime.serialization.XlangCodec;
 import io.glint.internal.store.SharedMemoryStore;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -118,6 +119,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   private final ExecutorService callbacks;
   private final SharedMemoryStore store;
   private final Serializer serializer;
+  private final XlangCodec xlang = new XlangCodec(this);
   private final FunctionResolver resolver = new FunctionResolver();
   private final ObjectTable objects;
   private final NormalTaskSubmitter normalSubmitter;
@@ -327,9 +329,9 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     ByteString taskId = Ids.random();
     ByteString returnId = Ids.objectId(taskId, 1);
     String name = options.name().orElse(fn.displayName());
-    ArgBuild ab = buildArgs(fn.captured(), args);
+    ArgBuild ab = buildArgs(fn.captured(), args, fn.crossLanguage());
     ObjectTable.Entry entry = objects.create(returnId);
-    ObjectRef<R> ref = newOwnedRef(returnId);
+    ObjectRef<R> ref = newOwnedRef(returnId, fn.resultType());
     NormalTaskSubmitter.PendingTask pending =
         normalSubmitter.newTask(
             taskId, name, resources, List.of(returnId), ab.argRefs, options.maxRetries());
@@ -367,13 +369,16 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     Map<String, Double> placement = new HashMap<>();
     placement.put(ResourceSet.CPU, 1.0);
     placement.putAll(options.resources());
-    ArgBuild ab = buildArgs(fn.captured(), args);
+    ArgBuild ab = buildArgs(fn.captured(), args, fn.crossLanguage());
     try {
       awaitResolved(ab);
     } finally {
       ab.argRefs.forEach(this::releaseTaskRef);
     }
-    String className = fn.descriptor().getModuleOrClass();
+    String className =
+        fn.crossLanguage()
+            ? fn.descriptor().getModuleOrClass() + "." + fn.descriptor().getFunctionName()
+            : fn.descriptor().getModuleOrClass();
     ActorCreationSpec.Builder creation =
         ActorCreationSpec.newBuilder()
             .setActorId(actorId)
@@ -417,9 +422,9 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     ByteString taskId = Ids.random();
     ByteString returnId = Ids.objectId(taskId, 1);
     String display = name != null ? name : fn.displayName();
-    ArgBuild ab = buildArgs(fn.captured(), args);
+    ArgBuild ab = buildArgs(fn.captured(), args, fn.crossLanguage());
     objects.create(returnId);
-    ObjectRef<R> ref = newOwnedRef(returnId);
+    ObjectRef<R> ref = newOwnedRef(returnId, fn.resultType());
     ActorTaskSubmitter.PendingCall call =
         new ActorTaskSubmitter.PendingCall(
             taskId, h.actorId, display, List.of(returnId), ab.argRefs);
@@ -470,18 +475,19 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     }
   }
 
-  private ArgBuild buildArgs(Object[] captured, Object[] args) {
+  /** Arguments for a function in {@code crossLanguage} use the XLANG format. */
+  private ArgBuild buildArgs(Object[] captured, Object[] args, boolean crossLanguage) {
     ArgBuild ab = new ArgBuild(captured.length, args.length);
     for (int i = 0; i < captured.length; i++) {
-      ab.captured[i] = argOf(ab, captured[i], 0, i);
+      ab.captured[i] = argOf(ab, captured[i], 0, i, crossLanguage);
     }
     for (int i = 0; i < args.length; i++) {
-      ab.args[i] = argOf(ab, args[i], 1, i);
+      ab.args[i] = argOf(ab, args[i], 1, i, crossLanguage);
     }
     return ab;
   }
 
-  private TaskArg argOf(ArgBuild ab, Object value, int list, int index) {
+  private TaskArg argOf(ArgBuild ab, Object value, int list, int index, boolean crossLanguage) {
     if (value instanceof ObjectRef<?> ref) {
       ObjectRefImpl<?> r = checkRef(ref);
       if (objects.owns(r.objectId)) {
@@ -493,7 +499,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       ab.depSlots.add(new int[] {list, index});
       return null;
     }
-    Encoded enc = encode(value);
+    Encoded enc = crossLanguage ? encodeXlang(value) : encode(value);
     if (enc instanceof Encoded.Inline inline) {
       return TaskArg.newBuilder().setValue(inline.value()).build();
     }
@@ -621,6 +627,79 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
         v.getPayload().size(), v.getFormat(), seg -> v.getPayload().copyTo(seg.asByteBuffer()));
   }
 
+  /** Encodes a value for another language (XLANG). */
+  Encoded encodeXlang(Object value) {
+    return encodedBytes(xlang.encode(value), ValueFormat.VALUE_FORMAT_XLANG);
+  }
+
+  /** Already-encoded bytes in {@code format}, inline or for the store. */
+  Encoded encodedBytes(byte[] bytes, ValueFormat format) {
+    if (bytes.length <= INLINE_MAX_BYTES) {
+      return new Encoded.Inline(
+          SerializedValue.newBuilder()
+              .setFormat(format)
+              .setPayload(com.google.protobuf.UnsafeByteOperations.unsafeWrap(bytes))
+              .build());
+    }
+    return new Encoded.Large(
+        bytes.length,
+        format,
+        seg ->
+            MemorySegment.copy(
+                bytes, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length));
+  }
+
+  /** Stores already-encoded bytes as the object {@code objectId}. */
+  ObjectStatus storeEncoded(ByteString objectId, Encoded enc) {
+    if (enc instanceof Encoded.Inline inline) {
+      return ObjectStatus.newBuilder().setValue(inline.value()).build();
+    }
+    return storeLarge(objectId, (Encoded.Large) enc);
+  }
+
+  XlangCodec xlang() {
+    return xlang;
+  }
+
+  /** A program name resolved against PATH, as workers will run it. */
+  public static Path pythonOnPath(String name) {
+    return PythonRuntime.onPath(name);
+  }
+
+  /** Stores a value from another language, keeping it in the XLANG format. */
+  <T> ObjectRef<T> putXlang(Object value) {
+    checkOpen();
+    ByteString id = Ids.objectId(Ids.random(), Ids.PUT_INDEX);
+    ObjectStatus status = storeEncoded(id, encodeXlang(value));
+    ObjectTable.Entry e = objects.create(id);
+    e.status.complete(status);
+    return newOwnedRef(id);
+  }
+
+  /** The XLANG bytes of a task argument, converting Java values for another language. */
+  byte[] xlangBytes(TaskArg a) {
+    if (a.hasValue() && a.getValue().getFormat() == ValueFormat.VALUE_FORMAT_XLANG) {
+      return a.getValue().getPayload().toByteArray();
+    }
+    if (a.hasObject()
+        && a.getObject().hasLocation()
+        && a.getObject().getLocation().getFormat() == ValueFormat.VALUE_FORMAT_XLANG
+        && a.getObject().getLocation().getNodeId().equals(settings.nodeId())) {
+      try (SharedMemoryStore.ReadableObject o =
+          store.get(a.getObject().getRef().getObjectId().toByteArray()).orElse(null)) {
+        if (o != null) {
+          return o.payload().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        }
+      }
+    }
+    // A Java value (or one we must fetch): read it, then re-encode it for the other language.
+    Object v =
+        a.hasValue()
+            ? readStatus(ByteString.EMPTY, ObjectStatus.newBuilder().setValue(a.getValue()).build())
+            : get((ObjectRef<?>) fromReference(a.getObject().getRef()), -1);
+    return xlang.encode(v);
+  }
+
   /** Keeps a small value inline; seals a large one in this node's store. */
   ObjectStatus storeValue(ByteString objectId, Object value) {
     Encoded enc = encode(value);
@@ -695,8 +774,12 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   }
 
   private <T> ObjectRef<T> newOwnedRef(ByteString id) {
+    return newOwnedRef(id, null);
+  }
+
+  private <T> ObjectRef<T> newOwnedRef(ByteString id, Class<?> resultType) {
     objects.addLocalRef(id);
-    ObjectRefImpl<T> ref = new ObjectRefImpl<>(id, address, this);
+    ObjectRefImpl<T> ref = new ObjectRefImpl<>(id, address, this, resultType);
     ObjectTable table = objects;
     cleaner.register(ref, () -> table.removeLocalRef(id));
     return ref;
@@ -850,6 +933,9 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   Object readStatus(ByteString objectId, ObjectStatus s) {
     switch (s.getStateCase()) {
       case VALUE:
+        if (s.getValue().getFormat() == ValueFormat.VALUE_FORMAT_XLANG) {
+          return xlang.decode(s.getValue().getPayload().asReadOnlyByteBuffer());
+        }
         if (s.getValue().getFormat() == ValueFormat.VALUE_FORMAT_BUFFER) {
           return BufferCodec.read(
               MemorySegment.ofBuffer(s.getValue().getPayload().asReadOnlyByteBuffer()));
@@ -914,6 +1000,9 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
             views.put(objectId, new java.lang.ref.WeakReference<>(seg));
           }
           return BufferCodec.read(seg);
+        }
+        if (obj.format() == ValueFormat.VALUE_FORMAT_XLANG.getNumber()) {
+          return xlang.decode(obj.payload().asByteBuffer());
         }
         return serializer.deserialize(
             ValueFormat.forNumber(obj.format()), obj.payload().asByteBuffer());
@@ -1000,7 +1089,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   public <T> T get(ObjectRef<T> ref, long timeoutMs) {
     ObjectRefImpl<T> r = checkRef(ref);
     ObjectStatus s = await(statusFuture(r), timeoutMs, () -> timeoutMessage(r, timeoutMs));
-    return (T) readStatus(r.objectId, s);
+    return (T) XlangCodec.convert(readStatus(r.objectId, s), r.resultType);
   }
 
   @Override
@@ -1016,7 +1105,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       ObjectRefImpl<?> r = (ObjectRefImpl<?>) refs.get(i);
       long left = timeoutMs < 0 ? -1 : Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
       ObjectStatus s = await(futures.get(i), left, () -> timeoutMessage(r, timeoutMs));
-      out.add((T) readStatus(r.objectId, s));
+      out.add((T) XlangCodec.convert(readStatus(r.objectId, s), r.resultType));
     }
     return out;
   }
@@ -1083,7 +1172,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
         .whenCompleteAsync(
             (s, err) -> {
               try {
-                out.complete((T) readStatus(r.objectId, s));
+                out.complete((T) XlangCodec.convert(readStatus(r.objectId, s), r.resultType));
               } catch (Throwable t) {
                 out.completeExceptionally(t);
               }

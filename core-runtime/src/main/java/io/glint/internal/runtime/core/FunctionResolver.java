@@ -15,8 +15,29 @@ import java.util.concurrent.ConcurrentHashMap;
  * a lambda's captured variables), which travel as leading arguments.
  */
 public final class FunctionResolver {
-  /** A resolved function. */
-  public record Resolved(FunctionDescriptor descriptor, Object[] captured, String displayName) {}
+  /**
+   * A resolved function. {@code resultType} is set for functions in another language: their results
+   * arrive as XLANG values and are converted to it.
+   */
+  public record Resolved(
+      FunctionDescriptor descriptor, Object[] captured, String displayName, Class<?> resultType) {
+    public Resolved(FunctionDescriptor descriptor, Object[] captured, String displayName) {
+      this(descriptor, captured, displayName, null);
+    }
+
+    public boolean crossLanguage() {
+      return descriptor.getLanguage() != Language.LANGUAGE_JAVA;
+    }
+  }
+
+  /**
+   * A Java method named from another language (no signature: matched by name). With an empty class
+   * name it is an instance method of the actor it is called on.
+   */
+  public record JavaMethodByName(String className, String methodName) {}
+
+  /** A Java class's constructor named from another language (matched by arity). */
+  public record JavaConstructorByName(String className) {}
 
   private record Static(FunctionDescriptor descriptor, String displayName) {}
 
@@ -24,6 +45,62 @@ public final class FunctionResolver {
   private final ConcurrentHashMap<Class<?>, Method> writeReplace = new ConcurrentHashMap<>();
 
   public Resolved resolve(Object func) {
+    switch (func) {
+      case io.glint.api.PyFunction<?> f -> {
+        return new Resolved(
+            python(f.module(), f.function(), InvocationKind.INVOCATION_KIND_STATIC),
+            NO_ARGS,
+            f.toString(),
+            f.returnType());
+      }
+      case io.glint.api.PyActorClass c -> {
+        return new Resolved(
+            python(c.module(), c.className(), InvocationKind.INVOCATION_KIND_CONSTRUCTOR),
+            NO_ARGS,
+            c.toString(),
+            Object.class);
+      }
+      case io.glint.api.PyActorMethod<?> m -> {
+        return new Resolved(
+            python("", m.name(), InvocationKind.INVOCATION_KIND_VIRTUAL),
+            NO_ARGS,
+            m.name(),
+            m.returnType());
+      }
+      case JavaMethodByName j -> {
+        boolean instance = j.className().isEmpty();
+        return new Resolved(
+            FunctionDescriptor.newBuilder()
+                .setLanguage(Language.LANGUAGE_JAVA)
+                .setModuleOrClass(j.className())
+                .setFunctionName(j.methodName())
+                .setInvocationKind(
+                    instance
+                        ? InvocationKind.INVOCATION_KIND_VIRTUAL
+                        : InvocationKind.INVOCATION_KIND_STATIC)
+                .build(),
+            NO_ARGS,
+            instance
+                ? j.methodName()
+                : j.className().substring(j.className().lastIndexOf('.') + 1)
+                    + "."
+                    + j.methodName(),
+            Object.class);
+      }
+      case JavaConstructorByName c -> {
+        return new Resolved(
+            FunctionDescriptor.newBuilder()
+                .setLanguage(Language.LANGUAGE_JAVA)
+                .setModuleOrClass(c.className())
+                .setFunctionName("<init>")
+                .setInvocationKind(InvocationKind.INVOCATION_KIND_CONSTRUCTOR)
+                .build(),
+            NO_ARGS,
+            c.className().substring(c.className().lastIndexOf('.') + 1),
+            Object.class);
+      }
+      default -> {}
+    }
     if (!(func instanceof GlintFunc)) {
       throw new IllegalArgumentException(
           "Not a remote function: "
@@ -53,6 +130,15 @@ public final class FunctionResolver {
   }
 
   private static final Object[] NO_ARGS = new Object[0];
+
+  private static FunctionDescriptor python(String module, String name, InvocationKind kind) {
+    return FunctionDescriptor.newBuilder()
+        .setLanguage(Language.LANGUAGE_PYTHON)
+        .setModuleOrClass(module)
+        .setFunctionName(name)
+        .setInvocationKind(kind)
+        .build();
+  }
 
   private static boolean hasCapturedState(Class<?> lambdaClass) {
     for (var f : lambdaClass.getDeclaredFields()) {

@@ -12,10 +12,18 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
   final Address owner;
   final CoreWorker worker;
 
+  /** For results from another language: the Java type XLANG values are converted to. */
+  final Class<?> resultType;
+
   ObjectRefImpl(ByteString objectId, Address owner, CoreWorker worker) {
+    this(objectId, owner, worker, null);
+  }
+
+  ObjectRefImpl(ByteString objectId, Address owner, CoreWorker worker, Class<?> resultType) {
     this.objectId = objectId;
     this.owner = owner;
     this.worker = worker;
+    this.resultType = resultType;
   }
 
   public ByteString objectId() {

@@ -13,6 +13,7 @@ import io.glint.internal.runtime.common.Failures;
 import io.glint.internal.runtime.common.Ids;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -101,6 +102,10 @@ final class TaskExecutor {
   private volatile ExecutorService actorExecutor;
   private volatile Object actor;
   private volatile ByteString actorId;
+
+  /** The actor hosted here is a Python object, living in the embedded interpreter. */
+  private volatile boolean pythonActor;
+
   private volatile List<Integer> actorGpuIds = List.of();
 
   TaskExecutor(CoreWorker worker, FunctionInvoker invoker) {
@@ -208,10 +213,19 @@ final class TaskExecutor {
       return;
     }
     try {
+      if (spec.getFunction().getLanguage() == io.glint.internal.proto.Language.LANGUAGE_PYTHON) {
+        runPython(spec, res);
+        return;
+      }
       Object[] args;
       FunctionInvoker.Target target;
       try {
-        target = invoker.target(spec.getFunction());
+        io.glint.internal.proto.FunctionDescriptor fd = spec.getFunction();
+        if (fd.getModuleOrClass().isEmpty() && actor != null) {
+          // An actor method named from another language: look it up on the actor's class.
+          fd = fd.toBuilder().setModuleOrClass(actor.getClass().getName()).build();
+        }
+        target = invoker.target(fd);
         args = arguments(spec);
       } catch (ObjectSerializationException | IllegalStateException e) {
         res.setFailure(failure(e, FailureKind.FAILURE_KIND_RUNTIME, spec));
@@ -279,6 +293,69 @@ final class TaskExecutor {
     }
   }
 
+  /** Runs a Python function, actor constructor or actor method in the embedded interpreter. */
+  private void runPython(TaskSpec spec, TaskResult.Builder res) {
+    var py = PythonRuntime.get(worker).python();
+    List<byte[]> args = new java.util.ArrayList<>();
+    for (TaskArg a : spec.getCapturedArgsList()) {
+      args.add(worker.xlangBytes(a));
+    }
+    for (TaskArg a : spec.getArgsList()) {
+      args.add(worker.xlangBytes(a));
+    }
+    var fd = spec.getFunction();
+    byte[] reply =
+        switch (spec.getType()) {
+          case TASK_TYPE_ACTOR_CREATION_TASK ->
+              py.createActor(
+                  Ids.hex(spec.getActorCreation().getActorId()),
+                  fd.getModuleOrClass(),
+                  fd.getFunctionName(),
+                  args);
+          case TASK_TYPE_ACTOR_TASK -> {
+            if (!pythonActor) {
+              throw new IllegalStateException(
+                  "the actor is a Java object; " + fd.getFunctionName() + " is a Python method");
+            }
+            yield py.callActor(Ids.hex(actorId), fd.getFunctionName(), args);
+          }
+          default -> py.call(fd.getModuleOrClass(), fd.getFunctionName(), args);
+        };
+    byte[] payload = java.util.Arrays.copyOfRange(reply, 1, reply.length);
+    if (reply[0] != 0) {
+      Map<?, ?> err = (Map<?, ?>) worker.xlang().decode(payload);
+      res.setFailure(
+          Failure.newBuilder()
+              .setKind(FailureKind.FAILURE_KIND_TASK_ERROR)
+              .setType(String.valueOf(err.get("type")))
+              .setMessage(String.valueOf(err.get("message")))
+              .setRemoteStack(String.valueOf(err.get("traceback")))
+              .setOriginLanguage(io.glint.internal.proto.Language.LANGUAGE_PYTHON)
+              .setTaskName(spec.getName())
+              .setPid((int) ProcessHandle.current().pid())
+              .setNodeId(worker.settings().nodeId()));
+      return;
+    }
+    if (spec.getType() == TaskType.TASK_TYPE_ACTOR_CREATION_TASK) {
+      actorId = spec.getActorCreation().getActorId();
+      actor = new Object(); // the instance lives in Python
+      pythonActor = true;
+      return;
+    }
+    ByteString returnId = Ids.objectId(spec.getTaskId(), 1);
+    var status =
+        worker.storeEncoded(
+            returnId,
+            worker.encodedBytes(payload, io.glint.internal.proto.ValueFormat.VALUE_FORMAT_XLANG));
+    var ro = io.glint.internal.proto.ReturnObject.newBuilder().setObjectId(returnId);
+    if (status.hasValue()) {
+      ro.setValue(status.getValue());
+    } else {
+      ro.setLocation(status.getLocation());
+    }
+    res.addReturns(ro);
+  }
+
   /** Ids of the task's arguments stored on this node. */
   private List<ByteString> localObjectArgs(TaskSpec spec) {
     List<ByteString> ids = null;
@@ -316,7 +393,9 @@ final class TaskExecutor {
 
   private Object value(TaskArg a) {
     if (a.hasValue()) {
-      return worker.serializer().deserialize(a.getValue());
+      return worker.readStatus(
+          ByteString.EMPTY,
+          io.glint.internal.proto.ObjectStatus.newBuilder().setValue(a.getValue()).build());
     }
     var obj = a.getObject();
     if (obj.hasLocation()) {

@@ -1,0 +1,197 @@
+package io.glint.internal.runtime.core;
+
+import io.glint.api.ActorHandle;
+import io.glint.api.ActorOptions;
+import io.glint.api.CallOptions;
+import io.glint.api.ObjectRef;
+import io.glint.internal.python.EmbeddedPython;
+import io.glint.internal.runtime.common.Failures;
+import io.glint.internal.runtime.common.GlintConfig;
+import java.io.File;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The embedded interpreter of a worker process, and the way back: Python code running in it calls
+ * {@code glint.get/put/wait} and {@code glint.cross_language} through an FFM upcall into this
+ * process's core worker. Requests and replies are XLANG maps.
+ */
+final class PythonRuntime {
+  private static PythonRuntime instance;
+
+  private final CoreWorker worker;
+  private final EmbeddedPython python;
+  private final MethodHandle malloc;
+
+  @SuppressWarnings("unused") // keeps the upcall stub's arena reachable
+  private final MemorySegment upcall;
+
+  private PythonRuntime(CoreWorker worker) {
+    this.worker = worker;
+    List<Path> path = new ArrayList<>();
+    String pp = System.getProperty(GlintConfig.PYTHON_PATH.property(), "");
+    for (String e : pp.split(File.pathSeparator)) {
+      if (!e.isBlank()) {
+        path.add(Path.of(e));
+      }
+    }
+    this.python = EmbeddedPython.start(EmbeddedPython.locate(executable()), path);
+    Linker linker = Linker.nativeLinker();
+    this.malloc =
+        linker.downcallHandle(
+            linker.defaultLookup().find("malloc").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    try {
+      MethodHandle target =
+          MethodHandles.lookup()
+              .findVirtual(
+                  PythonRuntime.class,
+                  "upcall",
+                  MethodType.methodType(
+                      MemorySegment.class, MemorySegment.class, long.class, MemorySegment.class))
+              .bindTo(this);
+      this.upcall =
+          linker.upcallStub(
+              target,
+              FunctionDescriptor.of(
+                  ValueLayout.ADDRESS,
+                  ValueLayout.ADDRESS,
+                  ValueLayout.JAVA_LONG,
+                  ValueLayout.ADDRESS),
+              Arena.global());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
+    byte[] r = python.setup(upcall.address());
+    if (r[0] != 0) {
+      throw new IllegalStateException("Cannot connect Python to the Java runtime");
+    }
+  }
+
+  /** The process's Python runtime, started on first use. */
+  static synchronized PythonRuntime get(CoreWorker worker) {
+    if (instance == null) {
+      instance = new PythonRuntime(worker);
+    }
+    return instance;
+  }
+
+  EmbeddedPython python() {
+    return python;
+  }
+
+  private static Path executable() {
+    String exe = System.getProperty(GlintConfig.PYTHON_EXECUTABLE.property());
+    if (exe == null || exe.isBlank()) {
+      exe = System.getenv().getOrDefault(GlintConfig.PYTHON_EXECUTABLE.env(), "python3");
+    }
+    return onPath(exe);
+  }
+
+  /** {@code name} resolved against PATH (an active virtual environment comes first there). */
+  static Path onPath(String name) {
+    Path p = Path.of(name);
+    if (p.isAbsolute() || name.contains(File.separator)) {
+      return p.toAbsolutePath();
+    }
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      Path c = Path.of(dir, name);
+      if (Files.isExecutable(c)) {
+        return c.toAbsolutePath();
+      }
+    }
+    return p;
+  }
+
+  /** Entry point of Python's calls into Java. Never throws: failures travel back as data. */
+  @SuppressWarnings("unused")
+  private MemorySegment upcall(MemorySegment request, long length, MemorySegment outLength) {
+    byte[] reply;
+    try {
+      Map<?, ?> req =
+          (Map<?, ?>)
+              worker.xlang().decode(request.reinterpret(length).toArray(ValueLayout.JAVA_BYTE));
+      Map<String, Object> ok = new LinkedHashMap<>();
+      ok.put("ok", handle(req));
+      reply = worker.xlang().encode(ok);
+    } catch (Throwable t) {
+      Map<String, Object> err = new LinkedHashMap<>();
+      String type = t.getClass().getName();
+      String message = t.getMessage() == null ? "" : t.getMessage();
+      if (t instanceof io.glint.api.exception.RemoteFailure rf) {
+        type = rf.type();
+        message = rf.remoteMessage();
+      }
+      err.put("type", type);
+      err.put("message", message);
+      err.put("traceback", Failures.stackTrace(t));
+      Map<String, Object> wrap = new LinkedHashMap<>();
+      wrap.put("error", err);
+      reply = worker.xlang().encode(wrap);
+    }
+    try {
+      MemorySegment buf =
+          ((MemorySegment) malloc.invokeExact((long) Math.max(1, reply.length)))
+              .reinterpret(reply.length);
+      MemorySegment.copy(reply, 0, buf, ValueLayout.JAVA_BYTE, 0, reply.length);
+      outLength.reinterpret(8).set(ValueLayout.JAVA_LONG, 0, reply.length);
+      return buf;
+    } catch (Throwable t) {
+      outLength.reinterpret(8).set(ValueLayout.JAVA_LONG, 0, 0);
+      return MemorySegment.NULL;
+    }
+  }
+
+  private Object handle(Map<?, ?> req) {
+    String op = (String) req.get("op");
+    return switch (op) {
+      case "get" -> {
+        long timeout = ((Number) req.get("timeout_ms")).longValue();
+        yield worker.get((ObjectRef<?>) req.get("ref"), timeout);
+      }
+      case "put" -> worker.putXlang(req.get("value"));
+      case "wait" -> {
+        @SuppressWarnings("unchecked")
+        List<ObjectRef<Object>> refs = (List<ObjectRef<Object>>) req.get("refs");
+        int n = ((Number) req.get("num_returns")).intValue();
+        long timeout = ((Number) req.get("timeout_ms")).longValue();
+        var r = worker.wait(refs, Math.min(n, refs.size()), timeout);
+        yield List.of(r.getReady(), r.getUnready());
+      }
+      case "submit_java" ->
+          worker.submitTask(
+              new FunctionResolver.JavaMethodByName(
+                  (String) req.get("cls"), (String) req.get("method")),
+              ((List<?>) req.get("args")).toArray(),
+              CallOptions.builder().build());
+      case "create_java_actor" -> {
+        ActorHandle<Object> h =
+            worker.createActor(
+                new FunctionResolver.JavaConstructorByName((String) req.get("cls")),
+                ((List<?>) req.get("args")).toArray(),
+                ActorOptions.builder().build());
+        yield h.id();
+      }
+      case "call_java_actor" ->
+          worker.submitActorTask(
+              worker.actorFromId(
+                  io.glint.internal.runtime.common.Ids.fromHex((String) req.get("actor"))),
+              new FunctionResolver.JavaMethodByName("", (String) req.get("method")),
+              ((List<?>) req.get("args")).toArray(),
+              null);
+      default -> throw new IllegalArgumentException("unknown request " + op);
+    };
+  }
+}

@@ -1,0 +1,299 @@
+package io.glint.internal.runtime.serialization;
+
+import io.glint.api.ObjectRef;
+import io.glint.api.exception.ObjectSerializationException;
+import io.glint.internal.proto.ObjectReference;
+import java.io.IOException;
+import java.lang.reflect.Array;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.RecordComponent;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.value.ValueType;
+
+/**
+ * The XLANG value format: MessagePack, for values that cross languages. Java side of the mapping:
+ *
+ * <ul>
+ *   <li>null, booleans, integers (to {@code Long}), floats (to {@code Double}), strings, {@code
+ *       byte[]} (bin);
+ *   <li>collections, arrays and primitive arrays to lists (decoded as {@code ArrayList}); maps to
+ *       maps ({@code LinkedHashMap}); records to maps of their components; enums to their names;
+ *   <li>{@link ObjectRef}s as extension type 1 holding the protocol's {@code ObjectReference}.
+ * </ul>
+ *
+ * <p>{@link #convert} turns decoded values into a declared Java type (numbers to the right width,
+ * maps to records, lists to arrays). A value with no XLANG form fails naming its type.
+ */
+public final class XlangCodec {
+  public static final byte OBJECT_REF_EXT = 1;
+
+  private final RefResolver refs;
+
+  public XlangCodec(RefResolver refs) {
+    this.refs = refs;
+  }
+
+  public byte[] encode(Object value) {
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      write(p, value, value);
+      return p.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void write(MessageBufferPacker p, Object v, Object top) throws IOException {
+    switch (v) {
+      case null -> p.packNil();
+      case Boolean b -> p.packBoolean(b);
+      case Byte b -> p.packLong(b);
+      case Short s -> p.packLong(s);
+      case Integer i -> p.packLong(i);
+      case Long l -> p.packLong(l);
+      case BigInteger bi -> p.packBigInteger(bi);
+      case Float f -> p.packDouble(f);
+      case Double d -> p.packDouble(d);
+      case String s -> p.packString(s);
+      case Character c -> p.packString(String.valueOf(c));
+      case byte[] b -> {
+        p.packBinaryHeader(b.length);
+        p.writePayload(b);
+      }
+      case ByteBuffer bb -> {
+        ByteBuffer d = bb.duplicate();
+        p.packBinaryHeader(d.remaining());
+        byte[] tmp = new byte[d.remaining()];
+        d.get(tmp);
+        p.writePayload(tmp);
+      }
+      case Enum<?> e -> p.packString(e.name());
+      case Optional<?> o -> write(p, o.orElse(null), top);
+      case ObjectRef<?> r -> {
+        byte[] data = refs.toReference(r).toByteArray();
+        p.packExtensionTypeHeader(OBJECT_REF_EXT, data.length);
+        p.writePayload(data);
+      }
+      case Map<?, ?> m -> {
+        p.packMapHeader(m.size());
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+          write(p, e.getKey(), top);
+          write(p, e.getValue(), top);
+        }
+      }
+      case Collection<?> c -> {
+        p.packArrayHeader(c.size());
+        for (Object o : c) {
+          write(p, o, top);
+        }
+      }
+      case Record r -> {
+        RecordComponent[] comps = r.getClass().getRecordComponents();
+        p.packMapHeader(comps.length);
+        for (RecordComponent rc : comps) {
+          p.packString(rc.getName());
+          try {
+            var acc = rc.getAccessor();
+            acc.setAccessible(true);
+            write(p, acc.invoke(r), top);
+          } catch (ReflectiveOperationException e) {
+            throw new ObjectSerializationException(
+                r.getClass().getName(), "Cannot read record component " + rc.getName(), e);
+          }
+        }
+      }
+      default -> {
+        if (v.getClass().isArray()) {
+          int n = Array.getLength(v);
+          p.packArrayHeader(n);
+          for (int i = 0; i < n; i++) {
+            write(p, Array.get(v, i), top);
+          }
+          return;
+        }
+        throw new ObjectSerializationException(
+            v.getClass().getName(),
+            "Cannot send a value of type "
+                + v.getClass().getName()
+                + (v == top ? "" : " (inside a " + top.getClass().getName() + ")")
+                + " to another language: only null, booleans, numbers, strings, bytes, lists,"
+                + " maps, records, enums and ObjectRefs cross",
+            null);
+      }
+    }
+  }
+
+  public Object decode(byte[] data) {
+    return decode(ByteBuffer.wrap(data));
+  }
+
+  public Object decode(ByteBuffer data) {
+    ByteBuffer in = data.duplicate();
+    if (!in.hasArray() && !in.isDirect()) {
+      // A read-only heap buffer: MessagePack reads arrays or direct memory only.
+      byte[] copy = new byte[in.remaining()];
+      in.get(copy);
+      in = ByteBuffer.wrap(copy);
+    }
+    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(in)) {
+      return read(u);
+    } catch (IOException e) {
+      throw new ObjectSerializationException("XLANG", "Corrupt XLANG value: " + e.getMessage(), e);
+    }
+  }
+
+  private Object read(MessageUnpacker u) throws IOException {
+    ValueType t = u.getNextFormat().getValueType();
+    switch (t) {
+      case NIL:
+        u.unpackNil();
+        return null;
+      case BOOLEAN:
+        return u.unpackBoolean();
+      case INTEGER:
+        switch (u.getNextFormat()) {
+          case UINT64:
+            BigInteger b = u.unpackBigInteger();
+            return b.bitLength() < 64 ? (Object) b.longValue() : b;
+          default:
+            return u.unpackLong();
+        }
+      case FLOAT:
+        return u.unpackDouble();
+      case STRING:
+        return u.unpackString();
+      case BINARY:
+        return u.readPayload(u.unpackBinaryHeader());
+      case ARRAY:
+        {
+          int n = u.unpackArrayHeader();
+          List<Object> l = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            l.add(read(u));
+          }
+          return l;
+        }
+      case MAP:
+        {
+          int n = u.unpackMapHeader();
+          Map<Object, Object> m = new LinkedHashMap<>(Math.max(4, n * 2));
+          for (int i = 0; i < n; i++) {
+            Object k = read(u);
+            m.put(k, read(u));
+          }
+          return m;
+        }
+      case EXTENSION:
+        {
+          var h = u.unpackExtensionTypeHeader();
+          byte[] payload = u.readPayload(h.getLength());
+          if (h.getType() == OBJECT_REF_EXT) {
+            return refs.fromReference(ObjectReference.parseFrom(payload));
+          }
+          throw new ObjectSerializationException(
+              "ext" + h.getType(), "Unknown XLANG extension type " + h.getType(), null);
+        }
+      default:
+        throw new ObjectSerializationException(t.name(), "Unknown XLANG value " + t, null);
+    }
+  }
+
+  /**
+   * Converts a decoded value to {@code target}: numbers to the declared width, lists to arrays,
+   * maps to records (by component name). Values already of the type pass through.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T> T convert(Object v, Class<T> target) {
+    if (target == null || target == Object.class || v == null) {
+      return (T) v;
+    }
+    Class<?> boxed = box(target);
+    if (boxed.isInstance(v)) {
+      return (T) v;
+    }
+    if (v instanceof Number n) {
+      Object r =
+          switch (boxed.getSimpleName()) {
+            case "Integer" -> n.intValue();
+            case "Long" -> n.longValue();
+            case "Double" -> n.doubleValue();
+            case "Float" -> n.floatValue();
+            case "Short" -> n.shortValue();
+            case "Byte" -> n.byteValue();
+            case "BigInteger" -> BigInteger.valueOf(n.longValue());
+            default -> null;
+          };
+      if (r != null) {
+        return (T) r;
+      }
+    }
+    if (v instanceof String s && (boxed == Character.class) && s.length() == 1) {
+      return (T) (Character) s.charAt(0);
+    }
+    if (v instanceof String s && target.isEnum()) {
+      for (Object c : target.getEnumConstants()) {
+        if (((Enum<?>) c).name().equals(s)) {
+          return (T) c;
+        }
+      }
+    }
+    if (v instanceof List<?> l && target.isArray()) {
+      Class<?> comp = target.getComponentType();
+      Object arr = Array.newInstance(comp, l.size());
+      for (int i = 0; i < l.size(); i++) {
+        Array.set(arr, i, convert(l.get(i), comp));
+      }
+      return (T) arr;
+    }
+    if (v instanceof Map<?, ?> m && target.isRecord()) {
+      RecordComponent[] comps = target.getRecordComponents();
+      Object[] args = new Object[comps.length];
+      Class<?>[] types = new Class<?>[comps.length];
+      for (int i = 0; i < comps.length; i++) {
+        types[i] = comps[i].getType();
+        args[i] = convert(m.get(comps[i].getName()), types[i]);
+      }
+      try {
+        Constructor<?> c = target.getDeclaredConstructor(types);
+        c.setAccessible(true);
+        return (T) c.newInstance(args);
+      } catch (ReflectiveOperationException e) {
+        throw new ObjectSerializationException(
+            target.getName(), "Cannot build " + target.getName() + " from " + m.keySet(), e);
+      }
+    }
+    throw new ObjectSerializationException(
+        v.getClass().getName(),
+        "A "
+            + v.getClass().getSimpleName()
+            + " from another language cannot become a "
+            + target.getName(),
+        null);
+  }
+
+  private static Class<?> box(Class<?> c) {
+    if (!c.isPrimitive()) {
+      return c;
+    }
+    return switch (c.getName()) {
+      case "int" -> Integer.class;
+      case "long" -> Long.class;
+      case "double" -> Double.class;
+      case "float" -> Float.class;
+      case "short" -> Short.class;
+      case "byte" -> Byte.class;
+      case "boolean" -> Boolean.class;
+      case "char" -> Character.class;
+      default -> Void.class;
+    };
+  }
+}

@@ -1,0 +1,150 @@
+package io.glint.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.glint.api.ActorHandle;
+import io.glint.api.Glint;
+import io.glint.api.Language;
+import io.glint.api.ObjectRef;
+import io.glint.api.PyActorClass;
+import io.glint.api.PyActorMethod;
+import io.glint.api.PyFunction;
+import io.glint.api.exception.TaskFailure;
+import io.glint.api.exception.WorkerCrashedFailure;
+import io.glint.testing.GlintExtension;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Python functions and actors as remote tasks, called from Java. */
+class PythonInteropIT {
+  @RegisterExtension
+  static final GlintExtension glint =
+      GlintExtension.withCluster(
+          b ->
+              b.cpusPerNode(2)
+                  .pythonPath(List.of(Path.of("src/test/python").toAbsolutePath().toString())));
+
+  static final String MOD = "glint_it.pyfns";
+
+  /** A Java record that crosses to Python as a dict and back. */
+  public record Item(String name, int value) {}
+
+  @TempDir Path tmp;
+
+  @Test
+  void aPythonFunctionRunsAsATask() {
+    PyFunction<Integer> square = PyFunction.of(MOD, "square", Integer.class);
+    assertThat(Glint.get(Glint.task(square, 4).remote())).isEqualTo(16);
+    long pyPid = Glint.get(Glint.task(PyFunction.of(MOD, "pid", Long.class)).remote());
+    assertThat(glint.cluster().workerPids()).contains(pyPid); // embedded in a worker JVM
+  }
+
+  @Test
+  void valuesCrossBothWays() {
+    assertThat(Glint.get(Glint.task(PyFunction.of(MOD, "add", String.class), "ab", "cd").remote()))
+        .isEqualTo("abcd");
+    assertThat(
+            Glint.get(
+                Glint.task(PyFunction.of(MOD, "total", Double.class), List.of(1.5, 2.5, 3))
+                    .remote()))
+        .isEqualTo(7.0);
+    Item back =
+        Glint.get(
+            Glint.task(PyFunction.of(MOD, "describe", Item.class), new Item("box", 21)).remote());
+    assertThat(back).isEqualTo(new Item("BOX", 42));
+    Object raw =
+        Glint.get(
+            Glint.task(PyFunction.of(MOD, "describe"), Map.of("name", "x", "value", 1)).remote());
+    assertThat(raw).isEqualTo(Map.of("name", "X", "value", 2L));
+  }
+
+  @Test
+  void javaAndPythonTasksChainThroughRefs() {
+    ObjectRef<Integer> four = Glint.task(Fns::square, 2).remote(); // Java
+    ObjectRef<Integer> sixteen =
+        Glint.task(PyFunction.of(MOD, "square", Integer.class), four).remote(); // Python
+    ObjectRef<Integer> twenty = Glint.task(Fns::add, sixteen, four).remote(); // Java again
+    assertThat(Glint.get(twenty)).isEqualTo(20);
+    List<ObjectRef<Integer>> refs = List.of(four, sixteen);
+    assertThat(Glint.get(Glint.task(PyFunction.of(MOD, "sum_refs", Integer.class), refs).remote()))
+        .isEqualTo(20);
+  }
+
+  @Test
+  void pythonCallsBackIntoGlint() {
+    assertThat(Glint.get(Glint.task(PyFunction.of(MOD, "call_java", Integer.class), 7).remote()))
+        .isEqualTo(49);
+    @SuppressWarnings("unchecked")
+    ObjectRef<ObjectRef<String>> outer =
+        (ObjectRef<ObjectRef<String>>)
+            (ObjectRef<?>) Glint.task(PyFunction.of(MOD, "make_ref"), "stored by python").remote();
+    Object inner = Glint.get(outer);
+    assertThat(inner).isInstanceOf(ObjectRef.class);
+    assertThat(Glint.get((ObjectRef<?>) inner)).isEqualTo("stored by python");
+  }
+
+  @Test
+  void aPythonErrorKeepsItsTypeAndTraceback() {
+    assertThatThrownBy(
+            () -> Glint.get(Glint.task(PyFunction.of(MOD, "fail"), "bad input").remote()))
+        .isInstanceOfSatisfying(
+            TaskFailure.class,
+            f -> {
+              assertThat(f.type()).isEqualTo("ValueError");
+              assertThat(f.remoteMessage()).isEqualTo("bad input");
+              assertThat(f.originLanguage()).isEqualTo(Language.PYTHON);
+              assertThat(f.remoteStackTrace())
+                  .contains("Traceback")
+                  .contains("pyfns.py")
+                  .contains("in fail");
+            });
+  }
+
+  @Test
+  void aHardPythonCrashIsAWorkerCrashAndIsRetried() {
+    assertThatThrownBy(
+            () ->
+                Glint.get(
+                    Glint.task(PyFunction.of(MOD, "crash")).setMaxRetries(0).remote(), 60_000))
+        .isInstanceOf(WorkerCrashedFailure.class);
+    assertThatThrownBy(
+            () ->
+                Glint.get(
+                    Glint.task(PyFunction.of(MOD, "segfault")).setMaxRetries(0).remote(), 60_000))
+        .isInstanceOf(WorkerCrashedFailure.class);
+    String marker = tmp.resolve("crashed-once").toString();
+    assertThat(
+            Glint.get(
+                Glint.task(PyFunction.of(MOD, "crash_once", String.class), marker).remote(),
+                60_000))
+        .isEqualTo("survived");
+  }
+
+  @Test
+  void aPythonActorKeepsState() {
+    ActorHandle<PyActorClass> counter = Glint.actor(PyActorClass.of(MOD, "Counter"), 10).remote();
+    PyActorMethod<Integer> increment = PyActorMethod.of("increment", Integer.class);
+    assertThat(Glint.get(counter.task(increment).remote())).isEqualTo(11);
+    assertThat(Glint.get(counter.task(increment, 5).remote())).isEqualTo(16);
+    assertThat(Glint.get(counter.task(PyActorMethod.of("get", Integer.class)).remote()))
+        .isEqualTo(16);
+    long pid = Glint.get(counter.task(PyActorMethod.of("pid", Long.class)).remote());
+    assertThat(pid).isNotEqualTo(ProcessHandle.current().pid());
+    counter.kill();
+  }
+
+  @Test
+  void aBrokenPythonConstructorKillsTheActorWithItsError() {
+    ActorHandle<PyActorClass> bad =
+        Glint.actor(PyActorClass.of(MOD, "Counter"), "a", "b", "c").remote();
+    assertThatThrownBy(() -> Glint.get(bad.task(PyActorMethod.of("get")).remote(), 30_000))
+        .isInstanceOfSatisfying(
+            io.glint.api.exception.ActorDiedFailure.class,
+            f -> assertThat(f.type()).isEqualTo("TypeError"));
+  }
+}

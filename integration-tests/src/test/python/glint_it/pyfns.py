@@ -1,0 +1,75 @@
+"""Python functions and actors used by the Java integration tests."""
+import os
+
+import glint
+
+
+def square(x):
+    return x * x
+
+
+def add(a, b):
+    return a + b
+
+
+def describe(rec):
+    """A Java record arrives as a dict; a dict goes back (and can become a record)."""
+    return {"name": rec["name"].upper(), "value": rec["value"] * 2}
+
+
+def total(values):
+    return sum(values)
+
+
+def fail(message):
+    raise ValueError(message)
+
+
+def crash():
+    os._exit(3)
+
+
+def segfault():
+    import ctypes
+    ctypes.string_at(0)
+
+
+def crash_once(marker):
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(7)
+    return "survived"
+
+
+def call_java(x):
+    """Python calling a Java static method as a remote task."""
+    square_fn = glint.cross_language.java_function("io.glint.it.Fns", "square")
+    return glint.get(square_fn.remote(x))
+
+
+def sum_refs(refs):
+    """Refs nested in a list stay refs: read them here."""
+    return sum(glint.get(r) for r in refs)
+
+
+def make_ref(value):
+    return glint.put(value)
+
+
+def pid():
+    return os.getpid()
+
+
+class Counter:
+    def __init__(self, start=0):
+        self.value = start
+
+    def increment(self, by=1):
+        self.value += by
+        return self.value
+
+    def get(self):
+        return self.value
+
+    def pid(self):
+        return os.getpid()
