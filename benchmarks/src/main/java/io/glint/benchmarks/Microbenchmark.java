@@ -82,6 +82,12 @@ public final class Microbenchmark {
     Glint.init(init);
     try {
       runAll();
+      try {
+        runPython();
+      } catch (RuntimeException e) {
+        out.println(
+            "python metrics: not measured (" + e.getMessage().lines().findFirst().orElse("") + ")");
+      }
     } finally {
       Glint.shutdown();
     }
@@ -279,13 +285,39 @@ public final class Microbenchmark {
     }
   }
 
+  /** Glint's own metrics: Python tasks and actors (Ray measures these in Python only). */
+  private void runPython() {
+    if (anySelected("python")) {
+      var add = io.glint.api.PyFunction.of("operator", "add", Long.class);
+      timeit("python task round trip", () -> Glint.get(Glint.task(add, 1, 2).remote()), 1);
+      var counter =
+          Glint.actor(io.glint.api.PyActorClass.of("collections", "Counter"))
+              .setResource("CPU", 0)
+              .remote();
+      var total = io.glint.api.PyActorMethod.of("total", Long.class);
+      int batch = sized(1000);
+      timeit(
+          "python actor calls async",
+          () -> Glint.get(repeat(batch, () -> counter.task(total).remote())),
+          batch);
+      counter.kill();
+    }
+  }
+
   private ActorHandle<BenchFns.Actor> zeroCpuActor() {
     return Glint.actor(BenchFns.Actor::new).setResource("CPU", 0).remote();
   }
 
   private boolean anySelected(String prefix) {
     return selected.test(prefix)
-        || List.of(" sync", " async", " concurrent", " with args async").stream()
+        || List.of(
+                " sync",
+                " async",
+                " concurrent",
+                " with args async",
+                " task round trip",
+                " actor calls async")
+            .stream()
             .anyMatch(s -> selected.test(prefix + s));
   }
 

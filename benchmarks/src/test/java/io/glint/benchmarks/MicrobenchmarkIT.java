@@ -34,7 +34,9 @@ class MicrobenchmarkIT {
           "1:1 async-actor calls async",
           "1:1 async-actor calls with args async",
           "1:n async-actor calls async",
-          "n:n async-actor calls async");
+          "n:n async-actor calls async",
+          "python task round trip",
+          "python actor calls async");
 
   @Test
   void everyWorkloadRunsAndPrintsRaysMetricNames() {
