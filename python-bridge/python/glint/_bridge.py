@@ -1,6 +1,7 @@
 """The Python half of Glint's embedded interpreter. Java calls these functions through the CPython
 C API; every call returns bytes: a status byte (0 ok, 1 error) and a MessagePack payload."""
 import importlib
+import threading
 import traceback
 
 import msgpack
@@ -8,10 +9,30 @@ import msgpack
 from glint import _values
 
 _actors = {}
+_pending = threading.local()
 
 
 def _ok(value):
+    if _values.is_arrow(value):
+        # Arrow results leave through the C Data Interface (export_pending), not as bytes.
+        _pending.value = value
+        return b"\x02"
     return b"\x00" + _values.pack(value)
+
+
+def export_pending(array_addr, schema_addr):
+    """Exports the last Arrow result of this thread into Java's C Data structures (no copy)."""
+    try:
+        import pyarrow as pa
+        value = _pending.value
+        _pending.value = None
+        if isinstance(value, pa.Table):
+            batches = value.combine_chunks().to_batches()
+            value = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=value.schema)
+        value._export_to_c(array_addr, schema_addr)
+        return b"\x00" + _values.pack(None)
+    except BaseException as e:  # noqa: BLE001
+        return _error(e)
 
 
 def _error(e):

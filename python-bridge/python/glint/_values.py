@@ -2,6 +2,7 @@
 import msgpack
 
 OBJECT_REF_EXT = 1
+ARROW_C_DATA_EXT = 2
 
 
 class ObjectRef:
@@ -36,7 +37,18 @@ def _default(obj):
 def _ext_hook(code, data):
     if code == OBJECT_REF_EXT:
         return ObjectRef(data)
+    if code == ARROW_C_DATA_EXT:
+        # An Arrow record batch exported by Java through the C Data Interface: import it in place.
+        import struct
+        import pyarrow as pa
+        array_addr, schema_addr = struct.unpack("<QQ", data)
+        return pa.Table.from_batches([pa.RecordBatch._import_from_c(array_addr, schema_addr)])
     return msgpack.ExtType(code, data)
+
+
+def is_arrow(value):
+    mod = type(value).__module__
+    return mod.startswith("pyarrow") and type(value).__name__ in ("Table", "RecordBatch")
 
 
 def pack(value) -> bytes:

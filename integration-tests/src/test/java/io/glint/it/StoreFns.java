@@ -62,4 +62,36 @@ public final class StoreFns {
     }
     return s;
   }
+
+  /** Where a Java task sees an Arrow column (the mapped file) and its sum. */
+  public record ArrowView(String backingFile, int rows, double sum) {}
+
+  public static ArrowView arrowInspect(org.apache.arrow.vector.VectorSchemaRoot table)
+      throws IOException {
+    try (table) {
+      var x = (org.apache.arrow.vector.Float8Vector) table.getVector("x");
+      double sum = 0;
+      for (int i = 0; i < table.getRowCount(); i++) {
+        sum += x.get(i);
+      }
+      return new ArrowView(mappedFile(x.getDataBuffer().memoryAddress()), table.getRowCount(), sum);
+    }
+  }
+
+  /** A new table: the first {@code n} values of x, plus one. */
+  public static org.apache.arrow.vector.VectorSchemaRoot arrowHead(
+      org.apache.arrow.vector.VectorSchemaRoot table, int n) {
+    try (table) {
+      var x = (org.apache.arrow.vector.Float8Vector) table.getVector("x");
+      var out =
+          new org.apache.arrow.vector.Float8Vector(
+              "x", new org.apache.arrow.memory.RootAllocator());
+      out.allocateNew(n);
+      for (int i = 0; i < n; i++) {
+        out.set(i, x.get(i) + 1);
+      }
+      out.setValueCount(n);
+      return org.apache.arrow.vector.VectorSchemaRoot.of(out);
+    }
+  }
 }

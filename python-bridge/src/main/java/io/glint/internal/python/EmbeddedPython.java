@@ -59,6 +59,7 @@ public final class EmbeddedPython {
   private final MemorySegment fnCreateActor;
   private final MemorySegment fnCallActor;
   private final MemorySegment fnSetup;
+  private final MemorySegment fnExportPending;
   private final Location location;
 
   private EmbeddedPython(Location location, List<Path> pythonPath) {
@@ -165,6 +166,7 @@ public final class EmbeddedPython {
       fnCreateActor = attr(a, bridge, "create_actor");
       fnCallActor = attr(a, bridge, "call_actor");
       fnSetup = attr(a, bridge, "setup");
+      fnExportPending = attr(a, bridge, "export_pending");
       // Give the GIL up: callers take it per call.
       MemorySegment ignored = (MemorySegment) saveThread.invokeExact();
     } catch (RuntimeException e) {
@@ -278,6 +280,14 @@ public final class EmbeddedPython {
   /** Hands the address of Java's upcall entry point to Python (for glint.get/put/...). */
   public byte[] setup(long upcallAddress) {
     return invoke(fnSetup, List.of(upcallAddress), null);
+  }
+
+  /**
+   * After a call answered with status 2 (an Arrow result), has Python export it through the C Data
+   * Interface into the given ArrowArray and ArrowSchema structures.
+   */
+  public byte[] exportPending(long arrayAddress, long schemaAddress) {
+    return invoke(fnExportPending, List.of(arrayAddress, schemaAddress), null);
   }
 
   /** Calls a bridge function with string/long leading arguments and an optional bytes list. */

@@ -54,6 +54,7 @@ import io.glint.internal.runtime.common.Failures;
 import io.glint.internal.runtime.common.Grpc;
 import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.common.ResourceSet;
+import io.glint.internal.runtime.serialization.ArrowCodec;
 import io.glint.internal.runtime.serialization.BufferCodec;
 import io.glint.internal.runtime.serialization.RefResolver;
 import io.glint.internal.runtime.serialization.Serializer;
@@ -83,6 +84,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * The core worker library, in every driver and worker process: submits tasks and actor calls, owns
@@ -120,6 +122,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   private final SharedMemoryStore store;
   private final Serializer serializer;
   private final XlangCodec xlang = new XlangCodec(this);
+  private final ArrowCodec arrow = new ArrowCodec();
   private final FunctionResolver resolver = new FunctionResolver();
   private final ObjectTable objects;
   private final NormalTaskSubmitter normalSubmitter;
@@ -499,7 +502,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       ab.depSlots.add(new int[] {list, index});
       return null;
     }
-    Encoded enc = crossLanguage ? encodeXlang(value) : encode(value);
+    // Arrow data keeps its own (language-neutral) format; other values cross as XLANG.
+    Encoded enc = crossLanguage && !ArrowCodec.handles(value) ? encodeXlang(value) : encode(value);
     if (enc instanceof Encoded.Inline inline) {
       return TaskArg.newBuilder().setValue(inline.value()).build();
     }
@@ -606,6 +610,14 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
    * format.
    */
   Encoded encode(Object value) {
+    if (ArrowCodec.handles(value)) {
+      var root = (VectorSchemaRoot) value;
+      long size = arrow.encodedSize(root);
+      if (size <= INLINE_MAX_BYTES) {
+        return encodedBytes(arrow.encode(root), ValueFormat.VALUE_FORMAT_ARROW);
+      }
+      return new Encoded.Large(size, ValueFormat.VALUE_FORMAT_ARROW, seg -> arrow.write(root, seg));
+    }
     if (BufferCodec.handles(value)) {
       long size = BufferCodec.encodedSize(value);
       if (size <= INLINE_MAX_BYTES) {
@@ -933,6 +945,10 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   Object readStatus(ByteString objectId, ObjectStatus s) {
     switch (s.getStateCase()) {
       case VALUE:
+        if (s.getValue().getFormat() == ValueFormat.VALUE_FORMAT_ARROW) {
+          return arrow.read(
+              MemorySegment.ofBuffer(s.getValue().getPayload().asReadOnlyByteBuffer()), null);
+        }
         if (s.getValue().getFormat() == ValueFormat.VALUE_FORMAT_XLANG) {
           return xlang.decode(s.getValue().getPayload().asReadOnlyByteBuffer());
         }
@@ -987,22 +1003,14 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
           if (!BufferCodec.isView(obj.payload())) {
             return BufferCodec.read(obj.payload());
           }
-          // A view of the mapping goes to user code: the mapping lives as long as any view of it,
-          // and gets of the same object in this process share it.
-          java.lang.ref.WeakReference<MemorySegment> cached = views.get(objectId);
-          MemorySegment seg = cached == null ? null : cached.get();
-          if (seg == null) {
-            seg =
-                store
-                    .get(id, true)
-                    .orElseThrow(() -> new IllegalStateException("object vanished"))
-                    .payload();
-            views.put(objectId, new java.lang.ref.WeakReference<>(seg));
-          }
-          return BufferCodec.read(seg);
+          return BufferCodec.read(mappedView(objectId));
         }
         if (obj.format() == ValueFormat.VALUE_FORMAT_XLANG.getNumber()) {
           return xlang.decode(obj.payload().asByteBuffer());
+        }
+        if (obj.format() == ValueFormat.VALUE_FORMAT_ARROW.getNumber()) {
+          // Zero-copy: the vectors are loaded over the mapping, shared with later gets.
+          return arrow.read(mappedView(objectId), null);
         }
         return serializer.deserialize(
             ValueFormat.forNumber(obj.format()), obj.payload().asByteBuffer());
@@ -1012,6 +1020,48 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
         unpin(List.of(objectId));
       }
     }
+  }
+
+  /**
+   * A mapping of a stored object handed to user code as a view: it lives as long as any view of it,
+   * and gets of the same object in this process share it.
+   */
+  private MemorySegment mappedView(ByteString objectId) {
+    java.lang.ref.WeakReference<MemorySegment> cached = views.get(objectId);
+    MemorySegment seg = cached == null ? null : cached.get();
+    if (seg == null) {
+      seg =
+          store
+              .get(objectId.toByteArray(), true)
+              .orElseThrow(() -> new IllegalStateException("object vanished"))
+              .payload();
+      views.put(objectId, new java.lang.ref.WeakReference<>(seg));
+    }
+    return seg;
+  }
+
+  ArrowCodec arrow() {
+    return arrow;
+  }
+
+  /** Whether a task argument holds Arrow data. */
+  static boolean isArrow(TaskArg a) {
+    return a.hasValue()
+        ? a.getValue().getFormat() == ValueFormat.VALUE_FORMAT_ARROW
+        : a.hasObject()
+            && a.getObject().getLocation().getFormat() == ValueFormat.VALUE_FORMAT_ARROW;
+  }
+
+  /** The Java value of a task argument (any format). */
+  Object argValue(TaskArg a) {
+    if (a.hasValue()) {
+      return readStatus(ByteString.EMPTY, ObjectStatus.newBuilder().setValue(a.getValue()).build());
+    }
+    var obj = a.getObject();
+    if (obj.hasLocation()) {
+      return readStored(obj.getRef().getObjectId(), obj.getLocation());
+    }
+    return get((ObjectRef<?>) fromReference(obj.getRef()), -1);
   }
 
   /** Keeps objects of this node in memory (restoring spilled ones); returns the missing ids. */
@@ -1433,6 +1483,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     Grpc.shutdown(server);
     channels.close();
     callbacks.shutdownNow();
+    arrow.close();
     store.close();
   }
 }

@@ -9,8 +9,10 @@ import io.glint.internal.proto.TaskArg;
 import io.glint.internal.proto.TaskResult;
 import io.glint.internal.proto.TaskSpec;
 import io.glint.internal.proto.TaskType;
+import io.glint.internal.python.EmbeddedPython;
 import io.glint.internal.runtime.common.Failures;
 import io.glint.internal.runtime.common.Ids;
+import io.glint.internal.runtime.serialization.ArrowCodec;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * Runs the tasks pushed to a worker process. Normal tasks run one at a time, in arrival order, on
@@ -297,12 +300,41 @@ final class TaskExecutor {
   private void runPython(TaskSpec spec, TaskResult.Builder res) {
     var py = PythonRuntime.get(worker).python();
     List<byte[]> args = new java.util.ArrayList<>();
-    for (TaskArg a : spec.getCapturedArgsList()) {
-      args.add(worker.xlangBytes(a));
+    // Arrow arguments go to Python through the C Data Interface: no copy.
+    List<ArrowCodec.Exported> exported = new java.util.ArrayList<>();
+    List<VectorSchemaRoot> loaded = new java.util.ArrayList<>();
+    List<TaskArg> all = new java.util.ArrayList<>(spec.getCapturedArgsList());
+    all.addAll(spec.getArgsList());
+    for (TaskArg a : all) {
+      if (CoreWorker.isArrow(a)) {
+        var root = (VectorSchemaRoot) worker.argValue(a);
+        loaded.add(root);
+        var e = worker.arrow().exportToC(root);
+        exported.add(e);
+        args.add(arrowExt(e.array().memoryAddress(), e.schema().memoryAddress()));
+      } else {
+        args.add(worker.xlangBytes(a));
+      }
     }
-    for (TaskArg a : spec.getArgsList()) {
-      args.add(worker.xlangBytes(a));
+    try {
+      runPython(spec, res, py, args);
+    } finally {
+      exported.forEach(ArrowCodec.Exported::close);
+      loaded.forEach(VectorSchemaRoot::close);
     }
+  }
+
+  /** MessagePack extension 2: an Arrow C Data array and schema, by address. */
+  private static byte[] arrowExt(long array, long schema) {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(18).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.put((byte) 0xd8).put((byte) 2); // fixext 16, type 2
+    b.putLong(array).putLong(schema);
+    return b.array();
+  }
+
+  private void runPython(
+      TaskSpec spec, TaskResult.Builder res, EmbeddedPython py, List<byte[]> args) {
     var fd = spec.getFunction();
     byte[] reply =
         switch (spec.getType()) {
@@ -322,7 +354,7 @@ final class TaskExecutor {
           default -> py.call(fd.getModuleOrClass(), fd.getFunctionName(), args);
         };
     byte[] payload = java.util.Arrays.copyOfRange(reply, 1, reply.length);
-    if (reply[0] != 0) {
+    if (reply[0] == 1) {
       Map<?, ?> err = (Map<?, ?>) worker.xlang().decode(payload);
       res.setFailure(
           Failure.newBuilder()
@@ -343,10 +375,26 @@ final class TaskExecutor {
       return;
     }
     ByteString returnId = Ids.objectId(spec.getTaskId(), 1);
-    var status =
-        worker.storeEncoded(
-            returnId,
-            worker.encodedBytes(payload, io.glint.internal.proto.ValueFormat.VALUE_FORMAT_XLANG));
+    io.glint.internal.proto.ObjectStatus status;
+    if (reply[0] == 2) {
+      // An Arrow result: Python exports it through the C Data Interface; it is written once,
+      // into the store, straight from Python's buffers.
+      try (var array = worker.arrow().newArray();
+          var schema = worker.arrow().newSchema()) {
+        byte[] ok = py.exportPending(array.memoryAddress(), schema.memoryAddress());
+        if (ok[0] != 0) {
+          throw new IllegalStateException("Python could not export its Arrow result");
+        }
+        try (var root = worker.arrow().importFromC(array, schema)) {
+          status = worker.storeValue(returnId, root);
+        }
+      }
+    } else {
+      status =
+          worker.storeEncoded(
+              returnId,
+              worker.encodedBytes(payload, io.glint.internal.proto.ValueFormat.VALUE_FORMAT_XLANG));
+    }
     var ro = io.glint.internal.proto.ReturnObject.newBuilder().setObjectId(returnId);
     if (status.hasValue()) {
       ro.setValue(status.getValue());

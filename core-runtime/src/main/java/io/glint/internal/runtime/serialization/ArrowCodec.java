@@ -1,0 +1,227 @@
+package io.glint.internal.runtime.serialization;
+
+import io.glint.api.exception.ObjectSerializationException;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import org.apache.arrow.c.ArrowArray;
+import org.apache.arrow.c.ArrowSchema;
+import org.apache.arrow.c.Data;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.ForeignAllocation;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorLoader;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.ipc.ReadChannel;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.ipc.message.MessageMetadataResult;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * The ARROW value format: an Arrow record batch ({@link VectorSchemaRoot}) as an Arrow IPC stream.
+ *
+ * <p>Reads are zero-copy: {@link #read} wraps the source memory (the store's mapping) as a foreign
+ * allocation and loads the vectors over slices of it, so their buffers live at addresses inside the
+ * mapping. Hand-offs between Java and Python in one process use the Arrow C Data Interface ({@link
+ * #exportToC}, {@link #importFromC}), which moves buffer ownership without copying.
+ */
+public final class ArrowCodec implements AutoCloseable {
+  private final BufferAllocator allocator = new RootAllocator();
+
+  public static boolean handles(Object value) {
+    return value instanceof VectorSchemaRoot;
+  }
+
+  public BufferAllocator allocator() {
+    return allocator;
+  }
+
+  /** Size of the IPC stream, computed without copying any data. */
+  public long encodedSize(VectorSchemaRoot root) {
+    CountingChannel c = new CountingChannel();
+    writeTo(root, c);
+    return c.count;
+  }
+
+  /** Writes the IPC stream at the start of {@code dst}. */
+  public void write(VectorSchemaRoot root, MemorySegment dst) {
+    writeTo(root, new SegmentChannel(dst.asByteBuffer()));
+  }
+
+  public byte[] encode(VectorSchemaRoot root) {
+    byte[] out = new byte[Math.toIntExact(encodedSize(root))];
+    write(root, MemorySegment.ofArray(out));
+    return out;
+  }
+
+  private static void writeTo(VectorSchemaRoot root, WritableByteChannel ch) {
+    try (ArrowStreamWriter w = new ArrowStreamWriter(root, null, ch)) {
+      w.start();
+      w.writeBatch();
+      w.end();
+    } catch (IOException e) {
+      throw new ObjectSerializationException(
+          "VectorSchemaRoot", "Cannot write Arrow data: " + e, e);
+    }
+  }
+
+  /**
+   * Loads the record batch in {@code src}. When {@code src} is native memory (a mapping) its
+   * vectors point into it, no copy; {@code keepAlive} is held until the vectors are released.
+   */
+  public VectorSchemaRoot read(MemorySegment src, Object keepAlive) {
+    MemorySegment source = src;
+    ArrowBuf copy = null;
+    if (!src.isNative()) {
+      copy = allocator.buffer(src.byteSize());
+      MemorySegment.copy(
+          src,
+          0,
+          MemorySegment.ofAddress(copy.memoryAddress()).reinterpret(src.byteSize()),
+          0,
+          src.byteSize());
+      source = MemorySegment.ofAddress(copy.memoryAddress()).reinterpret(src.byteSize());
+    }
+    try {
+      ReadChannel in = new ReadChannel(new SegmentChannel(source.asByteBuffer()));
+      Schema schema = MessageSerializer.deserializeSchema(in);
+      VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+      MessageMetadataResult meta = MessageSerializer.readMessage(in);
+      if (meta == null
+          || meta.getMessage().headerType() != org.apache.arrow.flatbuf.MessageHeader.RecordBatch) {
+        return root;
+      }
+      long bodyStart = in.bytesRead();
+      long bodyLength = meta.getMessageBodyLength();
+      MemorySegment keep = source;
+      ArrowBuf keepCopy = copy;
+      ArrowBuf body =
+          allocator.wrapForeignAllocation(
+              new ForeignAllocation(bodyLength, source.address() + bodyStart) {
+                @SuppressWarnings("unused")
+                private final Object pin = new Object[] {keep, keepAlive};
+
+                @Override
+                protected void release0() {
+                  if (keepCopy != null) {
+                    keepCopy.close();
+                  }
+                }
+              });
+      // deserializeRecordBatch takes over the body's reference: the batch holds the slices.
+      try (ArrowRecordBatch batch =
+          MessageSerializer.deserializeRecordBatch(meta.getMessage(), body)) {
+        new VectorLoader(root).load(batch);
+      }
+      copy = null; // owned by the foreign allocation now
+      return root;
+    } catch (IOException e) {
+      throw new ObjectSerializationException("VectorSchemaRoot", "Cannot read Arrow data: " + e, e);
+    } finally {
+      if (copy != null) {
+        copy.close();
+      }
+    }
+  }
+
+  /** Exports {@code root} through the C Data Interface; the addresses go to the consumer. */
+  public Exported exportToC(VectorSchemaRoot root) {
+    ArrowArray array = ArrowArray.allocateNew(allocator);
+    ArrowSchema schema = ArrowSchema.allocateNew(allocator);
+    Data.exportVectorSchemaRoot(allocator, root, null, array, schema);
+    return new Exported(array, schema);
+  }
+
+  /** Imports a record batch a producer exported into these structures (no copy). */
+  public VectorSchemaRoot importFromC(ArrowArray array, ArrowSchema schema) {
+    return Data.importVectorSchemaRoot(allocator, array, schema, null);
+  }
+
+  public ArrowArray newArray() {
+    return ArrowArray.allocateNew(allocator);
+  }
+
+  public ArrowSchema newSchema() {
+    return ArrowSchema.allocateNew(allocator);
+  }
+
+  /** C Data structures handed to a consumer; close after it imported them. */
+  public record Exported(ArrowArray array, ArrowSchema schema) implements AutoCloseable {
+    @Override
+    public void close() {
+      array.close();
+      schema.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      allocator.close();
+    } catch (IllegalStateException e) {
+      // Buffers still referenced by user code (zero-copy views): the GC reclaims the mappings.
+    }
+  }
+
+  /** Counts bytes written. */
+  private static final class CountingChannel implements WritableByteChannel {
+    long count;
+
+    @Override
+    public int write(ByteBuffer src) {
+      int n = src.remaining();
+      src.position(src.limit());
+      count += n;
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** A channel over a buffer (a mapping), reading or writing in place. */
+  private static final class SegmentChannel implements WritableByteChannel, ReadableByteChannel {
+    private final ByteBuffer buf;
+
+    SegmentChannel(ByteBuffer buf) {
+      this.buf = buf;
+    }
+
+    @Override
+    public int write(ByteBuffer src) {
+      int n = src.remaining();
+      buf.put(src);
+      return n;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) {
+      if (!buf.hasRemaining()) {
+        return -1;
+      }
+      int n = Math.min(dst.remaining(), buf.remaining());
+      ByteBuffer slice = buf.slice(buf.position(), n);
+      dst.put(slice);
+      buf.position(buf.position() + n);
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
+
+    @Override
+    public void close() {}
+  }
+}

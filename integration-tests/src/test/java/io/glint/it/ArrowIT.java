@@ -1,0 +1,125 @@
+package io.glint.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.glint.api.Glint;
+import io.glint.api.ObjectRef;
+import io.glint.api.PyFunction;
+import io.glint.testing.GlintExtension;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Arrow tables through the store and across Java and Python, without copies on the way in. */
+class ArrowIT {
+  @RegisterExtension
+  static final GlintExtension glint =
+      GlintExtension.withCluster(
+          b ->
+              b.cpusPerNode(2)
+                  .objectStoreMemory(1024L << 20)
+                  .pythonPath(List.of(Path.of("src/test/python").toAbsolutePath().toString())));
+
+  static VectorSchemaRoot table(BufferAllocator alloc, int rows) {
+    Float8Vector x = new Float8Vector("x", alloc);
+    x.allocateNew(rows);
+    for (int i = 0; i < rows; i++) {
+      x.set(i, i % 1000);
+    }
+    x.setValueCount(rows);
+    return VectorSchemaRoot.of(x);
+  }
+
+  static double expectedSum(int rows) {
+    double s = 0;
+    for (int i = 0; i < rows; i++) {
+      s += i % 1000;
+    }
+    return s;
+  }
+
+  @Test
+  void anArrowTablePutFromJavaIsReadBackFromTheMapping() throws Exception {
+    try (BufferAllocator alloc = new RootAllocator();
+        VectorSchemaRoot t = table(alloc, 1_000_000)) {
+      ObjectRef<VectorSchemaRoot> ref = Glint.put(t);
+      VectorSchemaRoot a = Glint.get(ref);
+      VectorSchemaRoot b = Glint.get(ref);
+      long addrA = a.getVector("x").getDataBuffer().memoryAddress();
+      long addrB = b.getVector("x").getDataBuffer().memoryAddress();
+      assertThat(addrA).as("two gets, one mapping: the same buffer address").isEqualTo(addrB);
+      assertThat(StoreFns.mappedFile(addrA)).startsWith("/dev/shm/").endsWith(ref.id());
+      assertThat(((Float8Vector) a.getVector("x")).get(999_999)).isEqualTo(999.0);
+      assertThat(a.getRowCount()).isEqualTo(1_000_000);
+    }
+  }
+
+  @Test
+  void javaToPythonToJavaOnA100MbTableWithAZeroCopyPythonStep() throws Exception {
+    int rows = 100 * 1024 * 1024 / 8; // 100 MiB of doubles
+    try (BufferAllocator alloc = new RootAllocator();
+        VectorSchemaRoot t = table(alloc, rows)) {
+      ObjectRef<VectorSchemaRoot> input = Glint.put(t);
+
+      @SuppressWarnings("unchecked")
+      Map<String, Object> seen =
+          Glint.get(
+              Glint.task(PyFunction.of("glint_it.pyfns", "arrow_inspect", Map.class), input)
+                  .remote(),
+              120_000);
+      // Python read the column where Java's worker mapped the stored object: no copy.
+      assertThat((String) seen.get("file")).startsWith("/dev/shm/").endsWith(input.id());
+      assertThat(seen.get("rows")).isEqualTo((long) rows);
+      assertThat((Double) seen.get("sum")).isEqualTo(expectedSum(rows));
+
+      ObjectRef<VectorSchemaRoot> doubled =
+          Glint.task(PyFunction.of("glint_it.pyfns", "arrow_double", VectorSchemaRoot.class), input)
+              .remote();
+      VectorSchemaRoot out = Glint.get(doubled, 120_000);
+      Float8Vector x = (Float8Vector) out.getVector("x");
+      assertThat(out.getRowCount()).isEqualTo(rows);
+      assertThat(x.get(0)).isEqualTo(0.0);
+      assertThat(x.get(rows - 1)).isEqualTo(2.0 * ((rows - 1) % 1000));
+      assertThat(StoreFns.mappedFile(x.getDataBuffer().memoryAddress())).endsWith(doubled.id());
+    }
+  }
+
+  @Test
+  void aJavaTaskReadsAnArrowArgumentInPlaceAndReturnsATable() throws Exception {
+    int rows = 2_000_000;
+    try (BufferAllocator alloc = new RootAllocator();
+        VectorSchemaRoot t = table(alloc, rows)) {
+      ObjectRef<VectorSchemaRoot> input = Glint.put(t);
+      StoreFns.ArrowView view = Glint.get(Glint.task(StoreFns::arrowInspect, input).remote());
+      assertThat(view.backingFile()).startsWith("/dev/shm/").endsWith(input.id());
+      assertThat(view.rows()).isEqualTo(rows);
+      assertThat(view.sum()).isEqualTo(expectedSum(rows));
+
+      try (VectorSchemaRoot head = Glint.get(Glint.task(StoreFns::arrowHead, input, 3).remote())) {
+        Float8Vector x = (Float8Vector) head.getVector("x");
+        assertThat(head.getRowCount()).isEqualTo(3);
+        assertThat(new double[] {x.get(0), x.get(1), x.get(2)}).containsExactly(1.0, 2.0, 3.0);
+      }
+    }
+  }
+
+  @Test
+  void pythonErrorsOnArrowInputAreTyped() {
+    try (BufferAllocator alloc = new RootAllocator();
+        VectorSchemaRoot t = table(alloc, 10)) {
+      ObjectRef<Object> r =
+          Glint.task(PyFunction.of("glint_it.pyfns", "arrow_missing_column", Object.class), t)
+              .remote();
+      assertThatThrownBy(() -> Glint.get(r, 60_000))
+          .isInstanceOf(io.glint.api.exception.TaskFailure.class)
+          .hasMessageContaining("KeyError");
+    }
+  }
+}
