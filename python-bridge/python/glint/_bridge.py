@@ -1,5 +1,7 @@
 """The Python half of Glint's embedded interpreter. Java calls these functions through the CPython
-C API; every call returns bytes: a status byte (0 ok, 1 error) and a MessagePack payload."""
+C API; every call returns bytes: a status byte (0 ok, 1 error) and a MessagePack payload, or
+status 2 (an Arrow table) or 3 (a numpy array) alone: Java then takes the result with
+export_pending."""
 import importlib
 import threading
 import traceback
@@ -9,26 +11,29 @@ import msgpack
 from glint import _values
 
 _actors = {}
-_pending = threading.local()
+_pending = {}  # thread id -> a result that leaves through the Arrow C Data Interface
 
 
 def _ok(value):
-    if _values.is_arrow(value):
-        # Arrow results leave through the C Data Interface (export_pending), not as bytes.
-        _pending.value = value
-        return b"\x02"
+    kind = _values.c_data_kind(value)
+    if kind:
+        # Arrow tables and numpy arrays leave through export_pending, not as bytes.
+        _pending[threading.get_ident()] = value
+        return bytes([kind])
     return b"\x00" + _values.pack(value)
 
 
 def export_pending(array_addr, schema_addr):
-    """Exports the last Arrow result of this thread into Java's C Data structures (no copy)."""
+    """Exports this thread's last Arrow or numpy result into Java's C Data structures: the
+    buffers are handed over, not copied (a numpy array becomes an Arrow array on its memory)."""
     try:
         import pyarrow as pa
-        value = _pending.value
-        _pending.value = None
+        value = _pending.pop(threading.get_ident())
         if isinstance(value, pa.Table):
             batches = value.combine_chunks().to_batches()
             value = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=value.schema)
+        elif not isinstance(value, pa.RecordBatch):
+            value = pa.array(value)
         value._export_to_c(array_addr, schema_addr)
         return b"\x00" + _values.pack(None)
     except BaseException as e:  # noqa: BLE001

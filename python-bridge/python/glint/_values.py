@@ -3,6 +3,7 @@ import msgpack
 
 OBJECT_REF_EXT = 1
 ARROW_C_DATA_EXT = 2
+NUMPY_C_DATA_EXT = 3
 
 
 class ObjectRef:
@@ -43,12 +44,38 @@ def _ext_hook(code, data):
         import pyarrow as pa
         array_addr, schema_addr = struct.unpack("<QQ", data)
         return pa.Table.from_batches([pa.RecordBatch._import_from_c(array_addr, schema_addr)])
+    if code == NUMPY_C_DATA_EXT:
+        # Numeric Java data (a double[], a DoubleBuffer, ...) exported as an Arrow array over the
+        # store's mapping: a read-only numpy array on the same memory.
+        import struct
+        import pyarrow as pa
+        array_addr, schema_addr = struct.unpack("<QQ", data)
+        return pa.Array._import_from_c(array_addr, schema_addr).to_numpy(zero_copy_only=True)
     return msgpack.ExtType(code, data)
 
 
-def is_arrow(value):
-    mod = type(value).__module__
-    return mod.startswith("pyarrow") and type(value).__name__ in ("Table", "RecordBatch")
+def has_pyarrow():
+    try:
+        import pyarrow  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+_NUMPY_TO_JAVA = {"i2", "i4", "i8", "f4", "f8"}
+
+
+def c_data_kind(value):
+    """2 for an Arrow table or record batch, 3 for a numpy array Java can take as numeric data
+    (one dimension, short/int/long/float/double, contiguous), else 0: how a result crosses."""
+    t = type(value)
+    if t.__module__.startswith("pyarrow") and t.__name__ in ("Table", "RecordBatch"):
+        return 2
+    if (t.__module__ == "numpy" and t.__name__ == "ndarray" and value.ndim == 1
+            and value.dtype.kind + str(value.dtype.itemsize) in _NUMPY_TO_JAVA
+            and value.dtype.byteorder in "=<|" and value.flags.c_contiguous and has_pyarrow()):
+        return 3
+    return 0
 
 
 def pack(value) -> bytes:

@@ -104,3 +104,15 @@ def arrow_double(table):
 def arrow_missing_column(table):
     """Fails: the table has no column y."""
     return table.column("y").to_pylist()
+
+
+def numpy_inspect(arr):
+    """What a Java numeric array is in Python, and where its memory is."""
+    return {"type": type(arr).__name__, "dtype": arr.dtype.name,
+            "writeable": bool(arr.flags.writeable), "file": _mapped_file(arr.ctypes.data),
+            "sum": float(arr.sum())}
+
+
+def numpy_scaled(arr, k):
+    """A new numpy array; it goes back to Java through the C Data Interface."""
+    return arr * k

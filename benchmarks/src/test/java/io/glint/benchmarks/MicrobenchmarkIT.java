@@ -17,6 +17,7 @@ class MicrobenchmarkIT {
           "single client put calls (Plasma Store)",
           "multi client put calls (Plasma Store)",
           "single client put gigabytes",
+          "arrow get gigabytes",
           "single client tasks and get batch",
           "multi client put gigabytes",
           "single client get object containing 10k refs",
@@ -36,7 +37,8 @@ class MicrobenchmarkIT {
           "1:n async-actor calls async",
           "n:n async-actor calls async",
           "python task round trip",
-          "python actor calls async");
+          "python actor calls async",
+          "python arrow task gigabytes");
 
   @Test
   void everyWorkloadRunsAndPrintsRaysMetricNames() {

@@ -17,7 +17,10 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Arrow tables through the store and across Java and Python, without copies on the way in. */
+/**
+ * Arrow tables and numeric arrays through the store and across Java and Python (the Arrow C Data
+ * Interface), without copies on the way in.
+ */
 class ArrowIT {
   @RegisterExtension
   static final GlintExtension glint =
@@ -121,5 +124,77 @@ class ArrowIT {
           .isInstanceOf(io.glint.api.exception.TaskFailure.class)
           .hasMessageContaining("KeyError");
     }
+  }
+
+  @Test
+  void aJavaDoubleArrayIsANumpyArrayOnTheMappingInPython() {
+    double[] data = new double[8 * 1024 * 1024]; // 64 MiB
+    double sum = 0;
+    for (int i = 0; i < data.length; i++) {
+      data[i] = i % 100;
+      sum += data[i];
+    }
+    ObjectRef<double[]> ref = Glint.put(data);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> seen =
+        Glint.get(
+            Glint.task(PyFunction.of("glint_it.pyfns", "numpy_inspect", Map.class), ref).remote(),
+            120_000);
+    assertThat(seen.get("type")).isEqualTo("ndarray");
+    assertThat(seen.get("dtype")).isEqualTo("float64");
+    assertThat(seen.get("writeable")).as("a view of an immutable object").isEqualTo(false);
+    assertThat((String) seen.get("file")).startsWith("/dev/shm/").endsWith(ref.id());
+    assertThat((Double) seen.get("sum")).isEqualTo(sum);
+  }
+
+  @Test
+  void aNumpyResultComesBackAsAJavaArrayOrAViewOfTheStore() throws Exception {
+    double[] data = new double[1_000_000];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = i;
+    }
+    ObjectRef<double[]> ref = Glint.put(data);
+    double[] tripled =
+        Glint.get(
+            Glint.task(PyFunction.of("glint_it.pyfns", "numpy_scaled", double[].class), ref, 3)
+                .remote(),
+            120_000);
+    assertThat(tripled).hasSize(data.length);
+    assertThat(tripled[999_999]).isEqualTo(2_999_997.0);
+
+    ObjectRef<java.nio.DoubleBuffer> viewRef =
+        Glint.task(
+                PyFunction.of("glint_it.pyfns", "numpy_scaled", java.nio.DoubleBuffer.class),
+                ref,
+                2)
+            .remote();
+    java.nio.DoubleBuffer view = Glint.get(viewRef, 120_000);
+    assertThat(view.isReadOnly()).isTrue();
+    assertThat(view.get(10)).isEqualTo(20.0);
+    assertThat(StoreFns.mappedFile(java.lang.foreign.MemorySegment.ofBuffer(view).address()))
+        .endsWith(viewRef.id());
+  }
+
+  @Test
+  void smallIntArraysPassedDirectlyAreNumpyToo() {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> seen =
+        Glint.get(
+            Glint.task(
+                    PyFunction.of("glint_it.pyfns", "numpy_inspect", Map.class),
+                    new int[] {1, 2, 3})
+                .remote(),
+            60_000);
+    assertThat(seen.get("dtype")).isEqualTo("int32");
+    assertThat((Double) seen.get("sum")).isEqualTo(6.0);
+    long[] back =
+        Glint.get(
+            Glint.task(
+                    PyFunction.of("glint_it.pyfns", "numpy_scaled", long[].class),
+                    new long[] {5, 6},
+                    10)
+                .remote(),
+            60_000);
+    assertThat(back).containsExactly(50L, 60L);
   }
 }

@@ -84,6 +84,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
@@ -122,7 +123,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   private final SharedMemoryStore store;
   private final Serializer serializer;
   private final XlangCodec xlang = new XlangCodec(this);
-  private final ArrowCodec arrow = new ArrowCodec();
+  // Created on first use: a process that never touches Arrow data never loads Arrow's allocator.
+  private volatile ArrowCodec arrow;
   private final FunctionResolver resolver = new FunctionResolver();
   private final ObjectTable objects;
   private final NormalTaskSubmitter normalSubmitter;
@@ -503,7 +505,12 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       return null;
     }
     // Arrow data keeps its own (language-neutral) format; other values cross as XLANG.
-    Encoded enc = crossLanguage && !ArrowCodec.handles(value) ? encodeXlang(value) : encode(value);
+    // Arrow data and numeric arrays keep their own formats (Python reads them in place); other
+    // values cross as XLANG.
+    Encoded enc =
+        crossLanguage && !ArrowCodec.handles(value) && !BufferCodec.isNumeric(value)
+            ? encodeXlang(value)
+            : encode(value);
     if (enc instanceof Encoded.Inline inline) {
       return TaskArg.newBuilder().setValue(inline.value()).build();
     }
@@ -612,11 +619,12 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   Encoded encode(Object value) {
     if (ArrowCodec.handles(value)) {
       var root = (VectorSchemaRoot) value;
-      long size = arrow.encodedSize(root);
+      long size = arrow().encodedSize(root);
       if (size <= INLINE_MAX_BYTES) {
-        return encodedBytes(arrow.encode(root), ValueFormat.VALUE_FORMAT_ARROW);
+        return encodedBytes(arrow().encode(root), ValueFormat.VALUE_FORMAT_ARROW);
       }
-      return new Encoded.Large(size, ValueFormat.VALUE_FORMAT_ARROW, seg -> arrow.write(root, seg));
+      return new Encoded.Large(
+          size, ValueFormat.VALUE_FORMAT_ARROW, seg -> arrow().write(root, seg));
     }
     if (BufferCodec.handles(value)) {
       long size = BufferCodec.encodedSize(value);
@@ -946,8 +954,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     switch (s.getStateCase()) {
       case VALUE:
         if (s.getValue().getFormat() == ValueFormat.VALUE_FORMAT_ARROW) {
-          return arrow.read(
-              MemorySegment.ofBuffer(s.getValue().getPayload().asReadOnlyByteBuffer()), null);
+          return arrow()
+              .read(MemorySegment.ofBuffer(s.getValue().getPayload().asReadOnlyByteBuffer()), null);
         }
         if (s.getValue().getFormat() == ValueFormat.VALUE_FORMAT_XLANG) {
           return xlang.decode(s.getValue().getPayload().asReadOnlyByteBuffer());
@@ -1010,7 +1018,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
         }
         if (obj.format() == ValueFormat.VALUE_FORMAT_ARROW.getNumber()) {
           // Zero-copy: the vectors are loaded over the mapping, shared with later gets.
-          return arrow.read(mappedView(objectId), null);
+          return arrow().read(mappedView(objectId), null);
         }
         return serializer.deserialize(
             ValueFormat.forNumber(obj.format()), obj.payload().asByteBuffer());
@@ -1041,7 +1049,16 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   }
 
   ArrowCodec arrow() {
-    return arrow;
+    ArrowCodec a = arrow;
+    if (a == null) {
+      synchronized (this) {
+        if (arrow == null) {
+          arrow = new ArrowCodec();
+        }
+        a = arrow;
+      }
+    }
+    return a;
   }
 
   /** Whether a task argument holds Arrow data. */
@@ -1050,6 +1067,30 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
         ? a.getValue().getFormat() == ValueFormat.VALUE_FORMAT_ARROW
         : a.hasObject()
             && a.getObject().getLocation().getFormat() == ValueFormat.VALUE_FORMAT_ARROW;
+  }
+
+  /**
+   * A task argument holding numeric elements (a {@code double[]}, a {@code DoubleBuffer}, ...) as
+   * an Arrow vector over its memory: for a stored object, the mapping itself. Null when the
+   * argument is something else, or not on this node.
+   */
+  FieldVector numericVector(TaskArg a) {
+    MemorySegment src;
+    if (a.hasValue() && a.getValue().getFormat() == ValueFormat.VALUE_FORMAT_BUFFER) {
+      src = MemorySegment.ofBuffer(a.getValue().getPayload().asReadOnlyByteBuffer());
+    } else if (a.hasObject()
+        && a.getObject().hasLocation()
+        && a.getObject().getLocation().getFormat() == ValueFormat.VALUE_FORMAT_BUFFER
+        && a.getObject().getLocation().getNodeId().equals(settings.nodeId())) {
+      src = mappedView(a.getObject().getRef().getObjectId());
+    } else {
+      return null;
+    }
+    BufferCodec.Elements el = BufferCodec.elements(src);
+    if (el.type().equals("byte") || el.type().equals("char")) {
+      return null;
+    }
+    return arrow().vectorOver(el.type(), el.count(), el.data(), src);
   }
 
   /** The Java value of a task argument (any format). */
@@ -1483,7 +1524,9 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     Grpc.shutdown(server);
     channels.close();
     callbacks.shutdownNow();
-    arrow.close();
+    if (arrow != null) {
+      arrow.close();
+    }
     store.close();
   }
 }

@@ -16,6 +16,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,6 +91,24 @@ final class PythonRuntime {
 
   EmbeddedPython python() {
     return python;
+  }
+
+  private volatile Boolean pyarrow;
+
+  /**
+   * Whether the interpreter has pyarrow: then numeric arrays reach Python as numpy arrays through
+   * the Arrow C Data Interface (no copy); without it they arrive as lists.
+   */
+  boolean hasPyarrow() {
+    Boolean has = pyarrow;
+    if (has == null) {
+      byte[] r = python.call("glint._values", "has_pyarrow", List.of());
+      has =
+          r[0] == 0
+              && Boolean.TRUE.equals(worker.xlang().decode(ByteBuffer.wrap(r, 1, r.length - 1)));
+      pyarrow = has;
+    }
+    return has;
   }
 
   private static Path executable() {

@@ -14,6 +14,10 @@ import io.glint.internal.runtime.common.Failures;
 import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.serialization.ArrowCodec;
 import io.grpc.stub.StreamObserver;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -21,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
@@ -298,38 +303,56 @@ final class TaskExecutor {
 
   /** Runs a Python function, actor constructor or actor method in the embedded interpreter. */
   private void runPython(TaskSpec spec, TaskResult.Builder res) {
-    var py = PythonRuntime.get(worker).python();
-    List<byte[]> args = new java.util.ArrayList<>();
-    // Arrow arguments go to Python through the C Data Interface: no copy.
-    List<ArrowCodec.Exported> exported = new java.util.ArrayList<>();
-    List<VectorSchemaRoot> loaded = new java.util.ArrayList<>();
-    List<TaskArg> all = new java.util.ArrayList<>(spec.getCapturedArgsList());
+    PythonRuntime runtime = PythonRuntime.get(worker);
+    List<byte[]> args = new ArrayList<>();
+    // Arrow tables and numeric arrays go to Python through the C Data Interface, pointing at the
+    // store's mapping: no copy. Everything else is XLANG.
+    List<ArrowCodec.Exported> exported = new ArrayList<>();
+    List<AutoCloseable> loaded = new ArrayList<>();
+    List<TaskArg> all = new ArrayList<>(spec.getCapturedArgsList());
     all.addAll(spec.getArgsList());
-    for (TaskArg a : all) {
-      if (CoreWorker.isArrow(a)) {
-        var root = (VectorSchemaRoot) worker.argValue(a);
-        loaded.add(root);
-        var e = worker.arrow().exportToC(root);
-        exported.add(e);
-        args.add(arrowExt(e.array().memoryAddress(), e.schema().memoryAddress()));
-      } else {
-        args.add(worker.xlangBytes(a));
-      }
-    }
     try {
-      runPython(spec, res, py, args);
+      for (TaskArg a : all) {
+        FieldVector numeric;
+        if (CoreWorker.isArrow(a)) {
+          var root = (VectorSchemaRoot) worker.argValue(a);
+          loaded.add(root);
+          var e = worker.arrow().exportToC(root);
+          exported.add(e);
+          args.add(cDataExt(ARROW_TABLE_EXT, e));
+        } else if (runtime.hasPyarrow() && (numeric = worker.numericVector(a)) != null) {
+          loaded.add(numeric);
+          var e = worker.arrow().exportToC(numeric);
+          exported.add(e);
+          args.add(cDataExt(NUMPY_ARRAY_EXT, e));
+        } else {
+          args.add(worker.xlangBytes(a));
+        }
+      }
+      runPython(spec, res, runtime.python(), args);
     } finally {
+      // What Python imported it owns now (it releases it when done); the rest is released here.
       exported.forEach(ArrowCodec.Exported::close);
-      loaded.forEach(VectorSchemaRoot::close);
+      for (AutoCloseable c : loaded) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
     }
   }
 
-  /** MessagePack extension 2: an Arrow C Data array and schema, by address. */
-  private static byte[] arrowExt(long array, long schema) {
-    java.nio.ByteBuffer b =
-        java.nio.ByteBuffer.allocate(18).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    b.put((byte) 0xd8).put((byte) 2); // fixext 16, type 2
-    b.putLong(array).putLong(schema);
+  /** MessagePack extension types for C Data hand-offs (see glint._values). */
+  private static final byte ARROW_TABLE_EXT = 2;
+
+  private static final byte NUMPY_ARRAY_EXT = 3;
+
+  /** A MessagePack extension holding the addresses of an ArrowArray and an ArrowSchema. */
+  private static byte[] cDataExt(byte type, ArrowCodec.Exported e) {
+    ByteBuffer b = ByteBuffer.allocate(18).order(ByteOrder.LITTLE_ENDIAN);
+    b.put((byte) 0xd8).put(type); // fixext 16
+    b.putLong(e.array().memoryAddress()).putLong(e.schema().memoryAddress());
     return b.array();
   }
 
@@ -376,17 +399,28 @@ final class TaskExecutor {
     }
     ByteString returnId = Ids.objectId(spec.getTaskId(), 1);
     io.glint.internal.proto.ObjectStatus status;
-    if (reply[0] == 2) {
-      // An Arrow result: Python exports it through the C Data Interface; it is written once,
-      // into the store, straight from Python's buffers.
+    if (reply[0] == 2 || reply[0] == 3) {
+      // An Arrow table (2) or a numpy array (3): Python exports it through the C Data Interface;
+      // it is written once, into the store, straight from Python's buffers.
       try (var array = worker.arrow().newArray();
           var schema = worker.arrow().newSchema()) {
         byte[] ok = py.exportPending(array.memoryAddress(), schema.memoryAddress());
         if (ok[0] != 0) {
-          throw new IllegalStateException("Python could not export its Arrow result");
+          Map<?, ?> err = (Map<?, ?>) worker.xlang().decode(Arrays.copyOfRange(ok, 1, ok.length));
+          throw new IllegalStateException(
+              "Python could not export its result through the Arrow C Data Interface: "
+                  + err.get("type")
+                  + ": "
+                  + err.get("message"));
         }
-        try (var root = worker.arrow().importFromC(array, schema)) {
-          status = worker.storeValue(returnId, root);
+        if (reply[0] == 2) {
+          try (var root = worker.arrow().importFromC(array, schema)) {
+            status = worker.storeValue(returnId, root);
+          }
+        } else {
+          try (var vector = worker.arrow().importVectorFromC(array, schema)) {
+            status = worker.storeValue(returnId, ArrowCodec.bufferView(vector));
+          }
         }
       }
     } else {

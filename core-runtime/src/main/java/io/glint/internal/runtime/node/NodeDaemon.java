@@ -572,7 +572,12 @@ public final class NodeDaemon implements AutoCloseable {
     cmd.add("--sun-misc-unsafe-memory-access=allow");
     cmd.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
     cmd.add("-XX:+UseSerialGC");
+    // A worker that crashes natively (e.g. in Python's C code) leaves its report with its logs,
+    // not in whatever directory the driver runs in.
+    cmd.add("-XX:ErrorFile=" + logDir.resolve("hs_err_pid%p.log"));
     cmd.add("-Dglint.worker=true");
+    // Arrow logs through SLF4J; without a provider SLF4J prints a notice in every worker.
+    cmd.add("-Dslf4j.internal.verbosity=ERROR");
     cfg.getWorkerPropertiesMap().forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     cmd.addAll(cfg.getJvmOptionsList());
     cmd.addAll(extraJvmOptions);

@@ -3,9 +3,12 @@ package io.glint.internal.runtime.serialization;
 import io.glint.api.exception.ObjectSerializationException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.util.Arrays;
 import org.apache.arrow.c.ArrowArray;
 import org.apache.arrow.c.ArrowSchema;
 import org.apache.arrow.c.Data;
@@ -13,10 +16,17 @@ import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.ForeignAllocation;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.SmallIntVector;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.ipc.ReadChannel;
+import org.apache.arrow.vector.ipc.message.ArrowFieldNode;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.ipc.message.MessageMetadataResult;
 import org.apache.arrow.vector.ipc.message.MessageSerializer;
@@ -137,6 +147,96 @@ public final class ArrowCodec implements AutoCloseable {
     return new Exported(array, schema);
   }
 
+  /**
+   * A one-dimensional Arrow vector over numeric elements ({@code type} as in {@link
+   * BufferCodec.Elements}), without a copy when {@code data} is native memory; {@code keepAlive} is
+   * held until the vector is released.
+   */
+  public FieldVector vectorOver(String type, long count, MemorySegment data, Object keepAlive) {
+    ArrowBuf buf;
+    if (data.isNative()) {
+      buf =
+          allocator.wrapForeignAllocation(
+              new ForeignAllocation(data.byteSize(), data.address()) {
+                @SuppressWarnings("unused")
+                private final Object pin = new Object[] {data, keepAlive};
+
+                @Override
+                protected void release0() {}
+              });
+    } else {
+      buf = allocator.buffer(Math.max(1, data.byteSize()));
+      MemorySegment.copy(
+          data,
+          0,
+          MemorySegment.ofAddress(buf.memoryAddress()).reinterpret(data.byteSize()),
+          0,
+          data.byteSize());
+    }
+    FieldVector v =
+        switch (type) {
+          case "short" -> new SmallIntVector("", allocator);
+          case "int" -> new IntVector("", allocator);
+          case "long" -> new BigIntVector("", allocator);
+          case "float" -> new Float4Vector("", allocator);
+          case "double" -> new Float8Vector("", allocator);
+          default -> {
+            buf.close();
+            throw new IllegalArgumentException("not a numeric element type: " + type);
+          }
+        };
+    try (buf) {
+      // No nulls: the vector makes its own (all set) validity bitmap and retains the data.
+      v.loadFieldBuffers(new ArrowFieldNode(Math.toIntExact(count), 0), Arrays.asList(null, buf));
+    }
+    return v;
+  }
+
+  /**
+   * A read-only NIO view of a numeric vector's values ({@code DoubleBuffer}, ...), valid while the
+   * vector is open.
+   */
+  public static Buffer bufferView(FieldVector v) {
+    int width =
+        switch (v) {
+          case SmallIntVector x -> 2;
+          case IntVector x -> 4;
+          case BigIntVector x -> 8;
+          case Float4Vector x -> 4;
+          case Float8Vector x -> 8;
+          default ->
+              throw new IllegalArgumentException("not a numeric vector: " + v.getField().getType());
+        };
+    if (v.getNullCount() > 0) {
+      throw new IllegalArgumentException("numeric data with nulls cannot become a Java buffer");
+    }
+    ByteBuffer bytes =
+        v.getDataBuffer()
+            .nioBuffer(0, v.getValueCount() * width)
+            .asReadOnlyBuffer()
+            .order(ByteOrder.LITTLE_ENDIAN);
+    return switch (v) {
+      case SmallIntVector x -> bytes.asShortBuffer();
+      case IntVector x -> bytes.asIntBuffer();
+      case BigIntVector x -> bytes.asLongBuffer();
+      case Float4Vector x -> bytes.asFloatBuffer();
+      default -> bytes.asDoubleBuffer();
+    };
+  }
+
+  /** Exports one vector through the C Data Interface. */
+  public Exported exportToC(FieldVector vector) {
+    ArrowArray array = ArrowArray.allocateNew(allocator);
+    ArrowSchema schema = ArrowSchema.allocateNew(allocator);
+    Data.exportVector(allocator, vector, null, array, schema);
+    return new Exported(array, schema);
+  }
+
+  /** Imports one array a producer exported into these structures (no copy). */
+  public FieldVector importVectorFromC(ArrowArray array, ArrowSchema schema) {
+    return Data.importVector(allocator, array, schema, null);
+  }
+
   /** Imports a record batch a producer exported into these structures (no copy). */
   public VectorSchemaRoot importFromC(ArrowArray array, ArrowSchema schema) {
     return Data.importVectorSchemaRoot(allocator, array, schema, null);
@@ -154,7 +254,10 @@ public final class ArrowCodec implements AutoCloseable {
   public record Exported(ArrowArray array, ArrowSchema schema) implements AutoCloseable {
     @Override
     public void close() {
+      // Releases what the consumer did not import (a no-op for what it did), then the structs.
+      array.release();
       array.close();
+      schema.release();
       schema.close();
     }
   }

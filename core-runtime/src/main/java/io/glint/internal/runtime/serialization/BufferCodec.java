@@ -196,6 +196,28 @@ public final class BufferCodec {
     return array;
   }
 
+  /**
+   * The elements of the value in {@code src}: their Java type name ({@code "double"}, ...), count
+   * and memory (a slice of {@code src}, little endian).
+   */
+  public record Elements(String type, long count, MemorySegment data) {}
+
+  public static Elements elements(MemorySegment src) {
+    Elem e = Elem.values()[src.get(ValueLayout.JAVA_BYTE, 0)];
+    long n = src.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE), 8);
+    return new Elements(
+        e.name().toLowerCase(java.util.Locale.ROOT), n, src.asSlice(HEADER_BYTES, n * e.size()));
+  }
+
+  /** Whether {@code value} is numeric data (short, int, long, float or double elements). */
+  public static boolean isNumeric(Object value) {
+    if (!handles(value)) {
+      return false;
+    }
+    Elem e = elem(value);
+    return e != Elem.BYTE && e != Elem.CHAR;
+  }
+
   /** Whether the value in {@code src} is a view (it needs its memory to stay mapped). */
   public static boolean isView(MemorySegment src) {
     return src.get(ValueLayout.JAVA_BYTE, 1) != KIND_ARRAY;

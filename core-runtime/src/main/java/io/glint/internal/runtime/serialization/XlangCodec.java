@@ -9,6 +9,11 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.nio.ShortBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -75,6 +80,41 @@ public final class XlangCodec {
         byte[] tmp = new byte[d.remaining()];
         d.get(tmp);
         p.writePayload(tmp);
+      }
+      case ShortBuffer b -> {
+        ShortBuffer d = b.duplicate();
+        p.packArrayHeader(d.remaining());
+        while (d.hasRemaining()) {
+          p.packLong(d.get());
+        }
+      }
+      case IntBuffer b -> {
+        IntBuffer d = b.duplicate();
+        p.packArrayHeader(d.remaining());
+        while (d.hasRemaining()) {
+          p.packLong(d.get());
+        }
+      }
+      case LongBuffer b -> {
+        LongBuffer d = b.duplicate();
+        p.packArrayHeader(d.remaining());
+        while (d.hasRemaining()) {
+          p.packLong(d.get());
+        }
+      }
+      case FloatBuffer b -> {
+        FloatBuffer d = b.duplicate();
+        p.packArrayHeader(d.remaining());
+        while (d.hasRemaining()) {
+          p.packDouble(d.get());
+        }
+      }
+      case DoubleBuffer b -> {
+        DoubleBuffer d = b.duplicate();
+        p.packArrayHeader(d.remaining());
+        while (d.hasRemaining()) {
+          p.packDouble(d.get());
+        }
       }
       case Enum<?> e -> p.packString(e.name());
       case Optional<?> o -> write(p, o.orElse(null), top);
@@ -207,6 +247,38 @@ public final class XlangCodec {
     }
   }
 
+  /** A numeric NIO buffer (a view of numeric data) copied into the primitive array asked for. */
+  private static Object bufferToArray(Object v, Class<?> target) {
+    return switch (v) {
+      case DoubleBuffer b when target == double[].class -> {
+        double[] a = new double[b.remaining()];
+        b.duplicate().get(a);
+        yield a;
+      }
+      case FloatBuffer b when target == float[].class -> {
+        float[] a = new float[b.remaining()];
+        b.duplicate().get(a);
+        yield a;
+      }
+      case LongBuffer b when target == long[].class -> {
+        long[] a = new long[b.remaining()];
+        b.duplicate().get(a);
+        yield a;
+      }
+      case IntBuffer b when target == int[].class -> {
+        int[] a = new int[b.remaining()];
+        b.duplicate().get(a);
+        yield a;
+      }
+      case ShortBuffer b when target == short[].class -> {
+        short[] a = new short[b.remaining()];
+        b.duplicate().get(a);
+        yield a;
+      }
+      default -> null;
+    };
+  }
+
   /**
    * Converts a decoded value to {@code target}: numbers to the declared width, lists to arrays,
    * maps to records (by component name). Values already of the type pass through.
@@ -245,6 +317,10 @@ public final class XlangCodec {
           return (T) c;
         }
       }
+    }
+    Object bulk = bufferToArray(v, target);
+    if (bulk != null) {
+      return (T) bulk;
     }
     if (v instanceof List<?> l && target.isArray()) {
       Class<?> comp = target.getComponentType();
