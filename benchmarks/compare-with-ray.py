@@ -87,6 +87,7 @@ def main():
     ap.add_argument("--ray-log", help="reuse a saved `ray microbenchmark` output instead of running Ray")
     ap.add_argument("--glint-log", help="reuse a saved `glint microbenchmark` output")
     ap.add_argument("--no-write", action="store_true", help="do not rewrite BENCHMARKS.md")
+    ap.add_argument("--ray-date", help="when the reused Ray log was measured (for BENCHMARKS.md)")
     args = ap.parse_args()
     os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
     env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
@@ -120,6 +121,10 @@ def main():
     print(table)
     if args.no_write:
         return
+    # Hand-written analysis of the numbers lives in benchmarks/NOTES.md and is kept on regeneration.
+    notes_file = os.path.join(ROOT, "benchmarks/NOTES.md")
+    notes = open(notes_file).read() if os.path.exists(notes_file) else ""
+    ray_when = f" (measured {args.ray_date}, same machine)" if args.ray_date else ""
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     doc = f"""# Benchmarks
 
@@ -132,15 +137,17 @@ benchmarks/compare-with-ray.sh
 
 - Date: {when}
 - Machine: {machine()}
-- Ray: 2.58.0 from the package mirror, `ray microbenchmark`
+- Ray: 2.58.0 from the package mirror, `ray microbenchmark`{ray_when}
 - Glint: `./glint microbenchmark` on {jdk()}
 
 {table}
 
 Both sides print `mean ± stdev` over 4 runs of 2 s after a warm-up; higher is better. Metrics Glint
 does not measure yet (placement groups, out-of-scope callbacks) are marked as such; `client:` rows
-are Ray Client (a remote-driver mode Glint does not have yet).
+are Ray Client (a remote-driver mode Glint does not have yet). Rows without a Ray number are
+Glint's own: Ray measures Python tasks only from Python, and has no Java Arrow path.
 
+{notes}
 ## Targets
 
 {targets(ray_r, glint_r)}

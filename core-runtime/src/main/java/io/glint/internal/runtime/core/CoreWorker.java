@@ -15,6 +15,7 @@ import io.glint.api.internal.GlintRuntime;
 import io.glint.internal.proto.ActorCreationSpec;
 import io.glint.internal.proto.ActorTaskSpec;
 import io.glint.internal.proto.Address;
+import io.glint.internal.proto.BorrowUpdate;
 import io.glint.internal.proto.ControlServiceGrpc;
 import io.glint.internal.proto.CreateActorReply;
 import io.glint.internal.proto.CreateActorRequest;
@@ -46,6 +47,7 @@ import io.glint.internal.proto.TaskArg;
 import io.glint.internal.proto.TaskResult;
 import io.glint.internal.proto.TaskSpec;
 import io.glint.internal.proto.TaskType;
+import io.glint.internal.proto.UpdateBorrowsRequest;
 import io.glint.internal.proto.ValueFormat;
 import io.glint.internal.proto.WorkerBlockedRequest;
 import io.glint.internal.proto.WorkerServiceGrpc;
@@ -54,6 +56,7 @@ import io.glint.internal.runtime.common.Failures;
 import io.glint.internal.runtime.common.Grpc;
 import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.common.ResourceSet;
+import io.glint.internal.runtime.common.Rpc;
 import io.glint.internal.runtime.serialization.ArrowCodec;
 import io.glint.internal.runtime.serialization.BufferCodec;
 import io.glint.internal.runtime.serialization.RefResolver;
@@ -127,6 +130,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   private volatile ArrowCodec arrow;
   private final FunctionResolver resolver = new FunctionResolver();
   private final ObjectTable objects;
+  private final BorrowTable borrows;
   private final NormalTaskSubmitter normalSubmitter;
   private final ActorTaskSubmitter actorSubmitter;
   private final Cleaner cleaner = Cleaner.create();
@@ -167,7 +171,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
             });
     this.store = SharedMemoryStore.attach(settings.storeDir());
     this.serializer = new Serializer(this, this::loader);
-    this.objects = new ObjectTable(this::freeStored);
+    this.objects = new ObjectTable(this::freeStored, this::releaseContained);
+    this.borrows = new BorrowTable(Ids.hex(settings.workerId()), this::sendBorrowUpdates);
     this.normalSubmitter = new NormalTaskSubmitter(this, settings.leaseIdleMs());
     this.actorSubmitter = new ActorTaskSubmitter(this);
     if (settings.mode() == Mode.WORKER) {
@@ -495,22 +500,23 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   private TaskArg argOf(ArgBuild ab, Object value, int list, int index, boolean crossLanguage) {
     if (value instanceof ObjectRef<?> ref) {
       ObjectRefImpl<?> r = checkRef(ref);
-      if (objects.owns(r.objectId)) {
-        objects.addTaskRef(r.objectId);
-        ab.argRefs.add(r.objectId);
-      }
+      holdForTask(ab, r.objectId, r.owner);
       ab.deps.add(statusFuture(r));
       ab.depRefs.add(r);
       ab.depSlots.add(new int[] {list, index});
       return null;
     }
-    // Arrow data keeps its own (language-neutral) format; other values cross as XLANG.
     // Arrow data and numeric arrays keep their own formats (Python reads them in place); other
     // values cross as XLANG.
     Encoded enc =
         crossLanguage && !ArrowCodec.handles(value) && !BufferCodec.isNumeric(value)
             ? encodeXlang(value)
             : encode(value);
+    // Refs inside the value stay alive until the task is done; a worker that keeps one registers
+    // itself as a borrower when it reads the value.
+    for (ObjectReference nested : enc.nestedRefs()) {
+      holdForTask(ab, nested.getObjectId(), nested.getOwner());
+    }
     if (enc instanceof Encoded.Inline inline) {
       return TaskArg.newBuilder().setValue(inline.value()).build();
     }
@@ -527,6 +533,16 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
                 .setRef(ObjectReference.newBuilder().setObjectId(id).setOwner(address))
                 .setLocation(status.getLocation()))
         .build();
+  }
+
+  /** Keeps an object a task argument refers to alive until the task is done. */
+  private void holdForTask(ArgBuild ab, ByteString id, Address owner) {
+    if (objects.owns(id)) {
+      objects.addTaskRef(id);
+    } else {
+      borrows.pin(id, owner);
+    }
+    ab.argRefs.add(id);
   }
 
   /** Runs {@code then} once every ref argument is ready (inlining small values). */
@@ -596,19 +612,35 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   public <T> ObjectRef<T> put(T value) {
     checkOpen();
     ByteString id = Ids.objectId(Ids.random(), Ids.PUT_INDEX);
-    ObjectStatus status = storeValue(id, value);
-    ObjectTable.Entry e = objects.create(id);
-    e.status.complete(status);
+    Stored stored = store(id, value);
+    objects.create(id);
+    registerContained(id, stored.nested());
+    objects.complete(id, stored.status(), stored.nested());
     return newOwnedRef(id);
   }
 
   /** A value ready to be stored: small ones travel inline, large ones go to the store. */
   sealed interface Encoded {
-    record Inline(SerializedValue value) implements Encoded {}
+    /** ObjectRefs inside the value. */
+    List<ObjectReference> nestedRefs();
+
+    record Inline(SerializedValue value) implements Encoded {
+      @Override
+      public List<ObjectReference> nestedRefs() {
+        return value.getNestedRefsList();
+      }
+    }
 
     record Large(
-        long sizeBytes, ValueFormat format, java.util.function.Consumer<MemorySegment> writer)
-        implements Encoded {}
+        long sizeBytes,
+        ValueFormat format,
+        java.util.function.Consumer<MemorySegment> writer,
+        List<ObjectReference> nestedRefs)
+        implements Encoded {
+      Large(long sizeBytes, ValueFormat format, java.util.function.Consumer<MemorySegment> writer) {
+        this(sizeBytes, format, writer, List.of());
+      }
+    }
   }
 
   /**
@@ -644,7 +676,10 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       return new Encoded.Inline(v);
     }
     return new Encoded.Large(
-        v.getPayload().size(), v.getFormat(), seg -> v.getPayload().copyTo(seg.asByteBuffer()));
+        v.getPayload().size(),
+        v.getFormat(),
+        seg -> v.getPayload().copyTo(seg.asByteBuffer()),
+        v.getNestedRefsList());
   }
 
   /** Encodes a value for another language (XLANG). */
@@ -716,17 +751,25 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     Object v =
         a.hasValue()
             ? readStatus(ByteString.EMPTY, ObjectStatus.newBuilder().setValue(a.getValue()).build())
-            : get((ObjectRef<?>) fromReference(a.getObject().getRef()), -1);
+            : get((ObjectRef<?>) argumentRef(a.getObject().getRef()), -1);
     return xlang.encode(v);
   }
 
+  /** A stored value and the refs inside it. */
+  record Stored(ObjectStatus status, List<ObjectReference> nested) {}
+
   /** Keeps a small value inline; seals a large one in this node's store. */
   ObjectStatus storeValue(ByteString objectId, Object value) {
+    return store(objectId, value).status();
+  }
+
+  Stored store(ByteString objectId, Object value) {
     Encoded enc = encode(value);
     if (enc instanceof Encoded.Inline inline) {
-      return ObjectStatus.newBuilder().setValue(inline.value()).build();
+      return new Stored(
+          ObjectStatus.newBuilder().setValue(inline.value()).build(), enc.nestedRefs());
     }
-    return storeLarge(objectId, (Encoded.Large) enc);
+    return new Stored(storeLarge(objectId, (Encoded.Large) enc), enc.nestedRefs());
   }
 
   /** Reserves room with the node daemon, writes the object into the mapping, seals it. */
@@ -783,8 +826,13 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   /** The return object for a task result, inline or sealed in the store. */
   ReturnObject returnObject(ByteString objectId, Object value) {
-    ObjectStatus s = storeValue(objectId, value);
-    ReturnObject.Builder b = ReturnObject.newBuilder().setObjectId(objectId);
+    Stored stored = store(objectId, value);
+    ObjectStatus s = stored.status();
+    // The value keeps the refs inside it alive: registered now, while this task still holds
+    // them; the value's owner (the caller) releases them when it frees the value.
+    registerContained(objectId, stored.nested());
+    ReturnObject.Builder b =
+        ReturnObject.newBuilder().setObjectId(objectId).addAllNestedRefs(stored.nested());
     if (s.hasValue()) {
       b.setValue(s.getValue());
     } else {
@@ -806,8 +854,127 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   }
 
   void releaseTaskRef(ByteString id) {
-    objects.removeTaskRef(id);
+    if (objects.owns(id)) {
+      objects.removeTaskRef(id);
+    } else {
+      borrows.release(id);
+    }
   }
+
+  // ---------------------------------------------------------------- borrowing
+
+  /** The borrower name of an object whose value contains refs. */
+  private static String containerKey(ByteString containerId) {
+    return "c:" + Ids.hex(containerId);
+  }
+
+  /** Registers object {@code containerId} as a borrower of every ref inside its value. */
+  private void registerContained(ByteString containerId, List<ObjectReference> nested) {
+    if (nested.isEmpty()) {
+      return;
+    }
+    sendByOwner(nested, containerKey(containerId), false, true);
+  }
+
+  /** Object {@code containerId} was freed: its borrows of the refs inside it stop. */
+  private void releaseContained(ByteString containerId, List<ObjectReference> nested) {
+    sendByOwner(nested, containerKey(containerId), true, false);
+  }
+
+  private void sendByOwner(
+      List<ObjectReference> refs, String borrower, boolean released, boolean sync) {
+    Map<Address, List<BorrowUpdate>> byOwner = new java.util.LinkedHashMap<>();
+    for (ObjectReference r : refs) {
+      byOwner
+          .computeIfAbsent(r.getOwner(), k -> new ArrayList<>())
+          .add(
+              BorrowUpdate.newBuilder()
+                  .setObjectId(r.getObjectId())
+                  .setBorrower(borrower)
+                  .setEpoch(1)
+                  .setReleased(released)
+                  .build());
+    }
+    byOwner.forEach((owner, ups) -> sendBorrowUpdates(owner, ups, sync));
+  }
+
+  /** Tells an owner about borrows: this process's own table directly, others over gRPC. */
+  void sendBorrowUpdates(Address owner, List<BorrowUpdate> updates, boolean sync) {
+    if (owner.getWorkerId().equals(settings.workerId())) {
+      applyBorrowUpdates(updates);
+      return;
+    }
+    if (shutdown && !sync) {
+      return;
+    }
+    UpdateBorrowsRequest req = UpdateBorrowsRequest.newBuilder().addAllUpdates(updates).build();
+    Rpc.detached(
+        () -> {
+          if (sync) {
+            try {
+              WorkerServiceGrpc.newBlockingStub(channels.get(owner))
+                  .withDeadlineAfter(30, TimeUnit.SECONDS)
+                  .updateBorrows(req);
+            } catch (io.grpc.StatusRuntimeException e) {
+              // The owner is gone, and its objects with it: reading them fails on its own.
+              LOG.log(System.Logger.Level.DEBUG, "borrow update to " + owner + " failed: " + e);
+            }
+          } else {
+            WorkerServiceGrpc.newStub(channels.get(owner)).updateBorrows(req, ignore());
+          }
+        });
+  }
+
+  /** Borrow updates for objects this process owns. */
+  void applyBorrowUpdates(List<BorrowUpdate> updates) {
+    for (BorrowUpdate u : updates) {
+      objects.updateBorrow(u.getObjectId(), u.getBorrower(), u.getEpoch(), u.getReleased());
+    }
+  }
+
+  /** How many borrowers hold an object this process owns (tests, stats). */
+  int borrowersOf(ByteString id) {
+    return objects.borrowers(id);
+  }
+
+  BorrowTable borrows() {
+    return borrows;
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong tasksDone =
+      new java.util.concurrent.atomic.AtomicLong();
+  private volatile long collectedAfter = -1;
+
+  /**
+   * A task finished. Refs this worker borrowed are released only when the GC finds their instances
+   * dropped, and an idle worker allocates nothing that would start a collection: so once it has
+   * stayed idle for a moment while it still borrows, collect once.
+   */
+  void afterTask() {
+    long n = tasksDone.incrementAndGet();
+    if ((borrows.size() == 0 && objects.size() == 0) || shutdown) {
+      return;
+    }
+    try {
+      scheduler.schedule(() -> collectIfIdle(n), IDLE_GC_DELAY_MS, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+      // shutting down: the borrows are released anyway
+    }
+  }
+
+  /** Collects if no task finished since the {@code n}th, none runs, and refs are borrowed. */
+  private void collectIfIdle(long n) {
+    TaskExecutor ex = executor;
+    if (tasksDone.get() == n
+        && collectedAfter != n
+        && (ex == null || ex.idle())
+        && (borrows.size() > 0 || objects.size() > 0)) {
+      collectedAfter = n;
+      callbacks.execute(System::gc);
+    }
+  }
+
+  private static final long IDLE_GC_DELAY_MS = 300;
 
   void completeReturns(List<ByteString> returnIds, TaskResult r) {
     for (ReturnObject ro : r.getReturnsList()) {
@@ -815,7 +982,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
           ro.hasValue()
               ? ObjectStatus.newBuilder().setValue(ro.getValue()).build()
               : ObjectStatus.newBuilder().setLocation(ro.getLocation()).build();
-      objects.complete(ro.getObjectId(), s);
+      objects.complete(ro.getObjectId(), s, ro.getNestedRefsList());
     }
   }
 
@@ -836,8 +1003,13 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     if (node == null) {
       return;
     }
-    nodeStub(node)
-        .freeObjects(FreeObjectsRequest.newBuilder().addObjectIds(objectId).build(), ignore());
+    // Frees can be triggered inside a gRPC handler (a borrower's update): detach, or the call
+    // is cancelled when that handler returns.
+    Rpc.detached(
+        () ->
+            nodeStub(node)
+                .freeObjects(
+                    FreeObjectsRequest.newBuilder().addObjectIds(objectId).build(), ignore()));
   }
 
   /** The status of an object: owned ones from the table, borrowed ones from their owner. */
@@ -1102,7 +1274,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     if (obj.hasLocation()) {
       return readStored(obj.getRef().getObjectId(), obj.getLocation());
     }
-    return get((ObjectRef<?>) fromReference(obj.getRef()), -1);
+    return get((ObjectRef<?>) argumentRef(obj.getRef()), -1);
   }
 
   /** Keeps objects of this node in memory (restoring spilled ones); returns the missing ids. */
@@ -1455,13 +1627,51 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   @Override
   public ObjectReference toReference(ObjectRef<?> ref) {
+    // The caller tracks the refs it writes (see Encoded.nestedRefs).
     ObjectRefImpl<?> r = checkRef(ref);
-    objects.markEscaped(r.objectId);
+    return ObjectReference.newBuilder().setObjectId(r.objectId).setOwner(r.owner).build();
+  }
+
+  @Override
+  public ObjectReference toForeignReference(ObjectRef<?> ref) {
+    // Another language cannot say when it lets go: the object stays for the job's life.
+    ObjectRefImpl<?> r = checkRef(ref);
+    if (objects.owns(r.objectId)) {
+      objects.markEscaped(r.objectId);
+    } else {
+      borrows.pin(r.objectId, r.owner);
+    }
     return ObjectReference.newBuilder().setObjectId(r.objectId).setOwner(r.owner).build();
   }
 
   @Override
   public ObjectRef<?> fromReference(ObjectReference ref) {
+    if (objects.owns(ref.getObjectId())) {
+      return newOwnedRef(ref.getObjectId());
+    }
+    ByteString id = ref.getObjectId();
+    borrows.acquire(id, ref.getOwner());
+    ObjectRefImpl<?> r = new ObjectRefImpl<>(id, ref.getOwner(), this);
+    BorrowTable table = borrows;
+    cleaner.register(r, () -> table.release(id));
+    return r;
+  }
+
+  @Override
+  public void beginRead() {
+    borrows.beginRead();
+  }
+
+  @Override
+  public void endRead() {
+    borrows.endRead();
+  }
+
+  /**
+   * A ref used only to fetch a task argument's value: the submitter keeps the object alive for the
+   * task, so this process does not borrow it.
+   */
+  ObjectRef<?> argumentRef(ObjectReference ref) {
     if (objects.owns(ref.getObjectId())) {
       return newOwnedRef(ref.getObjectId());
     }
@@ -1507,8 +1717,11 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     if (shutdown) {
       return;
     }
-    shutdown = true;
     normalSubmitter.shutdown();
+    // Every ref this process borrows dies with it: tell the owners while channels are open.
+    borrows.releaseAll();
+    borrows.close();
+    shutdown = true;
     actorSubmitter.shutdown();
     if (executor != null) {
       executor.shutdown();

@@ -2,16 +2,30 @@ package io.glint.internal.runtime.core;
 
 import com.google.protobuf.ByteString;
 import io.glint.internal.proto.ObjectLocation;
+import io.glint.internal.proto.ObjectReference;
 import io.glint.internal.proto.ObjectStatus;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
  * The objects this process owns (results of tasks it submitted, values it put) and who still
- * references them. An object is freed when no {@code ObjectRef} instance in this process, no
- * pending task argument, and no copy of the ref outside this process (an "escaped" ref, pinned
- * until the job ends) refers to it.
+ * references them. An object is freed when none of these remain:
+ *
+ * <ul>
+ *   <li>an {@code ObjectRef} instance in this process (found dropped by the GC);
+ *   <li>a pending task that has the ref among its arguments, at top level or nested in a value;
+ *   <li>a borrower: another process holding a ref it read, or an object whose value contains the
+ *       ref (see {@link #updateBorrow});
+ *   <li>a copy of the ref handed to another language, which cannot report when it lets go
+ *       ("escaped": kept until the job ends).
+ * </ul>
+ *
+ * <p>When an object whose value contains refs is freed, the borrows it held on them are released
+ * ({@code releaseContained}).
  */
 final class ObjectTable {
   static final class Entry {
@@ -21,6 +35,14 @@ final class ObjectTable {
     private int taskRefs;
     private boolean escaped;
     private boolean freed;
+
+    /** Borrower to {latest start epoch, latest stop epoch}; it holds while start > stop. */
+    private Map<String, long[]> borrowers;
+
+    private int activeBorrowers;
+
+    /** Refs inside this object's value, whose borrows are released when it is freed. */
+    private List<ObjectReference> contained = List.of();
 
     /** The task producing this object, while it is pending (for cancel and diagnostics). */
     volatile NormalTaskSubmitter.PendingTask producer;
@@ -32,9 +54,18 @@ final class ObjectTable {
 
   private final ConcurrentHashMap<ByteString, Entry> entries = new ConcurrentHashMap<>();
   private final BiConsumer<ByteString, ObjectLocation> freeStoredCopy;
+  private final BiConsumer<ByteString, List<ObjectReference>> releaseContained;
 
-  ObjectTable(BiConsumer<ByteString, ObjectLocation> freeStoredCopy) {
+  /**
+   * @param freeStoredCopy drops an object's copy in a store
+   * @param releaseContained releases the borrows the object (first argument) holds on the refs in
+   *     its value
+   */
+  ObjectTable(
+      BiConsumer<ByteString, ObjectLocation> freeStoredCopy,
+      BiConsumer<ByteString, List<ObjectReference>> releaseContained) {
     this.freeStoredCopy = freeStoredCopy;
+    this.releaseContained = releaseContained;
   }
 
   Entry create(ByteString id) {
@@ -56,25 +87,41 @@ final class ObjectTable {
   }
 
   /**
-   * Records the object's final state. A copy in the store of an already freed object is dropped.
+   * Records the object's final state and the refs inside its value. A copy in the store of an
+   * already freed object is dropped, and so are the borrows its value holds.
    */
-  void complete(ByteString id, ObjectStatus status) {
+  void complete(ByteString id, ObjectStatus status, List<ObjectReference> contained) {
     Entry e = entries.get(id);
     if (e == null) {
       if (status.hasLocation()) {
         freeStoredCopy.accept(id, status.getLocation());
       }
+      if (!contained.isEmpty()) {
+        releaseContained.accept(id, contained);
+      }
       return;
     }
     e.producer = null;
-    e.status.complete(status);
     boolean freeNow;
     synchronized (e) {
       freeNow = e.freed;
+      if (!freeNow) {
+        e.contained = List.copyOf(contained);
+      }
     }
-    if (freeNow && status.hasLocation()) {
-      freeStoredCopy.accept(id, status.getLocation());
+    e.status.complete(status);
+    if (freeNow) {
+      if (status.hasLocation()) {
+        freeStoredCopy.accept(id, status.getLocation());
+      }
+      if (!contained.isEmpty()) {
+        releaseContained.accept(id, contained);
+      }
     }
+  }
+
+  void complete(ByteString id, ObjectStatus status) {
+    complete(id, status, List.of());
   }
 
   void addLocalRef(ByteString id) {
@@ -115,7 +162,52 @@ final class ObjectTable {
     }
   }
 
-  /** A copy of the ref left this process inside a value: keep the object for the job's life. */
+  /**
+   * A borrower starts ({@code released} false) or stops holding the object, in its {@code epoch}.
+   * Updates may arrive in any order: the borrower holds the object while the newest start it sent
+   * is newer than the newest stop. Unknown (already freed) objects are ignored.
+   */
+  void updateBorrow(ByteString id, String borrower, long epoch, boolean released) {
+    Entry e = entries.get(id);
+    if (e == null) {
+      return;
+    }
+    synchronized (e) {
+      if (e.freed) {
+        return;
+      }
+      if (e.borrowers == null) {
+        e.borrowers = new HashMap<>();
+      }
+      long[] b = e.borrowers.computeIfAbsent(borrower, k -> new long[2]);
+      boolean wasHolding = b[0] > b[1];
+      if (released) {
+        b[1] = Math.max(b[1], epoch);
+      } else {
+        b[0] = Math.max(b[0], epoch);
+      }
+      boolean holding = b[0] > b[1];
+      e.activeBorrowers += (holding ? 1 : 0) - (wasHolding ? 1 : 0);
+      if (b[0] == b[1]) {
+        // Both the start and the stop of its latest epoch arrived: nothing more will come for it.
+        e.borrowers.remove(borrower);
+      }
+    }
+    maybeFree(e);
+  }
+
+  /** How many borrowers hold the object now (for stats and tests). */
+  int borrowers(ByteString id) {
+    Entry e = entries.get(id);
+    if (e == null) {
+      return 0;
+    }
+    synchronized (e) {
+      return e.activeBorrowers;
+    }
+  }
+
+  /** A copy of the ref went to another language: keep the object for the job's life. */
   void markEscaped(ByteString id) {
     Entry e = entries.get(id);
     if (e != null) {
@@ -126,16 +218,22 @@ final class ObjectTable {
   }
 
   private void maybeFree(Entry e) {
+    List<ObjectReference> contained;
     synchronized (e) {
-      if (e.freed || e.localRefs > 0 || e.taskRefs > 0 || e.escaped) {
+      if (e.freed || e.localRefs > 0 || e.taskRefs > 0 || e.activeBorrowers > 0 || e.escaped) {
         return;
       }
       e.freed = true;
+      contained = e.contained;
+      e.contained = List.of();
     }
     entries.remove(e.id, e);
     ObjectStatus s = e.status.getNow(null);
     if (s != null && s.hasLocation()) {
       freeStoredCopy.accept(e.id, s.getLocation());
+    }
+    if (!contained.isEmpty()) {
+      releaseContained.accept(e.id, contained);
     }
   }
 }

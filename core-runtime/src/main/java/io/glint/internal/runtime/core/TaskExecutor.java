@@ -126,6 +126,11 @@ final class TaskExecutor {
     return actorId;
   }
 
+  /** No task is running or queued. */
+  boolean idle() {
+    return jobs.isEmpty();
+  }
+
   List<Integer> actorGpuIds() {
     return actorGpuIds;
   }
@@ -271,6 +276,7 @@ final class TaskExecutor {
                   jobs.remove(spec.getTaskId());
                   worker.unpin(pinned);
                   job.sink.send(r.build());
+                  worker.afterTask();
                 });
           } else {
             res.addReturns(worker.returnObject(returnId, out));
@@ -297,6 +303,7 @@ final class TaskExecutor {
         }
         res.setExecutionNanos(System.nanoTime() - t0);
         job.sink.send(res.build());
+        worker.afterTask();
       }
     }
   }
@@ -483,7 +490,7 @@ final class TaskExecutor {
     if (obj.hasLocation()) {
       return worker.readStored(obj.getRef().getObjectId(), obj.getLocation());
     }
-    return worker.get((io.glint.api.ObjectRef<?>) worker.fromReference(obj.getRef()), -1);
+    return worker.get((io.glint.api.ObjectRef<?>) worker.argumentRef(obj.getRef()), -1);
   }
 
   private Failure failure(Throwable t, FailureKind kind, TaskSpec spec) {

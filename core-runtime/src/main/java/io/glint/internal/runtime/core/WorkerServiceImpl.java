@@ -8,7 +8,10 @@ import io.glint.internal.proto.HandshakeReply;
 import io.glint.internal.proto.HandshakeRequest;
 import io.glint.internal.proto.PushMessage;
 import io.glint.internal.proto.PushReply;
+import io.glint.internal.proto.UpdateBorrowsReply;
+import io.glint.internal.proto.UpdateBorrowsRequest;
 import io.glint.internal.proto.WorkerServiceGrpc;
+import io.glint.internal.runtime.common.Rpc;
 import io.glint.internal.runtime.common.Versions;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -69,6 +72,14 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
   }
 
   @Override
+  public void updateBorrows(UpdateBorrowsRequest request, StreamObserver<UpdateBorrowsReply> obs) {
+    // Applying may free objects and release the borrows they hold: calls not tied to this one.
+    Rpc.detached(() -> worker.applyBorrowUpdates(request.getUpdatesList()));
+    obs.onNext(UpdateBorrowsReply.getDefaultInstance());
+    obs.onCompleted();
+  }
+
+  @Override
   public void exit(ExitRequest request, StreamObserver<ExitReply> obs) {
     boolean accept =
         worker.executor() != null
@@ -77,7 +88,16 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
     obs.onNext(ExitReply.newBuilder().setAccepted(accept).build());
     obs.onCompleted();
     if (accept) {
-      worker.scheduler().schedule(() -> System.exit(0), 50, TimeUnit.MILLISECONDS);
+      worker
+          .scheduler()
+          .schedule(
+              () -> {
+                // The refs this worker borrows die with it: tell their owners first.
+                worker.borrows().releaseAll();
+                System.exit(0);
+              },
+              50,
+              TimeUnit.MILLISECONDS);
     }
   }
 }

@@ -119,6 +119,7 @@ public final class Serializer {
           null);
     }
     Kryo kryo = pool.obtain();
+    refs.beginRead();
     try {
       kryo.setClassLoader(loader.get());
       Input in =
@@ -132,6 +133,7 @@ public final class Serializer {
           "unknown", "Cannot deserialize a value: " + rootMessage(e), e);
     } finally {
       pool.free(kryo);
+      refs.endRead();
     }
   }
 

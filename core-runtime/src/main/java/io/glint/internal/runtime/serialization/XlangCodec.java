@@ -119,7 +119,7 @@ public final class XlangCodec {
       case Enum<?> e -> p.packString(e.name());
       case Optional<?> o -> write(p, o.orElse(null), top);
       case ObjectRef<?> r -> {
-        byte[] data = refs.toReference(r).toByteArray();
+        byte[] data = refs.toForeignReference(r).toByteArray();
         p.packExtensionTypeHeader(OBJECT_REF_EXT, data.length);
         p.writePayload(data);
       }
@@ -184,10 +184,17 @@ public final class XlangCodec {
       in.get(copy);
       in = ByteBuffer.wrap(copy);
     }
+    if (refs != null) {
+      refs.beginRead();
+    }
     try (MessageUnpacker u = MessagePack.newDefaultUnpacker(in)) {
       return read(u);
     } catch (IOException e) {
       throw new ObjectSerializationException("XLANG", "Corrupt XLANG value: " + e.getMessage(), e);
+    } finally {
+      if (refs != null) {
+        refs.endRead();
+      }
     }
   }
 
