@@ -76,14 +76,34 @@ class Counter:
 
 
 def _mapped_file(address):
-    """The file mapped at address in this process ('' for anonymous memory)."""
+    """The file mapped at address in this process ('' for anonymous memory). In a node's arena,
+    the store entry of the object whose bytes hold the address (<store dir>/<object id>)."""
     with open("/proc/self/maps") as f:
         for line in f:
             parts = line.split(None, 5)
             start, end = (int(x, 16) for x in parts[0].split("-"))
             if start <= address < end:
-                return parts[5].strip() if len(parts) == 6 else ""
+                path = parts[5].strip() if len(parts) == 6 else ""
+                if path.endswith("/arena"):
+                    return _arena_object(path, address - start + int(parts[2], 16))
+                return path
     return ""
+
+
+def _arena_object(arena, offset):
+    import struct
+    directory = os.path.dirname(arena)
+    for name in os.listdir(directory):
+        link = os.path.join(directory, name)
+        if not os.path.islink(link) or not os.readlink(link).startswith("arena@"):
+            continue
+        at = int(os.readlink(link)[len("arena@"):])
+        with open(arena, "rb") as f:
+            f.seek(at + 8)
+            size = struct.unpack("<q", f.read(8))[0]
+        if at + 16 <= offset < at + 16 + size:
+            return link
+    return arena
 
 
 def arrow_inspect(table):

@@ -129,6 +129,46 @@ class ObjectStoreIT {
   }
 
   @Test
+  void aViewKeepsItsBytesAfterItsRefIsGoneAndTheStoreIsReused() throws Exception {
+    try (TestCluster c = TestCluster.builder().cpusPerNode(1).objectStoreMemory(64 * MB).start()) {
+      int n = 1 << 20; // 8 MiB of doubles
+      DoubleBuffer view = Glint.get(Glint.put(doubles(n, 1)));
+      // The ref is gone: once the GC notices, the object is freed, but the view still holds it.
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (!stats().objects().isEmpty() && System.nanoTime() < deadline) {
+        System.gc();
+        Thread.sleep(50);
+      }
+      assertThat(stats().objects()).as("freed: no ref is left").isEmpty();
+      assertThat(stats().usedBytes()).as("its memory is still held").isGreaterThan(8 * MB);
+      List<ObjectRef<DoubleBuffer>> others = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        others.add(Glint.put(doubles(n, -1))); // would reuse the range were it released
+      }
+      for (int i = 0; i < n; i += 4096) {
+        assertThat(view.get(i)).isEqualTo(i);
+      }
+      others.clear();
+      view = null;
+      deadline = System.nanoTime() + 30_000_000_000L;
+      while (stats().usedBytes() > 0 && System.nanoTime() < deadline) {
+        System.gc();
+        Thread.sleep(50);
+      }
+      assertThat(stats().usedBytes()).as("released with the last view").isZero();
+    }
+  }
+
+  private static DoubleBuffer doubles(int n, double scale) {
+    DoubleBuffer d =
+        ByteBuffer.allocateDirect(n * 8).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer();
+    for (int i = 0; i < n; i++) {
+      d.put(i, i * scale);
+    }
+    return d;
+  }
+
+  @Test
   void aPutThatCanNeverFitFailsNamingTheSizes() {
     try (TestCluster c = TestCluster.builder().cpusPerNode(1).objectStoreMemory(16 * MB).start()) {
       assertThatThrownBy(() -> Glint.put(new byte[(int) (32 * MB)]))

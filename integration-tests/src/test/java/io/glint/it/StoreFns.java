@@ -31,7 +31,11 @@ public final class StoreFns {
         sample);
   }
 
-  /** The file mapped at {@code address} in this process, or "" for anonymous memory. */
+  /**
+   * The file mapped at {@code address} in this process, or "" for anonymous memory. In a node's
+   * arena, the store entry of the object whose bytes hold the address ({@code <store dir>/<object
+   * id>}): proof that the memory is that stored object's, in place.
+   */
   public static String mappedFile(long address) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
       String[] f = line.trim().split("\\s+", 6);
@@ -39,10 +43,36 @@ public final class StoreFns {
       long start = Long.parseUnsignedLong(range[0], 16);
       long end = Long.parseUnsignedLong(range[1], 16);
       if (Long.compareUnsigned(address, start) >= 0 && Long.compareUnsigned(address, end) < 0) {
-        return f.length == 6 ? f[5] : "";
+        String path = f.length == 6 ? f[5] : "";
+        if (path.endsWith("/arena")) {
+          return arenaObject(Path.of(path), address - start + Long.parseLong(f[2], 16));
+        }
+        return path;
       }
     }
     return "";
+  }
+
+  private static String arenaObject(Path arena, long offset) throws IOException {
+    try (var entries = Files.list(arena.getParent());
+        var file = new java.io.RandomAccessFile(arena.toFile(), "r")) {
+      for (Path link : (Iterable<Path>) entries::iterator) {
+        if (!Files.isSymbolicLink(link)) {
+          continue;
+        }
+        String target = Files.readSymbolicLink(link).toString();
+        if (!target.startsWith("arena@")) {
+          continue;
+        }
+        long at = Long.parseLong(target.substring("arena@".length()));
+        file.seek(at + 8);
+        long size = Long.reverseBytes(file.readLong());
+        if (offset >= at + 16 && offset < at + 16 + size) {
+          return link.toString();
+        }
+      }
+    }
+    return arena.toString();
   }
 
   public static byte[] bytes(int n, byte fill) {

@@ -3,17 +3,20 @@ package io.glint.internal.store;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayDeque;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The node daemon's accounting of its shared-memory store: what is stored, how many bytes, what may
@@ -21,21 +24,24 @@ import java.util.TreeMap;
  * SharedMemoryStore}); this class decides where they write and when objects leave memory.
  *
  * <ul>
- *   <li><b>Capacity</b>: in-memory objects plus recycled files never exceed it. A create that can
- *       never fit is refused with the sizes; one that cannot fit now waits (see {@link
- *       #tryCreate}).
- *   <li><b>Spilling</b>: to make room, sealed objects no running task holds ({@link #pin}) are
- *       copied to local disk, least recently used first, and restored on the next {@link #pin}.
- *   <li><b>Reuse</b>: a freed object's file is kept (up to a limit) and handed to the next create
- *       of a similar size, so its memory is faulted in once and reused.
+ *   <li><b>Arena</b>: objects live in ranges of one sparse file of the store's capacity ({@link
+ *       SharedMemoryStore#ARENA_FILE}), allocated best-fit. Every process maps the arena once, so a
+ *       freed range is reused by the next object without new page faults; memory is faulted in only
+ *       as the store first grows. Should the arena be too fragmented for an object that fits the
+ *       capacity, the object gets a file of its own.
+ *   <li><b>Capacity</b>: in-memory objects never exceed it. A create that can never fit is refused
+ *       with the sizes; one that cannot fit now waits (see {@link #tryCreate}).
+ *   <li><b>Spilling</b>: to make room, sealed objects nobody holds ({@link #pin}) are copied to
+ *       local disk, least recently used first, and restored on the next {@link #pin}.
+ *   <li><b>Holding</b>: a deleted object that is still pinned (a running task or a zero-copy view
+ *       reads it) keeps its range until the last unpin, so nobody's view changes under them.
  * </ul>
  *
  * <p>Not thread-safe: the daemon calls it under its own lock.
  */
 public final class ObjectStoreManager implements AutoCloseable {
   /** How the store is laid out and bounded. */
-  public record Options(
-      Path memoryDir, Path spillDir, long capacityBytes, long recycleLimitBytes) {}
+  public record Options(Path memoryDir, Path spillDir, long capacityBytes) {}
 
   /** Where an object's bytes live now. */
   public enum State {
@@ -52,6 +58,9 @@ public final class ObjectStoreManager implements AutoCloseable {
     State state = State.CREATING;
     int pins;
     long lastUse;
+
+    /** Where the object starts in the arena; -1 when it has a file of its own. */
+    long offset = -1;
 
     Entry(String name, long fileBytes, byte[] owner) {
       this.name = name;
@@ -82,8 +91,11 @@ public final class ObjectStoreManager implements AutoCloseable {
 
   /** The answer to a create. */
   public sealed interface CreateResult {
-    /** Write the object (header + payload) to {@code path}, then {@link #seal}. */
-    record Ready(Path path) implements CreateResult {}
+    /**
+     * Write the object (header + payload) at {@code arenaOffset} of the arena file {@code path},
+     * or, with {@code arenaOffset} -1, into the file {@code path}; then {@link #seal}.
+     */
+    record Ready(Path path, long arenaOffset) implements CreateResult {}
 
     /** Not now: room may come when objects are freed or unpinned. */
     record Wait(String why) implements CreateResult {}
@@ -94,8 +106,14 @@ public final class ObjectStoreManager implements AutoCloseable {
 
   private final Options options;
   private final Map<String, Entry> entries = new LinkedHashMap<>();
-  private final TreeMap<Long, ArrayDeque<Path>> recycled = new TreeMap<>();
-  private long recycledBytes;
+
+  /** Deleted objects whose range stays allocated until their last pin goes. */
+  private final Map<String, Entry> held = new HashMap<>();
+
+  private final RangeAllocator allocator;
+  private final Path arenaFile;
+  private final Arena arenaScope = Arena.ofShared();
+  private final MemorySegment arena;
   private long used;
   private long peakUsed;
   private long clock;
@@ -103,16 +121,26 @@ public final class ObjectStoreManager implements AutoCloseable {
   private long restoredBytesTotal;
   private long evictionsTotal;
   private long createdTotal;
-  private long recycleSeq;
+  private long ownFiles;
 
   public ObjectStoreManager(Options options) {
     this.options = options;
+    this.allocator = new RangeAllocator(options.capacityBytes());
+    this.arenaFile = options.memoryDir().resolve(SharedMemoryStore.ARENA_FILE);
     try {
       Files.createDirectories(options.memoryDir());
       Files.createDirectories(options.spillDir());
+      // Sparse: no memory is used until objects are written.
+      try (RandomAccessFile f = new RandomAccessFile(arenaFile.toFile(), "rw")) {
+        f.setLength(allocator.capacity());
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    this.arena =
+        allocator.capacity() == 0
+            ? MemorySegment.NULL
+            : SharedMemoryStore.mapArena(arenaFile, arenaScope);
   }
 
   public static String name(byte[] objectId) {
@@ -120,8 +148,8 @@ public final class ObjectStoreManager implements AutoCloseable {
   }
 
   /**
-   * Reserves room for an object of {@code payloadBytes}. Makes room by dropping recycled files and
-   * spilling unpinned objects when needed.
+   * Reserves room for an object of {@code payloadBytes}. Makes room by spilling unpinned objects
+   * when needed.
    */
   public CreateResult tryCreate(byte[] objectId, long payloadBytes, byte[] owner) {
     String name = name(objectId);
@@ -137,13 +165,7 @@ public final class ObjectStoreManager implements AutoCloseable {
               + options.capacityBytes()
               + " bytes (set glint.objectStoreMemory to raise it)");
     }
-    Path reuse = takeRecycled(need);
-    long reuseBytes = reuse == null ? 0 : fileSize(reuse);
-    if (used - reuseBytes + need > options.capacityBytes()
-        && !makeRoom(used - reuseBytes + need - options.capacityBytes())) {
-      if (reuse != null) {
-        putRecycled(reuse, reuseBytes);
-      }
+    if (used + need > options.capacityBytes() && !makeRoom(used + need - options.capacityBytes())) {
       return new CreateResult.Wait(
           "the object store is full: "
               + payloadBytes
@@ -153,27 +175,60 @@ public final class ObjectStoreManager implements AutoCloseable {
               + options.capacityBytes()
               + " used, "
               + pinnedBytes()
-              + " held by running tasks or being written");
-    }
-    Path target = options.memoryDir().resolve(name + ".creating");
-    try {
-      if (reuse != null) {
-        used -= reuseBytes;
-        Files.move(reuse, target, StandardCopyOption.ATOMIC_MOVE);
-      }
-      try (RandomAccessFile f = new RandomAccessFile(target.toFile(), "rw")) {
-        f.setLength(need);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot prepare object file " + target, e);
+              + " held by running tasks, readers or writers");
     }
     Entry en = new Entry(name, need, owner);
+    en.offset = allocateInArena(need);
+    Path target;
+    if (en.offset >= 0) {
+      target = arenaFile;
+    } else {
+      // The arena is too fragmented for this object: it gets a file of its own.
+      target = options.memoryDir().resolve(name + ".creating");
+      try (RandomAccessFile f = new RandomAccessFile(target.toFile(), "rw")) {
+        f.setLength(need);
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot prepare object file " + target, e);
+      }
+      ownFiles++;
+    }
     en.lastUse = ++clock;
     entries.put(name, en);
     used += need;
     peakUsed = Math.max(peakUsed, used);
     createdTotal++;
-    return new CreateResult.Ready(target);
+    return new CreateResult.Ready(target, en.offset);
+  }
+
+  /**
+   * A range of the arena for {@code bytes}, spilling least recently used objects while the free
+   * space is too fragmented; -1 when none can be had.
+   */
+  private long allocateInArena(long bytes) {
+    long size = RangeAllocator.align(bytes);
+    long offset = allocator.allocate(size);
+    while (offset < 0) {
+      Entry victim = leastRecentlyUsedSpillable(true);
+      if (victim == null) {
+        return -1;
+      }
+      spill(victim);
+      offset = allocator.allocate(size);
+    }
+    return offset;
+  }
+
+  private Entry leastRecentlyUsedSpillable(boolean inArenaOnly) {
+    Entry best = null;
+    for (Entry en : entries.values()) {
+      if (en.state == State.SEALED
+          && en.pins == 0
+          && (!inArenaOnly || en.offset >= 0)
+          && (best == null || en.lastUse < best.lastUse)) {
+        best = en;
+      }
+    }
+    return best;
   }
 
   /** Publishes a written object: readers see it from now on. */
@@ -183,14 +238,22 @@ public final class ObjectStoreManager implements AutoCloseable {
       throw new IllegalStateException("object " + name(objectId) + " is not being created");
     }
     try {
-      Files.move(
-          options.memoryDir().resolve(en.name + ".creating"),
-          options.memoryDir().resolve(en.name),
-          StandardCopyOption.ATOMIC_MOVE);
+      publish(en);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot seal object " + en.name, e);
     }
     en.state = State.SEALED;
+  }
+
+  /** Makes a written object visible under its name: a link to its range, or its own file. */
+  private void publish(Entry en) throws IOException {
+    Path name = options.memoryDir().resolve(en.name);
+    if (en.offset >= 0) {
+      Files.createSymbolicLink(name, Path.of(SharedMemoryStore.ARENA_LINK_PREFIX + en.offset));
+    } else {
+      Files.move(
+          options.memoryDir().resolve(en.name + ".creating"), name, StandardCopyOption.ATOMIC_MOVE);
+    }
   }
 
   /**
@@ -216,14 +279,26 @@ public final class ObjectStoreManager implements AutoCloseable {
 
   public void unpin(List<byte[]> objectIds) {
     for (byte[] id : objectIds) {
-      Entry en = entries.get(name(id));
-      if (en != null && en.pins > 0) {
+      String name = name(id);
+      Entry en = entries.get(name);
+      if (en == null) {
+        en = held.get(name);
+        if (en != null && --en.pins <= 0) {
+          held.remove(name);
+          releaseMemory(en);
+        }
+        continue;
+      }
+      if (en.pins > 0) {
         en.pins--;
       }
     }
   }
 
-  /** Deletes an object; its memory file is kept for reuse when there is room for it. */
+  /**
+   * Deletes an object. Its name goes at once; its memory is released now, or at the last unpin when
+   * a reader still holds it.
+   */
   public boolean delete(byte[] objectId) {
     Entry en = entries.remove(name(objectId));
     if (en == null) {
@@ -235,43 +310,36 @@ public final class ObjectStoreManager implements AutoCloseable {
     }
     Path file =
         options.memoryDir().resolve(en.state == State.CREATING ? en.name + ".creating" : en.name);
-    used -= en.fileBytes;
-    if (recycledBytes + en.fileBytes <= options.recycleLimitBytes()) {
-      Path r = options.memoryDir().resolve("recycled-" + (++recycleSeq));
-      try {
-        Files.move(file, r, StandardCopyOption.ATOMIC_MOVE);
-        putRecycled(r, en.fileBytes);
-        used += en.fileBytes;
-      } catch (IOException e) {
-        deleteQuietly(file);
+    if (en.offset >= 0) {
+      if (en.state == State.SEALED) {
+        deleteQuietly(file); // the link
+      }
+      if (en.pins > 0) {
+        held.put(en.name, en);
+        return true;
       }
     } else {
-      deleteQuietly(file);
+      deleteQuietly(file); // mappings of it stay valid: the file is gone, not reused
     }
+    releaseMemory(en);
     return true;
+  }
+
+  private void releaseMemory(Entry en) {
+    if (en.offset >= 0) {
+      allocator.release(en.offset, RangeAllocator.align(en.fileBytes));
+      en.offset = -1;
+    }
+    used -= en.fileBytes;
   }
 
   public Entry entry(byte[] objectId) {
     return entries.get(name(objectId));
   }
 
-  /** Frees {@code bytes}: recycled files first, then spills, least recently used first. */
+  /** Frees {@code bytes} by spilling objects nobody holds, least recently used first. */
   private boolean makeRoom(long bytes) {
     long freed = 0;
-    while (freed < bytes && !recycled.isEmpty()) {
-      Map.Entry<Long, ArrayDeque<Path>> largest = recycled.lastEntry();
-      Path p = largest.getValue().poll();
-      if (largest.getValue().isEmpty()) {
-        recycled.remove(largest.getKey());
-      }
-      recycledBytes -= largest.getKey();
-      used -= largest.getKey();
-      freed += largest.getKey();
-      deleteQuietly(p);
-    }
-    if (freed >= bytes) {
-      return true;
-    }
     List<Entry> candidates = new ArrayList<>();
     for (Entry en : entries.values()) {
       if (en.state == State.SEALED && en.pins == 0) {
@@ -299,13 +367,24 @@ public final class ObjectStoreManager implements AutoCloseable {
     Path from = options.memoryDir().resolve(en.name);
     Path to = spillPath(en);
     try {
-      Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+      if (en.offset >= 0) {
+        try (FileChannel out =
+            FileChannel.open(
+                to,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+          transfer(arena.asSlice(en.offset, en.fileBytes), out, true);
+        }
+      } else {
+        Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+      }
       Files.delete(from);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot spill object " + en.name + " to " + to, e);
     }
     en.state = State.SPILLED;
-    used -= en.fileBytes;
+    releaseMemory(en);
     spilledBytesTotal += en.fileBytes;
     evictionsTotal++;
   }
@@ -321,12 +400,25 @@ public final class ObjectStoreManager implements AutoCloseable {
               + " bytes): the store is full of objects held by running tasks");
     }
     Path to = options.memoryDir().resolve(en.name);
+    en.offset = allocateInArena(en.fileBytes);
     try {
-      Path tmp = options.memoryDir().resolve(en.name + ".restoring");
-      Files.copy(spillPath(en), tmp, StandardCopyOption.REPLACE_EXISTING);
-      Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
+      if (en.offset >= 0) {
+        try (FileChannel in = FileChannel.open(spillPath(en), StandardOpenOption.READ)) {
+          transfer(arena.asSlice(en.offset, en.fileBytes), in, false);
+        }
+        publish(en);
+      } else {
+        Path tmp = options.memoryDir().resolve(en.name + ".restoring");
+        Files.copy(spillPath(en), tmp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
+        ownFiles++;
+      }
       Files.delete(spillPath(en));
     } catch (IOException e) {
+      if (en.offset >= 0) {
+        allocator.release(en.offset, RangeAllocator.align(en.fileBytes));
+        en.offset = -1;
+      }
       throw new UncheckedIOException("Cannot restore object " + en.name, e);
     }
     en.state = State.SEALED;
@@ -335,27 +427,23 @@ public final class ObjectStoreManager implements AutoCloseable {
     restoredBytesTotal += en.fileBytes;
   }
 
+  /** Copies a range of the arena to a file, or a file into a range, in chunks of at most 1 GiB. */
+  private static void transfer(MemorySegment range, FileChannel ch, boolean toFile)
+      throws IOException {
+    long chunk = 1L << 30;
+    for (long pos = 0; pos < range.byteSize(); pos += chunk) {
+      var buf = range.asSlice(pos, Math.min(chunk, range.byteSize() - pos)).asByteBuffer();
+      while (buf.hasRemaining()) {
+        int n = toFile ? ch.write(buf) : ch.read(buf);
+        if (n < 0) {
+          throw new IOException("spill file ends early");
+        }
+      }
+    }
+  }
+
   private Path spillPath(Entry en) {
     return options.spillDir().resolve(en.name);
-  }
-
-  /** The recycled file that best fits {@code need}: the smallest at least as large, else none. */
-  private Path takeRecycled(long need) {
-    Map.Entry<Long, ArrayDeque<Path>> fit = recycled.ceilingEntry(need);
-    if (fit == null || fit.getKey() > 2 * need + (1 << 20)) {
-      return null;
-    }
-    Path p = fit.getValue().poll();
-    if (fit.getValue().isEmpty()) {
-      recycled.remove(fit.getKey());
-    }
-    recycledBytes -= fit.getKey();
-    return p;
-  }
-
-  private void putRecycled(Path p, long size) {
-    recycled.computeIfAbsent(size, k -> new ArrayDeque<>()).add(p);
-    recycledBytes += size;
   }
 
   private long pinnedBytes() {
@@ -365,15 +453,10 @@ public final class ObjectStoreManager implements AutoCloseable {
         b += en.fileBytes;
       }
     }
-    return b;
-  }
-
-  private static long fileSize(Path p) {
-    try {
-      return Files.size(p);
-    } catch (IOException e) {
-      return 0;
+    for (Entry en : held.values()) {
+      b += en.fileBytes;
     }
+    return b;
   }
 
   private static void deleteQuietly(Path p) {
@@ -396,8 +479,18 @@ public final class ObjectStoreManager implements AutoCloseable {
     return peakUsed;
   }
 
+  /**
+   * Arena memory already faulted in and free now: the next objects reuse it without page faults.
+   * Not counted in {@link #usedBytes()}.
+   */
   public long recycledBytes() {
-    return recycledBytes;
+    long inArenaUsed = allocator.capacity() - allocator.freeBytes();
+    return Math.max(0, allocator.highWater() - inArenaUsed);
+  }
+
+  /** Objects that got a file of their own because the arena was too fragmented. */
+  public long ownFileObjectsTotal() {
+    return ownFiles;
   }
 
   public long objectCount() {
@@ -440,6 +533,11 @@ public final class ObjectStoreManager implements AutoCloseable {
       deleteQuietly(dir);
     }
     entries.clear();
-    recycled.clear();
+    held.clear();
+    try {
+      arenaScope.close();
+    } catch (IllegalStateException ignored) {
+      // still in use by a spill on another thread: unmapped when the process exits
+    }
   }
 }

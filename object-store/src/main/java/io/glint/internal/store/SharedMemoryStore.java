@@ -21,8 +21,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
- * A node's shared-memory object store: one file per sealed object in a directory on tmpfs, mapped
- * by every process of the node that reads it.
+ * A node's shared-memory object store: a directory on tmpfs holding the node's <em>arena</em> (one
+ * sparse file of the store's capacity, mapped once by every process of the node that uses it, so
+ * memory faulted in for one object is reused by the next without new page faults) and one entry per
+ * sealed object: a symbolic link {@code <id> -> arena@<offset>} for an object in the arena, or a
+ * file of its own (objects written outside the node daemon's allocation, and the daemon's fallback
+ * when the arena is too fragmented).
  *
  * <p>The node daemon {@link #createOwned creates} the directory and deletes it on {@link #close()};
  * workers and drivers on the same node {@link #attach attach} to it. An object is written through
@@ -41,11 +45,18 @@ public final class SharedMemoryStore implements AutoCloseable {
   private static final byte VERSION = 1;
   private static final String TMP_SUFFIX = ".creating";
 
+  /** The arena's file name in the store directory. */
+  public static final String ARENA_FILE = "arena";
+
+  /** How an object's link names its place in the arena: {@code arena@<offset>}. */
+  public static final String ARENA_LINK_PREFIX = ARENA_FILE + "@";
+
   private final Path dir;
   private final boolean owner;
   private final AtomicLong createdBytes = new AtomicLong();
   private final AtomicLong createdObjects = new AtomicLong();
   private volatile boolean closed;
+  private volatile MemorySegment arenaMapping;
 
   private SharedMemoryStore(Path dir, boolean owner) {
     this.dir = dir;
@@ -137,9 +148,70 @@ public final class SharedMemoryStore implements AutoCloseable {
   }
 
   /**
-   * Maps a file the node daemon prepared for a new object ({@code ObjectStoreManager.tryCreate})
-   * and writes its header. {@link WritableObject#seal()} only unmaps it: the daemon publishes it.
+   * Opens the place the node daemon prepared for a new object ({@code
+   * ObjectStoreManager.tryCreate}): with {@code arenaOffset >= 0} a range of the arena (through
+   * this process's mapping of it, kept for the next object), else a file of its own. Writes the
+   * header; {@link WritableObject#seal()} only releases the writer's view: the daemon publishes the
+   * object.
    */
+  public WritableObject openPrepared(Path file, long arenaOffset, long payloadBytes, byte format) {
+    if (arenaOffset < 0) {
+      return openPrepared(file, payloadBytes, format);
+    }
+    MemorySegment seg = arena().asSlice(arenaOffset, HEADER_BYTES + payloadBytes);
+    writeHeader(seg, payloadBytes, format);
+    return new WritableObject(
+        file.getFileName().toString(), null, null, null, seg.asSlice(HEADER_BYTES));
+  }
+
+  private static void writeHeader(MemorySegment seg, long payloadBytes, byte format) {
+    seg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, MAGIC);
+    seg.set(ValueLayout.JAVA_BYTE, 4, VERSION);
+    seg.set(ValueLayout.JAVA_BYTE, 5, format);
+    seg.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, payloadBytes);
+  }
+
+  /**
+   * This process's mapping of the arena (read-write; readers get read-only slices). Mapped on first
+   * use and kept: it is unmapped when the store and every view of it are unreachable.
+   */
+  public MemorySegment arena() {
+    MemorySegment m = arenaMapping;
+    if (m == null) {
+      synchronized (this) {
+        m = arenaMapping;
+        if (m == null) {
+          m = mapArena(dir.resolve(ARENA_FILE), Arena.ofAuto());
+          arenaMapping = m;
+        }
+      }
+    }
+    return m;
+  }
+
+  /** Maps a whole arena file read-write. */
+  public static MemorySegment mapArena(Path file, Arena arena) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      return ch.map(FileChannel.MapMode.READ_WRITE, 0, ch.size(), arena);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot map the object store arena " + file, e);
+    }
+  }
+
+  /** The arena offset named by an object's link target, or -1 when it names something else. */
+  public static long arenaOffset(String linkTarget) {
+    if (!linkTarget.startsWith(ARENA_LINK_PREFIX)) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(linkTarget.substring(ARENA_LINK_PREFIX.length()));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** Maps a file prepared for a new object (no arena). */
   public static WritableObject openPrepared(Path file, long payloadBytes, byte format) {
     Arena arena = Arena.ofShared();
     try (FileChannel ch =
@@ -171,6 +243,35 @@ public final class SharedMemoryStore implements AutoCloseable {
     checkOpen();
     String name = HexFormat.of().formatHex(objectId);
     Path path = dir.resolve(name);
+    String link;
+    try {
+      link = Files.readSymbolicLink(path).toString();
+    } catch (java.nio.file.NotLinkException e) {
+      link = null;
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read object " + name + " in " + dir, e);
+    }
+    if (link != null) {
+      long offset = arenaOffset(link);
+      if (offset < 0) {
+        throw new IllegalStateException("Object " + name + " links to " + link);
+      }
+      MemorySegment m = arena();
+      MemorySegment header = m.asSlice(offset, HEADER_BYTES);
+      if (header.get(ValueLayout.JAVA_INT_UNALIGNED, 0) != MAGIC) {
+        throw new IllegalStateException("Object " + name + " has no Glint header");
+      }
+      long payloadBytes = header.get(ValueLayout.JAVA_LONG_UNALIGNED, 8);
+      return Optional.of(
+          new ReadableObject(
+              name,
+              header.get(ValueLayout.JAVA_BYTE, 5),
+              null,
+              m.asSlice(offset + HEADER_BYTES, payloadBytes).asReadOnly(),
+              true));
+    }
     Arena arena = gcManaged ? Arena.ofAuto() : Arena.ofShared();
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       long size = ch.size();
@@ -193,7 +294,7 @@ public final class SharedMemoryStore implements AutoCloseable {
                 + (size - HEADER_BYTES));
       }
       return Optional.of(
-          new ReadableObject(name, format, arena, seg.asSlice(HEADER_BYTES).asReadOnly()));
+          new ReadableObject(name, format, arena, seg.asSlice(HEADER_BYTES).asReadOnly(), false));
     } catch (NoSuchFileException e) {
       closeQuietly(arena);
       return Optional.empty();
@@ -215,7 +316,8 @@ public final class SharedMemoryStore implements AutoCloseable {
   }
 
   public boolean contains(byte[] objectId) {
-    return Files.exists(dir.resolve(HexFormat.of().formatHex(objectId)));
+    return Files.exists(
+        dir.resolve(HexFormat.of().formatHex(objectId)), java.nio.file.LinkOption.NOFOLLOW_LINKS);
   }
 
   /** Deletes a sealed object; readers that mapped it keep their view. */
@@ -230,16 +332,22 @@ public final class SharedMemoryStore implements AutoCloseable {
   /** Sealed objects currently stored. */
   public long objectCount() {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> !p.getFileName().toString().endsWith(TMP_SUFFIX)).count();
+      return s.filter(
+              p ->
+                  !p.getFileName().toString().endsWith(TMP_SUFFIX)
+                      && !p.getFileName().toString().equals(ARENA_FILE))
+          .count();
     } catch (IOException e) {
       return 0;
     }
   }
 
-  /** Bytes of sealed objects currently stored (headers included). */
+  /** Bytes of objects in files of their own (headers included); the arena is not counted. */
   public long usedBytes() {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.mapToLong(
+      return s.filter(p -> !p.getFileName().toString().equals(ARENA_FILE))
+          .filter(Files::isRegularFile)
+          .mapToLong(
               p -> {
                 try {
                   return Files.size(p);
@@ -317,7 +425,9 @@ public final class SharedMemoryStore implements AutoCloseable {
         throw new IllegalStateException("Object " + name + " already sealed or aborted");
       }
       done = true;
-      arena.close();
+      if (arena != null) {
+        arena.close();
+      }
       if (target == null) {
         return; // prepared by the daemon, which publishes it
       }
@@ -338,7 +448,9 @@ public final class SharedMemoryStore implements AutoCloseable {
     public void abort() {
       if (!done) {
         done = true;
-        arena.close();
+        if (arena != null) {
+          arena.close();
+        }
         if (target != null) {
           deleteQuietly(tmp);
         }
@@ -357,12 +469,23 @@ public final class SharedMemoryStore implements AutoCloseable {
     private final byte format;
     private final Arena arena;
     private final MemorySegment payload;
+    private final boolean inArena;
 
-    private ReadableObject(String name, byte format, Arena arena, MemorySegment payload) {
+    private ReadableObject(
+        String name, byte format, Arena arena, MemorySegment payload, boolean inArena) {
       this.name = name;
       this.format = format;
       this.arena = arena;
       this.payload = payload;
+      this.inArena = inArena;
+    }
+
+    /**
+     * Whether the object lives in the arena. Its range is reused once the object is freed, so a
+     * reader must hold the object (a pin) for as long as it reads it or hands out views of it.
+     */
+    public boolean inArena() {
+      return inArena;
     }
 
     public String name() {
@@ -384,7 +507,9 @@ public final class SharedMemoryStore implements AutoCloseable {
 
     @Override
     public void close() {
-      closeQuietly(arena);
+      if (arena != null) {
+        closeQuietly(arena);
+      }
     }
   }
 

@@ -21,20 +21,20 @@ class ObjectStoreManagerTest {
   void setUp() {
     m =
         new ObjectStoreManager(
-            new ObjectStoreManager.Options(
-                tmp.resolve("mem"), tmp.resolve("spill"), 10 * MB, 5 * MB));
+            new ObjectStoreManager.Options(tmp.resolve("mem"), tmp.resolve("spill"), 10 * MB));
     reader = SharedMemoryStore.attach(tmp.resolve("mem"));
   }
 
-  private void put(int id, long size, byte fill) {
+  private ObjectStoreManager.CreateResult.Ready put(int id, long size, byte fill) {
     var r =
         (ObjectStoreManager.CreateResult.Ready)
             m.tryCreate(new byte[] {(byte) id}, size, new byte[0]);
-    try (var w = SharedMemoryStore.openPrepared(r.path(), size, (byte) 3)) {
+    try (var w = reader.openPrepared(r.path(), r.arenaOffset(), size, (byte) 3)) {
       w.payload().fill(fill);
       w.seal();
     }
     m.seal(new byte[] {(byte) id});
+    return r;
   }
 
   private byte read(int id) {
@@ -79,17 +79,76 @@ class ObjectStoreManagerTest {
   }
 
   @Test
-  void freedFilesAreReusedForTheNextObject() throws Exception {
-    put(1, 2 * MB, (byte) 1);
+  void aFreedRangeOfTheArenaIsReusedForTheNextObject() throws Exception {
+    var first = put(1, 2 * MB, (byte) 1);
+    assertThat(first.arenaOffset()).isGreaterThanOrEqualTo(0);
+    assertThat(first.path().getFileName().toString()).isEqualTo(SharedMemoryStore.ARENA_FILE);
+    assertThat(reader.get(new byte[] {1}).orElseThrow().inArena()).isTrue();
     assertThat(m.delete(new byte[] {1})).isTrue();
-    assertThat(m.recycledBytes()).isEqualTo(2 * MB + SharedMemoryStore.HEADER_BYTES);
+    assertThat(m.usedBytes()).isZero();
+    assertThat(m.recycledBytes()).isGreaterThanOrEqualTo(2 * MB);
     assertThat(m.objectCount()).isZero();
-    put(2, 2 * MB - 100, (byte) 2);
-    assertThat(m.recycledBytes()).isZero();
+    var second = put(2, 2 * MB - 100, (byte) 2);
+    assertThat(second.arenaOffset()).isEqualTo(first.arenaOffset());
+    assertThat(m.recycledBytes()).isLessThan(MB);
     assertThat(read(2)).isEqualTo((byte) 2);
     try (var files = Files.list(tmp.resolve("mem"))) {
-      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("02");
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("02", SharedMemoryStore.ARENA_FILE);
     }
+  }
+
+  @Test
+  void aDeletedObjectKeepsItsRangeWhileSomeoneHoldsIt() {
+    var first = put(1, 2 * MB, (byte) 1);
+    m.pin(List.of(new byte[] {1})); // e.g. a zero-copy view in a process
+    m.delete(new byte[] {1});
+    assertThat(reader.get(new byte[] {1})).isEmpty(); // the name is gone at once
+    var second = put(2, 2 * MB, (byte) 2);
+    assertThat(second.arenaOffset()).isNotEqualTo(first.arenaOffset());
+    assertThat(reader.arena().get(ValueLayout.JAVA_BYTE, first.arenaOffset() + 100))
+        .isEqualTo((byte) 1);
+    assertThat(m.usedBytes()).isGreaterThanOrEqualTo(4 * MB);
+    m.unpin(List.of(new byte[] {1}));
+    assertThat(m.usedBytes()).isLessThan(3 * MB);
+    assertThat(put(3, 2 * MB, (byte) 3).arenaOffset()).isEqualTo(first.arenaOffset());
+  }
+
+  @Test
+  void aFragmentedArenaSpillsTheLeastRecentlyUsedForAContiguousRange() {
+    put(1, 3 * MB, (byte) 1);
+    put(2, 3 * MB, (byte) 2);
+    put(3, 3 * MB, (byte) 3);
+    m.delete(new byte[] {1});
+    m.delete(new byte[] {3});
+    // 7 MB free by the count, but in two holes of 3 MB and 4 MB: 2 is spilled for a 5 MB object.
+    var big = put(4, 5 * MB, (byte) 4);
+    assertThat(big.arenaOffset()).isGreaterThanOrEqualTo(0);
+    assertThat(m.entry(new byte[] {2}).state()).isEqualTo(ObjectStoreManager.State.SPILLED);
+    assertThat(read(4)).isEqualTo((byte) 4);
+    assertThat(m.pin(List.of(new byte[] {2}))).isEmpty(); // restored into the arena
+    assertThat(read(2)).isEqualTo((byte) 2);
+  }
+
+  @Test
+  void anObjectGetsAFileOfItsOwnWhenHeldObjectsFragmentTheArena() {
+    put(1, 3 * MB, (byte) 1);
+    put(2, 1 * MB, (byte) 2);
+    put(3, 3 * MB, (byte) 3);
+    put(4, 2 * MB, (byte) 4);
+    m.pin(List.of(new byte[] {1}, new byte[] {3}));
+    m.delete(new byte[] {2});
+    m.delete(new byte[] {4}); // holes of 1 MB and 3 MB; 3.5 MB fits the count but no hole
+    var own = put(5, 3 * MB + MB / 2, (byte) 5);
+    assertThat(own.arenaOffset()).isEqualTo(-1);
+    assertThat(own.path().getFileName().toString()).isEqualTo("05.creating");
+    assertThat(m.ownFileObjectsTotal()).isEqualTo(1);
+    assertThat(m.usedBytes()).isLessThanOrEqualTo(m.capacityBytes());
+    assertThat(reader.get(new byte[] {5}).orElseThrow().inArena()).isFalse();
+    assertThat(read(5)).isEqualTo((byte) 5);
+    assertThat(read(1)).isEqualTo((byte) 1);
+    m.delete(new byte[] {5});
+    assertThat(tmp.resolve("mem").resolve("05")).doesNotExist();
   }
 
   @Test

@@ -58,6 +58,35 @@ class SharedMemoryStoreTest {
   }
 
   @Test
+  void anObjectInTheArenaIsReadThroughItsLinkFromEveryAttachment() throws Exception {
+    Path dir = tmp.resolve("arena");
+    try (SharedMemoryStore owner = SharedMemoryStore.createOwned(dir)) {
+      try (var f =
+          new java.io.RandomAccessFile(dir.resolve(SharedMemoryStore.ARENA_FILE).toFile(), "rw")) {
+        f.setLength(1 << 20);
+      }
+      SharedMemoryStore writer = SharedMemoryStore.attach(dir);
+      SharedMemoryStore reader = SharedMemoryStore.attach(dir);
+      try (var w =
+          writer.openPrepared(dir.resolve(SharedMemoryStore.ARENA_FILE), 4096, 8, (byte) 4)) {
+        w.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 7L);
+        w.seal();
+      }
+      Files.createSymbolicLink(
+          dir.resolve("0a"), Path.of(SharedMemoryStore.ARENA_LINK_PREFIX + 4096));
+      try (var r = reader.get(new byte[] {10}).orElseThrow()) {
+        assertThat(r.inArena()).isTrue();
+        assertThat(r.format()).isEqualTo((byte) 4);
+        assertThat(r.payload().get(ValueLayout.JAVA_LONG_UNALIGNED, 0)).isEqualTo(7L);
+        assertThat(r.payload().isReadOnly()).isTrue();
+        assertThat(r.payload().address()).isEqualTo(reader.arena().address() + 4096 + 16);
+      }
+      assertThat(owner.objectCount()).isEqualTo(1);
+      assertThat(reader.contains(new byte[] {10})).isTrue();
+    }
+  }
+
+  @Test
   void abortedObjectLeavesNothingBehind() {
     try (SharedMemoryStore store = SharedMemoryStore.createOwned(tmp.resolve("a"))) {
       var w = store.create(new byte[] {1}, 100, (byte) 1);

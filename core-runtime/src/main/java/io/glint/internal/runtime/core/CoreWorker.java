@@ -68,6 +68,7 @@ import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.nio.file.Path;
@@ -740,10 +741,14 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
         && a.getObject().hasLocation()
         && a.getObject().getLocation().getFormat() == ValueFormat.VALUE_FORMAT_XLANG
         && a.getObject().getLocation().getNodeId().equals(settings.nodeId())) {
-      try (SharedMemoryStore.ReadableObject o =
-          store.get(a.getObject().getRef().getObjectId().toByteArray()).orElse(null)) {
-        if (o != null) {
-          return o.payload().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+      ByteString id = a.getObject().getRef().getObjectId();
+      if (pin(List.of(id)).isEmpty()) {
+        try (SharedMemoryStore.ReadableObject o = store.get(id.toByteArray()).orElse(null)) {
+          if (o != null) {
+            return o.payload().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+          }
+        } finally {
+          unpin(List.of(id));
         }
       }
     }
@@ -787,12 +792,13 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     if (!r.getError().isEmpty()) {
       throw new ObjectStoreFullException(r.getError(), value.sizeBytes());
     }
-    if (r.getUsedFraction() > 0.7) {
-      nudgeGc();
-    }
+    nudgeGcIfNeeded(value.sizeBytes(), r.getUsedFraction(), r.getCapacityBytes());
     try (SharedMemoryStore.WritableObject w =
-        SharedMemoryStore.openPrepared(
-            Path.of(r.getPath()), value.sizeBytes(), (byte) value.format().getNumber())) {
+        store.openPrepared(
+            Path.of(r.getPath()),
+            r.hasArenaOffset() ? r.getArenaOffset() : -1,
+            value.sizeBytes(),
+            (byte) value.format().getNumber())) {
       value.writer().accept(w.payload());
       w.seal();
     } catch (RuntimeException e) {
@@ -809,19 +815,51 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
         .build();
   }
 
-  private final java.util.concurrent.atomic.AtomicLong lastGcNudge =
+  private final java.util.concurrent.atomic.AtomicLong storedSinceGc =
       new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicBoolean gcRunning =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile long nextGcAllowedNanos;
 
   /**
-   * The store is filling up: refs this process dropped are only released when the GC notices, so
-   * ask for a collection now (at most once a second) rather than let live objects spill.
+   * Refs this process dropped release their objects only when the GC notices them. Once the store
+   * is a quarter full and this process has stored a quarter of its capacity since the last
+   * collection, ask for one, so that freed memory is reused (it is already faulted in and mapped)
+   * instead of new memory being touched or live objects spilled. Collections requested here are
+   * kept to about a tenth of the wall time.
    */
-  private void nudgeGc() {
-    long now = System.nanoTime();
-    long last = lastGcNudge.get();
-    if (now - last > 1_000_000_000L && lastGcNudge.compareAndSet(last, now)) {
-      callbacks.execute(System::gc);
+  private void nudgeGcIfNeeded(long stored, double usedFraction, long capacity) {
+    long since = storedSinceGc.addAndGet(stored);
+    if (usedFraction < 0.25 || since < capacity / 4 || System.nanoTime() < nextGcAllowedNanos) {
+      return;
     }
+    if (gcRunning.compareAndSet(false, true)) {
+      storedSinceGc.set(0);
+      try {
+        callbacks.execute(
+            () -> {
+              long before = gcMillis();
+              try {
+                System.gc();
+              } finally {
+                long spentNanos = (gcMillis() - before) * 1_000_000L;
+                nextGcAllowedNanos = System.nanoTime() + 9 * spentNanos;
+                gcRunning.set(false);
+              }
+            });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        gcRunning.set(false); // shutting down
+      }
+    }
+  }
+
+  /** Time spent in collections so far (not counting waits for a safepoint). */
+  private static long gcMillis() {
+    long t = 0;
+    for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      t += Math.max(0, gc.getCollectionTime());
+    }
+    return t;
   }
 
   /** The return object for a task result, inline or sealed in the store. */
@@ -1160,23 +1198,15 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
               false),
           loader());
     }
-    byte[] id = objectId.toByteArray();
-    Optional<SharedMemoryStore.ReadableObject> o = store.get(id);
-    boolean pinned = false;
-    if (o.isEmpty()) {
-      // Spilled to disk: pinning restores it.
-      pinned = pin(List.of(objectId)).isEmpty();
-      o = pinned ? store.get(id) : Optional.empty();
+    // Held while it is read: its memory is not spilled or reused meanwhile (and a spilled
+    // object is restored by the pin).
+    if (!pin(List.of(objectId)).isEmpty()) {
+      throw objectLost(objectId);
     }
     try {
+      Optional<SharedMemoryStore.ReadableObject> o = store.get(objectId.toByteArray());
       if (o.isEmpty()) {
-        throw Failures.toException(
-            Failures.system(
-                FailureKind.FAILURE_KIND_OBJECT_LOST,
-                "ObjectLostError",
-                "object " + Ids.shortHex(objectId) + " is no longer in the node's store",
-                false),
-            loader());
+        throw objectLost(objectId);
       }
       try (SharedMemoryStore.ReadableObject obj = o.get()) {
         if (obj.format() == ValueFormat.VALUE_FORMAT_BUFFER.getNumber()) {
@@ -1196,28 +1226,67 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
             ValueFormat.forNumber(obj.format()), obj.payload().asByteBuffer());
       }
     } finally {
-      if (pinned) {
+      unpin(List.of(objectId));
+    }
+  }
+
+  private RuntimeException objectLost(ByteString objectId) {
+    return Failures.toException(
+        Failures.system(
+            FailureKind.FAILURE_KIND_OBJECT_LOST,
+            "ObjectLostError",
+            "object " + Ids.shortHex(objectId) + " is no longer in the node's store",
+            false),
+        loader());
+  }
+
+  /**
+   * A stored object's memory handed to user code as a read-only view. Gets of the same object in
+   * this process share it. A view of the arena holds the object (a pin) until the view is
+   * unreachable, so its bytes stay put even after every ref is gone; a view of an object's own file
+   * keeps that mapping alive instead.
+   */
+  private MemorySegment mappedView(ByteString objectId) {
+    java.lang.ref.WeakReference<MemorySegment> cached = views.get(objectId);
+    MemorySegment seg = cached == null ? null : cached.get();
+    if (seg != null) {
+      return seg;
+    }
+    if (!pin(List.of(objectId)).isEmpty()) {
+      throw objectLost(objectId);
+    }
+    boolean pinKept = false;
+    try {
+      SharedMemoryStore.ReadableObject obj =
+          store.get(objectId.toByteArray(), true).orElseThrow(() -> objectLost(objectId));
+      if (obj.inArena()) {
+        MemorySegment mapping = store.arena();
+        seg =
+            obj.payload()
+                .reinterpret(Arena.ofAuto(), unused -> releaseView(objectId, mapping))
+                .asReadOnly();
+        pinKept = true;
+      } else {
+        seg = obj.payload();
+      }
+      views.put(objectId, new java.lang.ref.WeakReference<>(seg));
+      return seg;
+    } finally {
+      if (!pinKept) {
         unpin(List.of(objectId));
       }
     }
   }
 
-  /**
-   * A mapping of a stored object handed to user code as a view: it lives as long as any view of it,
-   * and gets of the same object in this process share it.
-   */
-  private MemorySegment mappedView(ByteString objectId) {
-    java.lang.ref.WeakReference<MemorySegment> cached = views.get(objectId);
-    MemorySegment seg = cached == null ? null : cached.get();
-    if (seg == null) {
-      seg =
-          store
-              .get(objectId.toByteArray(), true)
-              .orElseThrow(() -> new IllegalStateException("object vanished"))
-              .payload();
-      views.put(objectId, new java.lang.ref.WeakReference<>(seg));
+  /** A view of the arena became unreachable (the GC's cleaner thread): drop its hold. */
+  private void releaseView(ByteString objectId, MemorySegment mapping) {
+    // The mapping stays reachable (and mapped) for as long as any view needs it.
+    java.lang.ref.Reference.reachabilityFence(mapping);
+    try {
+      unpin(List.of(objectId));
+    } catch (RuntimeException ignored) {
+      // shut down meanwhile: the node daemon released everything
     }
-    return seg;
   }
 
   ArrowCodec arrow() {

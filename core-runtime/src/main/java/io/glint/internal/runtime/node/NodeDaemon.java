@@ -204,8 +204,7 @@ public final class NodeDaemon implements AutoCloseable {
             new ObjectStoreManager.Options(
                 store.directory(),
                 options.sessionDir().resolve("spill").resolve(Ids.shortHex(nodeId)),
-                options.objectStoreBytes(),
-                options.objectStoreBytes() / 2));
+                options.objectStoreBytes()));
     this.channels = new ChannelPool(options.token(), null);
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
@@ -864,6 +863,9 @@ public final class NodeDaemon implements AutoCloseable {
       switch (res) {
         case ObjectStoreManager.CreateResult.Ready ready -> {
           r.setPath(ready.path().toString());
+          if (ready.arenaOffset() >= 0) {
+            r.setArenaOffset(ready.arenaOffset());
+          }
           creatingBy.put(p.request().getObjectId(), p.request().getOwner().getWorkerId());
         }
         case ObjectStoreManager.CreateResult.TooLarge t -> r.setError(t.why()).setTooLarge(true);
@@ -874,10 +876,8 @@ public final class NodeDaemon implements AutoCloseable {
     } catch (RuntimeException e) {
       r.setError("cannot create object: " + e.getMessage());
     }
-    // Live objects only: recycled memory is free for the taking.
-    r.setUsedFraction(
-        (double) (objects.usedBytes() - objects.recycledBytes())
-            / Math.max(1, objects.capacityBytes()));
+    r.setUsedFraction((double) objects.usedBytes() / Math.max(1, objects.capacityBytes()))
+        .setCapacityBytes(objects.capacityBytes());
     reply(p.reply(), r.build());
     return true;
   }
