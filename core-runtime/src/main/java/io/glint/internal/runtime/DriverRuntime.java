@@ -28,6 +28,7 @@ import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.common.ResourceSet;
 import io.glint.internal.runtime.common.Versions;
 import io.glint.internal.runtime.core.CoreWorker;
+import io.glint.internal.store.SharedMemoryStore;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -59,6 +60,7 @@ public final class DriverRuntime {
     String token;
     if (cfg.address() == null) {
       token = Grpc.newToken();
+      Sessions.sweepStale(cfg.tempDir(), SharedMemoryStore.defaultRoot());
       Path session = Sessions.create(cfg.tempDir());
       ResourceSet resources = NodeResources.of(cfg.numCpus(), cfg.numGpus(), cfg.resources());
       cluster =

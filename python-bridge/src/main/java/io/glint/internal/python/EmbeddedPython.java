@@ -398,7 +398,19 @@ public final class EmbeddedPython {
     return sb.append('\'').toString();
   }
 
-  /** Copies the glint Python package out of this jar, once per content version. */
+  /** Whether a directory is this user's, a real directory, and writable by nobody else. */
+  private static boolean private_(Path dir) throws IOException {
+    var opt = java.nio.file.LinkOption.NOFOLLOW_LINKS;
+    if (!Files.isDirectory(dir, opt)
+        || !Files.getOwner(dir, opt).getName().equals(System.getProperty("user.name"))) {
+      return false;
+    }
+    var perms = Files.getPosixFilePermissions(dir, opt);
+    return !perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+        && !perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
+  }
+
+  /** Copies the glint Python package out of this jar, once per content version and user. */
   static Path extractGluePackage() {
     String[] files = {
       "__init__.py", "_bridge.py", "_values.py", "_runtime.py", "cross_language.py"
@@ -417,10 +429,20 @@ public final class EmbeddedPython {
           all.append(f).append(b.length).append(java.util.Arrays.hashCode(b));
         }
       }
+      // Per user and content version, and only used when it is this user's and nobody else can
+      // write to it: code another local user planted there must not run in our workers.
       Path root =
           Path.of(
               System.getProperty("java.io.tmpdir"),
-              "glint-python-" + Integer.toHexString(all.toString().hashCode()));
+              "glint-python-"
+                  + System.getProperty("user.name")
+                  + "-"
+                  + Integer.toHexString(all.toString().hashCode()));
+      if (Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !private_(root)) {
+        root =
+            Files.createTempDirectory(
+                Path.of(System.getProperty("java.io.tmpdir")), "glint-python-private-");
+      }
       Path pkg = root.resolve("glint");
       if (!Files.isDirectory(pkg)) {
         Path tmp =
@@ -430,11 +452,21 @@ public final class EmbeddedPython {
         for (int i = 0; i < files.length; i++) {
           Files.write(tmp.resolve("glint").resolve(files[i]), contents.get(i));
         }
-        try {
-          Files.move(tmp, root, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-          // another process won the race: use its copy
+        if (Files.exists(root)) {
+          // a private directory of our own, created above: fill it
+          Files.move(tmp.resolve("glint"), pkg, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+          Files.delete(tmp);
+        } else {
+          try {
+            Files.move(tmp, root, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+          } catch (IOException e) {
+            // another process won the race: use its copy
+          }
         }
+      }
+      if (!private_(root)) {
+        throw new IllegalStateException(
+            "The glint Python package directory " + root + " is not private to this user");
       }
       return root;
     } catch (IOException e) {
