@@ -779,6 +779,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   /** Reserves room with the node daemon, writes the object into the mapping, seals it. */
   ObjectStatus storeLarge(ByteString objectId, Encoded.Large value) {
+    reclaimBeforeGrowing(value.sizeBytes());
     var node =
         NodeServiceGrpc.newBlockingStub(channels.get(settings.nodeAddress()))
             .withDeadlineAfter(10, TimeUnit.MINUTES);
@@ -792,6 +793,9 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     if (!r.getError().isEmpty()) {
       throw new ObjectStoreFullException(r.getError(), value.sizeBytes());
     }
+    storeCapacity = r.getCapacityBytes();
+    storeUsedFraction = r.getUsedFraction();
+    storeReusableBytes = r.getReusableBytes();
     nudgeGcIfNeeded(value.sizeBytes(), r.getUsedFraction(), r.getCapacityBytes());
     try (SharedMemoryStore.WritableObject w =
         store.openPrepared(
@@ -820,6 +824,53 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   private final java.util.concurrent.atomic.AtomicBoolean gcRunning =
       new java.util.concurrent.atomic.AtomicBoolean();
   private volatile long nextGcAllowedNanos;
+  private volatile long storeCapacity;
+  private volatile double storeUsedFraction;
+  private volatile long storeReusableBytes;
+
+  /** The pause before the next requested collection; one slow collection does not stall us. */
+  private static long gcBackoffNanos(long millis) {
+    return Math.min(millis, 1000) * 1_000_000L;
+  }
+
+  /**
+   * Before a large put that would not fit in the store's free, already faulted-in memory: when this
+   * process has stored at least as much since its last collection, objects it dropped meanwhile are
+   * likely waiting for the GC. Collect now, in this thread, and give the cleaner a moment to free
+   * them, so that this object reuses their memory instead of touching new memory, which on a VM can
+   * cost far more than the copy. Ray frees on refcount drop; this is the JVM's nearest equivalent.
+   * Collections here are kept to about a quarter of the wall time (unless the store is about to
+   * fill), so a large heap makes them rare, not slow.
+   */
+  private void reclaimBeforeGrowing(long size) {
+    long capacity = storeCapacity;
+    if (capacity <= 0
+        || size < capacity / 64
+        || storeReusableBytes >= size
+        || storedSinceGc.get() < size) {
+      return;
+    }
+    // Pacing yields when the store would otherwise fill: spilling garbage costs more than a GC.
+    boolean nearlyFull = storeUsedFraction * capacity + size > 0.9 * capacity;
+    if ((!nearlyFull && System.nanoTime() < nextGcAllowedNanos)
+        || !gcRunning.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      storedSinceGc.set(0);
+      java.util.concurrent.CountDownLatch cleaned = new java.util.concurrent.CountDownLatch(1);
+      cleaner.register(new Object(), cleaned::countDown);
+      long before = gcMillis();
+      System.gc();
+      nextGcAllowedNanos = System.nanoTime() + gcBackoffNanos(3 * (gcMillis() - before));
+      cleaned.await(100, TimeUnit.MILLISECONDS);
+      Thread.sleep(1); // the cleaner runs the other actions of that collection
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      gcRunning.set(false);
+    }
+  }
 
   /**
    * Refs this process dropped release their objects only when the GC notices them. Once the store
@@ -842,8 +893,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
               try {
                 System.gc();
               } finally {
-                long spentNanos = (gcMillis() - before) * 1_000_000L;
-                nextGcAllowedNanos = System.nanoTime() + 9 * spentNanos;
+                nextGcAllowedNanos = System.nanoTime() + gcBackoffNanos(9 * (gcMillis() - before));
                 gcRunning.set(false);
               }
             });
@@ -1198,6 +1248,12 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
               false),
           loader());
     }
+    // A live view of it in this process holds it already: read through that, no round trip.
+    java.lang.ref.WeakReference<MemorySegment> cached = views.get(objectId);
+    MemorySegment view = cached == null ? null : cached.get();
+    if (view != null) {
+      return decodeStored(loc.getFormat(), view);
+    }
     // Held while it is read: its memory is not spilled or reused meanwhile (and a spilled
     // object is restored by the pin).
     if (!pin(List.of(objectId)).isEmpty()) {
@@ -1228,6 +1284,16 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     } finally {
       unpin(List.of(objectId));
     }
+  }
+
+  /** A value from a view of its stored bytes (which the view keeps alive and in place). */
+  private Object decodeStored(ValueFormat format, MemorySegment view) {
+    return switch (format) {
+      case VALUE_FORMAT_BUFFER -> BufferCodec.read(view);
+      case VALUE_FORMAT_XLANG -> xlang.decode(view.asByteBuffer());
+      case VALUE_FORMAT_ARROW -> arrow().read(view, null);
+      default -> serializer.deserialize(format, view.asByteBuffer());
+    };
   }
 
   private RuntimeException objectLost(ByteString objectId) {

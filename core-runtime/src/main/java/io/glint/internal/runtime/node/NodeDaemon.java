@@ -877,7 +877,8 @@ public final class NodeDaemon implements AutoCloseable {
       r.setError("cannot create object: " + e.getMessage());
     }
     r.setUsedFraction((double) objects.usedBytes() / Math.max(1, objects.capacityBytes()))
-        .setCapacityBytes(objects.capacityBytes());
+        .setCapacityBytes(objects.capacityBytes())
+        .setReusableBytes(objects.recycledBytes());
     reply(p.reply(), r.build());
     return true;
   }
