@@ -23,6 +23,7 @@ import io.glint.internal.proto.CreateObjectReply;
 import io.glint.internal.proto.CreateObjectRequest;
 import io.glint.internal.proto.Failure;
 import io.glint.internal.proto.FailureKind;
+import io.glint.internal.proto.FreeObjectsReply;
 import io.glint.internal.proto.FreeObjectsRequest;
 import io.glint.internal.proto.GetClusterResourcesReply;
 import io.glint.internal.proto.GetClusterResourcesRequest;
@@ -501,6 +502,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   private TaskArg argOf(ArgBuild ab, Object value, int list, int index, boolean crossLanguage) {
     if (value instanceof ObjectRef<?> ref) {
       ObjectRefImpl<?> r = checkRef(ref);
+      materialize(r);
       holdForTask(ab, r.objectId, r.owner);
       ab.deps.add(statusFuture(r));
       ab.depRefs.add(r);
@@ -614,6 +616,11 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     checkOpen();
     ByteString id = Ids.objectId(Ids.random(), Ids.PUT_INDEX);
     Stored stored = store(id, value);
+    if (stored.status().hasValue() && stored.nested().isEmpty()) {
+      // Small and self-contained: the ref carries the value. It enters the object table only if
+      // it leaves this process (see materialize); until then the GC alone reclaims it.
+      return new ObjectRefImpl<>(id, address, this, null, stored.status());
+    }
     objects.create(id);
     registerContained(id, stored.nested());
     objects.complete(id, stored.status(), stored.nested());
@@ -865,6 +872,11 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       nextGcAllowedNanos = System.nanoTime() + gcBackoffNanos(3 * (gcMillis() - before));
       cleaned.await(100, TimeUnit.MILLISECONDS);
       Thread.sleep(1); // the cleaner runs the other actions of that collection
+      // and the frees they sent reach the node before this object asks for room.
+      long deadline = System.nanoTime() + 50_000_000L;
+      while (freesInFlight.get() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
@@ -931,6 +943,28 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   private <T> ObjectRef<T> newOwnedRef(ByteString id) {
     return newOwnedRef(id, null);
+  }
+
+  /**
+   * A ref that carries its value (a small put) is about to leave this process, or to be held by a
+   * task: it enters the object table, with the reference counting every other ref gets.
+   */
+  private void materialize(ObjectRefImpl<?> r) {
+    if (r.inlineStatus == null) {
+      return;
+    }
+    synchronized (r) {
+      if (r.materialized) {
+        return;
+      }
+      objects.create(r.objectId);
+      objects.complete(r.objectId, r.inlineStatus, List.of());
+      objects.addLocalRef(r.objectId);
+      ObjectTable table = objects;
+      ByteString id = r.objectId;
+      cleaner.register(r, () -> table.removeLocalRef(id));
+      r.materialized = true;
+    }
   }
 
   private <T> ObjectRef<T> newOwnedRef(ByteString id, Class<?> resultType) {
@@ -1093,15 +1127,36 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     }
     // Frees can be triggered inside a gRPC handler (a borrower's update): detach, or the call
     // is cancelled when that handler returns.
+    freesInFlight.incrementAndGet();
     Rpc.detached(
         () ->
             nodeStub(node)
                 .freeObjects(
-                    FreeObjectsRequest.newBuilder().addObjectIds(objectId).build(), ignore()));
+                    FreeObjectsRequest.newBuilder().addObjectIds(objectId).build(),
+                    new StreamObserver<>() {
+                      @Override
+                      public void onNext(FreeObjectsReply value) {}
+
+                      @Override
+                      public void onError(Throwable t) {
+                        freesInFlight.decrementAndGet();
+                      }
+
+                      @Override
+                      public void onCompleted() {
+                        freesInFlight.decrementAndGet();
+                      }
+                    }));
   }
+
+  private final java.util.concurrent.atomic.AtomicInteger freesInFlight =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /** The status of an object: owned ones from the table, borrowed ones from their owner. */
   CompletableFuture<ObjectStatus> statusFuture(ObjectRefImpl<?> r) {
+    if (r.inlineStatus != null) {
+      return CompletableFuture.completedFuture(r.inlineStatus);
+    }
     ObjectTable.Entry e = objects.get(r.objectId);
     if (e != null) {
       return e.status;
@@ -1764,6 +1819,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   public ObjectReference toReference(ObjectRef<?> ref) {
     // The caller tracks the refs it writes (see Encoded.nestedRefs).
     ObjectRefImpl<?> r = checkRef(ref);
+    materialize(r);
     return ObjectReference.newBuilder().setObjectId(r.objectId).setOwner(r.owner).build();
   }
 
@@ -1771,6 +1827,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   public ObjectReference toForeignReference(ObjectRef<?> ref) {
     // Another language cannot say when it lets go: the object stays for the job's life.
     ObjectRefImpl<?> r = checkRef(ref);
+    materialize(r);
     if (objects.owns(r.objectId)) {
       objects.markEscaped(r.objectId);
     } else {

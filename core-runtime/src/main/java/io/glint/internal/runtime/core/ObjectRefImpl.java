@@ -15,15 +15,34 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
   /** For results from another language: the Java type XLANG values are converted to. */
   final Class<?> resultType;
 
+  /**
+   * The value of a small put, carried by the ref itself: such a ref enters the object table (is
+   * materialized) only when it leaves this process or a task holds it.
+   */
+  final io.glint.internal.proto.ObjectStatus inlineStatus;
+
+  /** Guarded by this: whether the object table tracks the ref carrying its value. */
+  boolean materialized;
+
   ObjectRefImpl(ByteString objectId, Address owner, CoreWorker worker) {
     this(objectId, owner, worker, null);
   }
 
   ObjectRefImpl(ByteString objectId, Address owner, CoreWorker worker, Class<?> resultType) {
+    this(objectId, owner, worker, resultType, null);
+  }
+
+  ObjectRefImpl(
+      ByteString objectId,
+      Address owner,
+      CoreWorker worker,
+      Class<?> resultType,
+      io.glint.internal.proto.ObjectStatus inlineStatus) {
     this.objectId = objectId;
     this.owner = owner;
     this.worker = worker;
     this.resultType = resultType;
+    this.inlineStatus = inlineStatus;
   }
 
   public ByteString objectId() {
