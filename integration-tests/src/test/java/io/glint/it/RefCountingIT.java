@@ -75,6 +75,21 @@ class RefCountingIT {
   }
 
   @Test
+  void theBorrowsOfAnActorWhoseProcessIsKilledAreReleased() throws Exception {
+    long baseline = storedObjects();
+    ActorHandle<RefFns.Holder> holder = Glint.actor(RefFns.Holder::new).remote();
+    List<ObjectRef<byte[]>> given =
+        new ArrayList<>(List.of(Glint.put(StoreFns.bytes(MB, (byte) 9))));
+    assertThat(Glint.get(holder.task(RefFns.Holder::hold, given).remote())).isTrue();
+    given.clear();
+    collectForAWhile();
+    assertThat(storedObjects()).as("the actor borrows it").isEqualTo(baseline + 1);
+    // Killed, the process cannot say it lets go: the owner learns of the death instead.
+    holder.kill();
+    awaitStoredObjects(baseline);
+  }
+
+  @Test
   void aPutValueKeepsTheRefsInsideItUntilItIsFreed() throws Exception {
     long baseline = storedObjects();
     List<ObjectRef<byte[]>> inner =

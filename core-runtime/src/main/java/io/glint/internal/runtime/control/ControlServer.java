@@ -548,6 +548,31 @@ public final class ControlServer implements AutoCloseable {
     }
   }
 
+  /** Worker deaths, in order: seq of deadWorkers.get(i) is deadWorkersBase + i + 1. */
+  private final java.util.ArrayList<ByteString> deadWorkers = new java.util.ArrayList<>();
+
+  private long deadWorkersBase;
+  private static final int DEAD_WORKERS_KEPT = 100_000;
+
+  /** Logs a worker process's death for the owners that poll {@link #deadWorkersAfter}. */
+  synchronized void logWorkerDeath(ByteString workerId) {
+    deadWorkers.add(workerId);
+    if (deadWorkers.size() > DEAD_WORKERS_KEPT) {
+      int drop = deadWorkers.size() - DEAD_WORKERS_KEPT;
+      deadWorkers.subList(0, drop).clear();
+      deadWorkersBase += drop;
+    }
+  }
+
+  synchronized io.glint.internal.proto.GetDeadWorkersReply deadWorkersAfter(long afterSeq) {
+    long last = deadWorkersBase + deadWorkers.size();
+    int from = (int) Math.max(0, Math.min(deadWorkers.size(), afterSeq - deadWorkersBase));
+    return io.glint.internal.proto.GetDeadWorkersReply.newBuilder()
+        .addAllWorkerIds(deadWorkers.subList(from, deadWorkers.size()))
+        .setLastSeq(last)
+        .build();
+  }
+
   synchronized void onWorkerDeath(ByteString actorId, ByteString workerId, String reason) {
     ActorRecord a = actors.get(actorId);
     if (a == null || !workerId.equals(a.workerId) || a.state == ActorState.ACTOR_STATE_DEAD) {

@@ -184,11 +184,19 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
   @Override
   public void reportWorkerDeath(
       ReportWorkerDeathRequest request, StreamObserver<ReportWorkerDeathReply> obs) {
+    c.logWorkerDeath(request.getWorkerId());
     if (!request.getActorId().isEmpty()) {
       Rpc.detached(
           () -> c.onWorkerDeath(request.getActorId(), request.getWorkerId(), request.getReason()));
     }
     Rpc.reply(obs, ReportWorkerDeathReply.getDefaultInstance());
+  }
+
+  @Override
+  public void getDeadWorkers(
+      io.glint.internal.proto.GetDeadWorkersRequest request,
+      StreamObserver<io.glint.internal.proto.GetDeadWorkersReply> obs) {
+    Rpc.reply(obs, c.deadWorkersAfter(request.getAfterSeq()));
   }
 
   @Override

@@ -175,6 +175,11 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     this.serializer = new Serializer(this, this::loader);
     this.objects = new ObjectTable(this::freeStored, this::releaseContained);
     this.borrows = new BorrowTable(Ids.hex(settings.workerId()), this::sendBorrowUpdates);
+    scheduler.scheduleWithFixedDelay(
+        this::releaseBorrowsOfDeadWorkers,
+        DEAD_WORKER_POLL_MS,
+        DEAD_WORKER_POLL_MS,
+        TimeUnit.MILLISECONDS);
     this.normalSubmitter = new NormalTaskSubmitter(this, settings.leaseIdleMs());
     this.actorSubmitter = new ActorTaskSubmitter(this);
     if (settings.mode() == Mode.WORKER) {
@@ -1097,6 +1102,48 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   }
 
   private static final long IDLE_GC_DELAY_MS = 300;
+
+  private static final long DEAD_WORKER_POLL_MS = 1000;
+  private volatile long deadWorkersSeq;
+  private final java.util.concurrent.atomic.AtomicBoolean deadWorkersPolling =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * A borrower whose process died cannot say it let go: while other processes borrow objects this
+   * one owns, ask the control service which workers died and release their borrows.
+   */
+  private void releaseBorrowsOfDeadWorkers() {
+    if (shutdown
+        || objects.workerBorrows() == 0
+        || !deadWorkersPolling.compareAndSet(false, true)) {
+      return;
+    }
+    controlStub()
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .getDeadWorkers(
+            io.glint.internal.proto.GetDeadWorkersRequest.newBuilder()
+                .setAfterSeq(deadWorkersSeq)
+                .build(),
+            new StreamObserver<>() {
+              @Override
+              public void onNext(io.glint.internal.proto.GetDeadWorkersReply r) {
+                deadWorkersSeq = r.getLastSeq();
+                for (ByteString w : r.getWorkerIdsList()) {
+                  objects.releaseBorrower("w:" + Ids.hex(w));
+                }
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                deadWorkersPolling.set(false);
+              }
+
+              @Override
+              public void onCompleted() {
+                deadWorkersPolling.set(false);
+              }
+            });
+  }
 
   void completeReturns(List<ByteString> returnIds, TaskResult r) {
     for (ReturnObject ro : r.getReturnsList()) {

@@ -187,7 +187,11 @@ final class ObjectTable {
         b[0] = Math.max(b[0], epoch);
       }
       boolean holding = b[0] > b[1];
-      e.activeBorrowers += (holding ? 1 : 0) - (wasHolding ? 1 : 0);
+      int delta = (holding ? 1 : 0) - (wasHolding ? 1 : 0);
+      e.activeBorrowers += delta;
+      if (delta != 0 && borrower.startsWith("w:")) {
+        workerBorrows.addAndGet(delta);
+      }
       if (b[0] == b[1]) {
         // Both the start and the stop of its latest epoch arrived: nothing more will come for it.
         e.borrowers.remove(borrower);
@@ -195,6 +199,40 @@ final class ObjectTable {
     }
     maybeFree(e);
   }
+
+  /**
+   * A borrower is gone for good (its process died): it holds nothing any more, and no late update
+   * of it can bring a hold back.
+   */
+  void releaseBorrower(String borrower) {
+    for (Entry e : entries.values()) {
+      boolean changed = false;
+      synchronized (e) {
+        long[] b = e.borrowers == null ? null : e.borrowers.get(borrower);
+        if (b != null && !e.freed) {
+          if (b[0] > b[1]) {
+            e.activeBorrowers--;
+            if (borrower.startsWith("w:")) {
+              workerBorrows.decrementAndGet();
+            }
+            changed = true;
+          }
+          b[1] = Long.MAX_VALUE;
+        }
+      }
+      if (changed) {
+        maybeFree(e);
+      }
+    }
+  }
+
+  /** Holds of objects here by other processes (not by containing objects), over all objects. */
+  int workerBorrows() {
+    return workerBorrows.get();
+  }
+
+  private final java.util.concurrent.atomic.AtomicInteger workerBorrows =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /** How many borrowers hold the object now (for stats and tests). */
   int borrowers(ByteString id) {

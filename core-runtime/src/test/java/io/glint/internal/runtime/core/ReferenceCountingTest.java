@@ -51,6 +51,24 @@ class ReferenceCountingTest {
   }
 
   @Test
+  void aDeadBorrowerIsReleasedAndALateStartOfItHoldsNothing() {
+    ready(A);
+    table.addLocalRef(A);
+    table.updateBorrow(A, "w:1", 1, false);
+    table.updateBorrow(A, "w:2", 1, false);
+    assertThat(table.workerBorrows()).isEqualTo(2);
+    table.removeLocalRef(A);
+    table.releaseBorrower("w:1");
+    assertThat(table.owns(A)).as("w:2 still holds").isTrue();
+    assertThat(table.workerBorrows()).isEqualTo(1);
+    table.updateBorrow(A, "w:1", 2, false); // sent before it died, arriving after
+    assertThat(table.borrowers(A)).isEqualTo(1);
+    table.releaseBorrower("w:2");
+    assertThat(table.owns(A)).isFalse();
+    assertThat(table.workerBorrows()).isZero();
+  }
+
+  @Test
   void aStopArrivingBeforeItsStartDoesNotLeaveTheObjectHeld() {
     ready(A);
     table.addLocalRef(A);
