@@ -136,3 +136,16 @@ def numpy_inspect(arr):
 def numpy_scaled(arr, k):
     """A new numpy array; it goes back to Java through the C Data Interface."""
     return arr * k
+
+
+def get_in_place(refs):
+    """glint.get of a stored Arrow table and of a stored Java double[] inside a task: both arrive
+    as they do as arguments (a pyarrow.Table, a read-only numpy array), on the store's memory."""
+    import glint
+    table = glint.get(refs[0])
+    arr = glint.get(refs[1])
+    col = table.column("x")
+    return {"table_type": type(table).__name__, "rows": table.num_rows,
+            "table_file": _mapped_file(col.chunk(0).buffers()[1].address),
+            "array_type": type(arr).__name__, "writeable": bool(arr.flags.writeable),
+            "array_file": _mapped_file(arr.ctypes.data), "array_sum": float(arr.sum())}

@@ -148,6 +148,36 @@ class ArrowIT {
   }
 
   @Test
+  void pythonGetOfArrowAndNumericRefsReadsThemInPlace() throws Exception {
+    double[] data = new double[1_000_000];
+    double sum = 0;
+    for (int i = 0; i < data.length; i++) {
+      data[i] = i % 7;
+      sum += data[i];
+    }
+    try (BufferAllocator alloc = new RootAllocator();
+        VectorSchemaRoot t = table(alloc, 500_000)) {
+      ObjectRef<VectorSchemaRoot> tableRef = Glint.put(t);
+      ObjectRef<double[]> arrayRef = Glint.put(data);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> seen =
+          Glint.get(
+              Glint.task(
+                      PyFunction.of("glint_it.pyfns", "get_in_place", Map.class),
+                      List.of(tableRef, arrayRef)) // in a list: refs, read with glint.get
+                  .remote(),
+              120_000);
+      assertThat(seen.get("table_type")).isEqualTo("Table");
+      assertThat(seen.get("rows")).isEqualTo(500_000L);
+      assertThat((String) seen.get("table_file")).startsWith("/dev/shm/").endsWith(tableRef.id());
+      assertThat(seen.get("array_type")).isEqualTo("ndarray");
+      assertThat(seen.get("writeable")).isEqualTo(false);
+      assertThat((String) seen.get("array_file")).startsWith("/dev/shm/").endsWith(arrayRef.id());
+      assertThat((Double) seen.get("array_sum")).isEqualTo(sum);
+    }
+  }
+
+  @Test
   void aNumpyResultComesBackAsAJavaArrayOrAViewOfTheStore() throws Exception {
     double[] data = new double[1_000_000];
     for (int i = 0; i < data.length; i++) {

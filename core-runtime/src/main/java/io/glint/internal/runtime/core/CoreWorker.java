@@ -1483,6 +1483,29 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
    * an Arrow vector over its memory: for a stored object, the mapping itself. Null when the
    * argument is something else, or not on this node.
    */
+  FieldVector numericVector(ObjectRef<?> ref, long timeoutMs) {
+    ObjectRefImpl<?> r = checkRef(ref);
+    ObjectStatus s = await(statusFuture(r), timeoutMs, () -> timeoutMessage(r, timeoutMs));
+    TaskArg.Builder a = TaskArg.newBuilder();
+    if (s.hasValue()) {
+      a.setValue(s.getValue());
+    } else if (s.hasLocation()) {
+      a.getObjectBuilder().setRef(toReference(ref)).setLocation(s.getLocation());
+    } else {
+      return null;
+    }
+    return numericVector(a.build());
+  }
+
+  /** The value format of an object, once it is ready; null when it failed. */
+  ValueFormat storedFormat(ObjectRef<?> ref, long timeoutMs) {
+    ObjectRefImpl<?> r = checkRef(ref);
+    ObjectStatus s = await(statusFuture(r), timeoutMs, () -> timeoutMessage(r, timeoutMs));
+    return s.hasValue()
+        ? s.getValue().getFormat()
+        : s.hasLocation() ? s.getLocation().getFormat() : null;
+  }
+
   FieldVector numericVector(TaskArg a) {
     MemorySegment src;
     if (a.hasValue() && a.getValue().getFormat() == ValueFormat.VALUE_FORMAT_BUFFER) {

@@ -7,6 +7,7 @@ import io.glint.api.ObjectRef;
 import io.glint.internal.python.EmbeddedPython;
 import io.glint.internal.runtime.common.Failures;
 import io.glint.internal.runtime.common.GlintConfig;
+import io.glint.internal.runtime.serialization.XlangCodec;
 import java.io.File;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -134,11 +135,62 @@ final class PythonRuntime {
     return p;
   }
 
+  /**
+   * What glint.get handed to Python through the C Data Interface, per thread: Python imports it
+   * while it reads the reply, in the thread that asked, so it is released at that thread's next
+   * call into Java or when its task ends.
+   */
+  private final ThreadLocal<ArrayList<AutoCloseable>> handedOver =
+      ThreadLocal.withInitial(ArrayList::new);
+
+  /**
+   * An Arrow table or numeric data asked for by Python's glint.get crosses as Python's task
+   * arguments do: exported through the C Data Interface over the store's mapping, no copy (a
+   * pyarrow.Table, a read-only numpy array). Null for anything else.
+   */
+  private Object cDataHandOff(ObjectRef<?> ref, long timeoutMs) {
+    var format = worker.storedFormat(ref, timeoutMs);
+    if (format == io.glint.internal.proto.ValueFormat.VALUE_FORMAT_ARROW) {
+      var root = (org.apache.arrow.vector.VectorSchemaRoot) worker.get(ref, timeoutMs);
+      var e = worker.arrow().exportToC(root);
+      handedOver.get().add(e);
+      handedOver.get().add(root);
+      return new XlangCodec.Ext(TaskExecutor.ARROW_TABLE_EXT, TaskExecutor.cDataAddresses(e));
+    }
+    if (format == io.glint.internal.proto.ValueFormat.VALUE_FORMAT_BUFFER && hasPyarrow()) {
+      var vector = worker.numericVector(ref, timeoutMs);
+      if (vector != null) {
+        var e = worker.arrow().exportToC(vector);
+        handedOver.get().add(e);
+        handedOver.get().add(vector);
+        return new XlangCodec.Ext(TaskExecutor.NUMPY_ARRAY_EXT, TaskExecutor.cDataAddresses(e));
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Releases the Java side of hand-offs: Python imported them when it read the reply (it owns the
+   * data now and releases it when done); what it did not import is released here.
+   */
+  void closeHandedOver() {
+    ArrayList<AutoCloseable> mine = handedOver.get();
+    for (AutoCloseable c : mine) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    mine.clear();
+  }
+
   /** Entry point of Python's calls into Java. Never throws: failures travel back as data. */
   @SuppressWarnings("unused")
   private MemorySegment upcall(MemorySegment request, long length, MemorySegment outLength) {
     byte[] reply;
     try {
+      closeHandedOver(); // this thread has read its previous reply
       Map<?, ?> req =
           (Map<?, ?>)
               worker.xlang().decode(request.reinterpret(length).toArray(ValueLayout.JAVA_BYTE));
@@ -178,7 +230,9 @@ final class PythonRuntime {
     return switch (op) {
       case "get" -> {
         long timeout = ((Number) req.get("timeout_ms")).longValue();
-        yield worker.get((ObjectRef<?>) req.get("ref"), timeout);
+        ObjectRef<?> ref = (ObjectRef<?>) req.get("ref");
+        Object handed = cDataHandOff(ref, timeout);
+        yield handed != null ? handed : worker.get(ref, timeout);
       }
       case "put" -> worker.putXlang(req.get("value"));
       case "wait" -> {

@@ -338,6 +338,8 @@ final class TaskExecutor {
       }
       runPython(spec, res, runtime.python(), args);
     } finally {
+      // Values Python got through glint.get during the task, handed over the same way.
+      runtime.closeHandedOver();
       // What Python imported it owns now (it releases it when done); the rest is released here.
       exported.forEach(ArrowCodec.Exported::close);
       for (AutoCloseable c : loaded) {
@@ -351,14 +353,21 @@ final class TaskExecutor {
   }
 
   /** MessagePack extension types for C Data hand-offs (see glint._values). */
-  private static final byte ARROW_TABLE_EXT = 2;
+  static final byte ARROW_TABLE_EXT = 2;
 
-  private static final byte NUMPY_ARRAY_EXT = 3;
+  static final byte NUMPY_ARRAY_EXT = 3;
 
   /** A MessagePack extension holding the addresses of an ArrowArray and an ArrowSchema. */
   private static byte[] cDataExt(byte type, ArrowCodec.Exported e) {
     ByteBuffer b = ByteBuffer.allocate(18).order(ByteOrder.LITTLE_ENDIAN);
     b.put((byte) 0xd8).put(type); // fixext 16
+    b.put(cDataAddresses(e));
+    return b.array();
+  }
+
+  /** The payload of a C Data extension: the ArrowArray's and the ArrowSchema's addresses. */
+  static byte[] cDataAddresses(ArrowCodec.Exported e) {
+    ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
     b.putLong(e.array().memoryAddress()).putLong(e.schema().memoryAddress());
     return b.array();
   }

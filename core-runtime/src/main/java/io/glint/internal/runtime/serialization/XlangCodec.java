@@ -42,6 +42,9 @@ import org.msgpack.value.ValueType;
 public final class XlangCodec {
   public static final byte OBJECT_REF_EXT = 1;
 
+  /** A MessagePack extension written as is (e.g. a C Data hand-off for Python). */
+  public record Ext(byte type, byte[] data) {}
+
   private final RefResolver refs;
 
   public XlangCodec(RefResolver refs) {
@@ -118,6 +121,10 @@ public final class XlangCodec {
       }
       case Enum<?> e -> p.packString(e.name());
       case Optional<?> o -> write(p, o.orElse(null), top);
+      case Ext x -> {
+        p.packExtensionTypeHeader(x.type(), x.data().length);
+        p.writePayload(x.data());
+      }
       case ObjectRef<?> r -> {
         byte[] data = refs.toForeignReference(r).toByteArray();
         p.packExtensionTypeHeader(OBJECT_REF_EXT, data.length);
