@@ -27,6 +27,9 @@ def _request(op, **fields):
     if _call is None:
         raise RuntimeError("glint is only available inside a Glint worker (no Java runtime here)")
     fields["op"] = op
+    released = _values.take_released()
+    if released:
+        fields["released"] = released
     req = _values.pack(fields)
     out_len = ctypes.c_long(0)
     ptr = _call(req, len(req), ctypes.byref(out_len))

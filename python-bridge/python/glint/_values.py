@@ -4,16 +4,25 @@ import msgpack
 OBJECT_REF_EXT = 1
 ARROW_C_DATA_EXT = 2
 NUMPY_C_DATA_EXT = 3
+HELD_REF_EXT = 4
+
+_released = []  # handles of held refs Python collected; Java takes them (see take_released)
 
 
 class ObjectRef:
     """A reference to an object in the Glint cluster; opaque to Python code. Pass it to tasks,
-    or read it with glint.get()."""
+    or read it with glint.get(). The object stays alive while the ref does."""
 
-    __slots__ = ("_data",)
+    __slots__ = ("_data", "_handle")
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, handle=None):
         self._data = bytes(data)
+        self._handle = handle
+
+    def __del__(self):
+        # The Java side keeps the ref for this handle until told (appending is atomic).
+        if self._handle is not None:
+            _released.append(self._handle)
 
     def __eq__(self, other):
         return isinstance(other, ObjectRef) and other._data == self._data
@@ -35,9 +44,19 @@ def _default(obj):
     raise TypeError(f"Cannot send a value of type {type(obj).__module__}.{type(obj).__qualname__} to Java")
 
 
+def take_released():
+    """The handles released since the last call, for Java to drop."""
+    global _released
+    taken, _released = _released, []
+    return taken
+
+
 def _ext_hook(code, data):
     if code == OBJECT_REF_EXT:
         return ObjectRef(data)
+    if code == HELD_REF_EXT:
+        import struct
+        return ObjectRef(data[8:], struct.unpack("<q", data[:8])[0])
     if code == ARROW_C_DATA_EXT:
         # An Arrow record batch exported by Java through the C Data Interface: import it in place.
         import struct

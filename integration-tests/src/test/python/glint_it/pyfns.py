@@ -149,3 +149,14 @@ def get_in_place(refs):
             "table_file": _mapped_file(col.chunk(0).buffers()[1].address),
             "array_type": type(arr).__name__, "writeable": bool(arr.flags.writeable),
             "array_file": _mapped_file(arr.ctypes.data), "array_sum": float(arr.sum())}
+
+
+def put_and_drop(n, size):
+    """Stores n large objects (some through a Java task) and drops every ref before returning."""
+    java_bytes = glint.cross_language.java_function("io.glint.it.StoreFns", "bytes")
+    for i in range(n):
+        ref = glint.put(b"x" * size)
+        assert len(glint.get(ref)) == size
+        java_ref = java_bytes.remote(size, i)
+        assert len(glint.get(java_ref)) == size
+    return n

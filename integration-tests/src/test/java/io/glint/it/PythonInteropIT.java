@@ -89,6 +89,24 @@ class PythonInteropIT {
   }
 
   @Test
+  void objectsPythonCodeStoresOrGetsFromJavaAreFreedWhenItDropsTheRefs() throws Exception {
+    long baseline = Glint.objectStoreStats().get(0).objectCount();
+    int size = 1 << 20; // stored, not inline
+    assertThat(
+            Glint.get(
+                Glint.task(PyFunction.of(MOD, "put_and_drop", Integer.class), 4, size).remote()))
+        .isEqualTo(4);
+    // The Python worker released its refs at the end of the task and collects when idle.
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (Glint.objectStoreStats().get(0).objectCount() > baseline
+        && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(50);
+    }
+    assertThat(Glint.objectStoreStats().get(0).objectCount()).isEqualTo(baseline);
+  }
+
+  @Test
   void aPythonErrorKeepsItsTypeAndTraceback() {
     assertThatThrownBy(
             () -> Glint.get(Glint.task(PyFunction.of(MOD, "fail"), "bad input").remote()))

@@ -185,6 +185,57 @@ final class PythonRuntime {
     mine.clear();
   }
 
+  /**
+   * Refs this process's Python code holds, by handle. A ref Java hands to Python in a reply
+   * (glint.put's result, a Java task's, one inside a value glint.get read) is kept here, not
+   * escaped for the job's life: Python's ObjectRef releases its handle when it is collected, and
+   * the object is freed once nothing else holds it.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<Long, ObjectRef<?>> pythonRefs =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private final java.util.concurrent.atomic.AtomicLong nextHandle =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** MessagePack extension of a ref held through a handle (see glint._values). */
+  static final byte HELD_REF_EXT = 4;
+
+  private final XlangCodec toPython = new XlangCodec(null, this::heldRef);
+
+  private XlangCodec.Ext heldRef(ObjectRef<?> ref) {
+    long handle = nextHandle.incrementAndGet();
+    pythonRefs.put(handle, ref);
+    byte[] reference = worker.toReference(ref).toByteArray();
+    ByteBuffer b =
+        ByteBuffer.allocate(8 + reference.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.putLong(handle).put(reference);
+    return new XlangCodec.Ext(HELD_REF_EXT, b.array());
+  }
+
+  /** Python let go of these handles. */
+  void release(List<?> handles) {
+    for (Object h : handles) {
+      pythonRefs.remove(((Number) h).longValue());
+    }
+  }
+
+  /** Handles Python released since it last called in (after a task: nothing else asks). */
+  void collectReleased() {
+    if (pythonRefs.isEmpty()) {
+      return;
+    }
+    byte[] r = python.call("glint._values", "take_released", List.of());
+    if (r[0] == 0
+        && worker.xlang().decode(ByteBuffer.wrap(r, 1, r.length - 1)) instanceof List<?> l) {
+      release(l);
+    }
+  }
+
+  /** Refs Python holds now (for tests and stats). */
+  int pythonRefCount() {
+    return pythonRefs.size();
+  }
+
   /** Entry point of Python's calls into Java. Never throws: failures travel back as data. */
   @SuppressWarnings("unused")
   private MemorySegment upcall(MemorySegment request, long length, MemorySegment outLength) {
@@ -194,9 +245,12 @@ final class PythonRuntime {
       Map<?, ?> req =
           (Map<?, ?>)
               worker.xlang().decode(request.reinterpret(length).toArray(ValueLayout.JAVA_BYTE));
+      if (req.get("released") instanceof List<?> released) {
+        release(released);
+      }
       Map<String, Object> ok = new LinkedHashMap<>();
       ok.put("ok", handle(req));
-      reply = worker.xlang().encode(ok);
+      reply = toPython.encode(ok);
     } catch (Throwable t) {
       Map<String, Object> err = new LinkedHashMap<>();
       String type = t.getClass().getName();

@@ -340,6 +340,7 @@ final class TaskExecutor {
     } finally {
       // Values Python got through glint.get during the task, handed over the same way.
       runtime.closeHandedOver();
+      runtime.collectReleased();
       // What Python imported it owns now (it releases it when done); the rest is released here.
       exported.forEach(ArrowCodec.Exported::close);
       for (AutoCloseable c : loaded) {

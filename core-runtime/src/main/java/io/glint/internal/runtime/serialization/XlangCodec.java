@@ -46,9 +46,19 @@ public final class XlangCodec {
   public record Ext(byte type, byte[] data) {}
 
   private final RefResolver refs;
+  private final java.util.function.Function<ObjectRef<?>, Ext> refWriter;
 
   public XlangCodec(RefResolver refs) {
+    this(refs, null);
+  }
+
+  /**
+   * A codec that writes refs with {@code refWriter} (e.g. as handles the receiving Python code
+   * releases) instead of as escaped references; decoding is the same.
+   */
+  public XlangCodec(RefResolver refs, java.util.function.Function<ObjectRef<?>, Ext> refWriter) {
     this.refs = refs;
+    this.refWriter = refWriter;
   }
 
   public byte[] encode(Object value) {
@@ -125,6 +135,7 @@ public final class XlangCodec {
         p.packExtensionTypeHeader(x.type(), x.data().length);
         p.writePayload(x.data());
       }
+      case ObjectRef<?> r when refWriter != null -> write(p, refWriter.apply(r), top);
       case ObjectRef<?> r -> {
         byte[] data = refs.toForeignReference(r).toByteArray();
         p.packExtensionTypeHeader(OBJECT_REF_EXT, data.length);
@@ -185,8 +196,9 @@ public final class XlangCodec {
 
   public Object decode(ByteBuffer data) {
     ByteBuffer in = data.duplicate();
-    if (!in.hasArray() && !in.isDirect()) {
-      // A read-only heap buffer: MessagePack reads arrays or direct memory only.
+    if (!in.hasArray()) {
+      // A read-only heap buffer or a mapping of the store: MessagePack reads heap arrays, and
+      // direct memory only through JDK internals a plain JVM does not open to it. One copy.
       byte[] copy = new byte[in.remaining()];
       in.get(copy);
       in = ByteBuffer.wrap(copy);
