@@ -160,3 +160,21 @@ def put_and_drop(n, size):
         java_ref = java_bytes.remote(size, i)
         assert len(glint.get(java_ref)) == size
     return n
+
+
+class RefHolder:
+    """Keeps refs it was given beyond the call that gave them."""
+
+    def __init__(self):
+        self.refs = []
+
+    def hold(self, refs):
+        self.refs = list(refs)
+        return len(self.refs)
+
+    def read(self):
+        return sum(len(glint.get(r)) for r in self.refs)
+
+    def drop(self):
+        self.refs = []
+        return True

@@ -14,6 +14,7 @@ import io.glint.api.exception.TaskFailure;
 import io.glint.api.exception.WorkerCrashedFailure;
 import io.glint.testing.GlintExtension;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -104,6 +105,35 @@ class PythonInteropIT {
       Thread.sleep(50);
     }
     assertThat(Glint.objectStoreStats().get(0).objectCount()).isEqualTo(baseline);
+  }
+
+  @Test
+  void aPythonActorKeepsARefItWasGivenUntilItLetsGo() throws Exception {
+    long baseline = Glint.objectStoreStats().get(0).objectCount();
+    ActorHandle<PyActorClass> holder = Glint.actor(PyActorClass.of(MOD, "RefHolder")).remote();
+    List<ObjectRef<byte[]>> given =
+        new ArrayList<>(List.of(Glint.put(StoreFns.bytes(1 << 20, (byte) 3))));
+    assertThat(Glint.get(holder.task(PyActorMethod.of("hold", Integer.class), given).remote()))
+        .isEqualTo(1);
+    given.clear();
+    for (int i = 0; i < 10; i++) {
+      System.gc();
+      Thread.sleep(100);
+    }
+    assertThat(Glint.objectStoreStats().get(0).objectCount())
+        .as("the Python actor still holds it")
+        .isEqualTo(baseline + 1);
+    assertThat(Glint.get(holder.task(PyActorMethod.of("read", Integer.class)).remote()))
+        .isEqualTo(1 << 20);
+    assertThat(Glint.get(holder.task(PyActorMethod.of("drop", Boolean.class)).remote())).isTrue();
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (Glint.objectStoreStats().get(0).objectCount() > baseline
+        && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(50);
+    }
+    assertThat(Glint.objectStoreStats().get(0).objectCount()).isEqualTo(baseline);
+    holder.kill();
   }
 
   @Test

@@ -695,18 +695,25 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
         v.getNestedRefsList());
   }
 
-  /** Encodes a value for another language (XLANG). */
+  /** Encodes a value for another language (XLANG), with the refs inside it. */
   Encoded encodeXlang(Object value) {
-    return encodedBytes(xlang.encode(value), ValueFormat.VALUE_FORMAT_XLANG);
+    List<ObjectReference> nested = new ArrayList<>();
+    byte[] bytes = xlang.encode(value, nested);
+    return encodedBytes(bytes, ValueFormat.VALUE_FORMAT_XLANG, nested);
   }
 
   /** Already-encoded bytes in {@code format}, inline or for the store. */
   Encoded encodedBytes(byte[] bytes, ValueFormat format) {
+    return encodedBytes(bytes, format, List.of());
+  }
+
+  Encoded encodedBytes(byte[] bytes, ValueFormat format, List<ObjectReference> nested) {
     if (bytes.length <= INLINE_MAX_BYTES) {
       return new Encoded.Inline(
           SerializedValue.newBuilder()
               .setFormat(format)
               .setPayload(com.google.protobuf.UnsafeByteOperations.unsafeWrap(bytes))
+              .addAllNestedRefs(nested)
               .build());
     }
     return new Encoded.Large(
@@ -714,7 +721,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
         format,
         seg ->
             MemorySegment.copy(
-                bytes, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length));
+                bytes, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length),
+        nested);
   }
 
   /** Stores already-encoded bytes as the object {@code objectId}. */
@@ -738,18 +746,26 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   <T> ObjectRef<T> putXlang(Object value) {
     checkOpen();
     ByteString id = Ids.objectId(Ids.random(), Ids.PUT_INDEX);
-    ObjectStatus status = storeEncoded(id, encodeXlang(value));
-    ObjectTable.Entry e = objects.create(id);
-    e.status.complete(status);
+    Encoded enc = encodeXlang(value);
+    ObjectStatus status = storeEncoded(id, enc);
+    objects.create(id);
+    // The stored value keeps the refs inside it alive, as a Java put's does.
+    registerContained(id, enc.nestedRefs());
+    objects.complete(id, status, enc.nestedRefs());
     return newOwnedRef(id);
   }
 
-  /** The XLANG bytes of a task argument, converting Java values for another language. */
-  byte[] xlangBytes(TaskArg a) {
+  /**
+   * The XLANG bytes of a task argument for another language, encoded with {@code codec}: Java
+   * values are converted, and XLANG bytes that hold refs are re-encoded so that the refs are
+   * written as the codec writes them (for Python: handles this process holds until Python lets go,
+   * so a ref Python keeps beyond the task stays valid). Bytes without refs go as they are.
+   */
+  byte[] xlangBytes(TaskArg a, XlangCodec codec) {
+    byte[] raw = null;
     if (a.hasValue() && a.getValue().getFormat() == ValueFormat.VALUE_FORMAT_XLANG) {
-      return a.getValue().getPayload().toByteArray();
-    }
-    if (a.hasObject()
+      raw = a.getValue().getPayload().toByteArray();
+    } else if (a.hasObject()
         && a.getObject().hasLocation()
         && a.getObject().getLocation().getFormat() == ValueFormat.VALUE_FORMAT_XLANG
         && a.getObject().getLocation().getNodeId().equals(settings.nodeId())) {
@@ -757,19 +773,24 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       if (pin(List.of(id)).isEmpty()) {
         try (SharedMemoryStore.ReadableObject o = store.get(id.toByteArray()).orElse(null)) {
           if (o != null) {
-            return o.payload().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            raw = o.payload().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
           }
         } finally {
           unpin(List.of(id));
         }
       }
     }
-    // A Java value (or one we must fetch): read it, then re-encode it for the other language.
+    if (raw != null) {
+      return XlangCodec.refsIn(raw).isEmpty()
+          ? raw
+          : codec.encode(xlang.decode(java.nio.ByteBuffer.wrap(raw)));
+    }
+    // A Java value (or one we must fetch): read it, then encode it for the other language.
     Object v =
         a.hasValue()
             ? readStatus(ByteString.EMPTY, ObjectStatus.newBuilder().setValue(a.getValue()).build())
             : get((ObjectRef<?>) argumentRef(a.getObject().getRef()), -1);
-    return xlang.encode(v);
+    return codec.encode(v);
   }
 
   /** A stored value and the refs inside it. */
@@ -996,7 +1017,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   }
 
   /** Registers object {@code containerId} as a borrower of every ref inside its value. */
-  private void registerContained(ByteString containerId, List<ObjectReference> nested) {
+  void registerContained(ByteString containerId, List<ObjectReference> nested) {
     if (nested.isEmpty()) {
       return;
     }

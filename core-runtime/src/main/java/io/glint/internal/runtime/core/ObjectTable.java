@@ -20,8 +20,9 @@ import java.util.function.BiConsumer;
  *   <li>a pending task that has the ref among its arguments, at top level or nested in a value;
  *   <li>a borrower: another process holding a ref it read, or an object whose value contains the
  *       ref (see {@link #updateBorrow});
- *   <li>a copy of the ref handed to another language, which cannot report when it lets go
- *       ("escaped": kept until the job ends).
+ *   <li>a copy of the ref encoded with no one to track it ("escaped": kept until the job ends; the
+ *       runtime's own cross-language paths track their refs instead, see {@code
+ *       XlangCodec#encode(Object, List)}).
  * </ul>
  *
  * <p>When an object whose value contains refs is freed, the borrows it held on them are released

@@ -212,6 +212,11 @@ final class PythonRuntime {
     return new XlangCodec.Ext(HELD_REF_EXT, b.array());
   }
 
+  /** Encodes values for Python: refs inside them as handles (see {@link #heldRef}). */
+  XlangCodec toPython() {
+    return toPython;
+  }
+
   /** Python let go of these handles. */
   void release(List<?> handles) {
     for (Object h : handles) {

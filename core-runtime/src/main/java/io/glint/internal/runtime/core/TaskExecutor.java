@@ -13,6 +13,7 @@ import io.glint.internal.python.EmbeddedPython;
 import io.glint.internal.runtime.common.Failures;
 import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.serialization.ArrowCodec;
+import io.glint.internal.runtime.serialization.XlangCodec;
 import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -333,7 +334,7 @@ final class TaskExecutor {
           exported.add(e);
           args.add(cDataExt(NUMPY_ARRAY_EXT, e));
         } else {
-          args.add(worker.xlangBytes(a));
+          args.add(worker.xlangBytes(a, runtime.toPython()));
         }
       }
       runPython(spec, res, runtime.python(), args);
@@ -447,6 +448,13 @@ final class TaskExecutor {
               worker.encodedBytes(payload, io.glint.internal.proto.ValueFormat.VALUE_FORMAT_XLANG));
     }
     var ro = io.glint.internal.proto.ReturnObject.newBuilder().setObjectId(returnId);
+    if (reply[0] == 0) {
+      // Refs Python returns live on in the result: registered now, while Python still holds them
+      // (its handles are released after this), and released by the caller when it frees it.
+      var nested = XlangCodec.refsIn(payload);
+      worker.registerContained(returnId, nested);
+      ro.addAllNestedRefs(nested);
+    }
     if (status.hasValue()) {
       ro.setValue(status.getValue());
     } else {

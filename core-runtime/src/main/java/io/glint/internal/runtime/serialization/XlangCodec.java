@@ -61,16 +61,29 @@ public final class XlangCodec {
     this.refWriter = refWriter;
   }
 
+  /**
+   * Encodes a value. A ref inside it is written as an escaped reference (kept for the job's life,
+   * see {@link RefResolver#toForeignReference}); prefer {@link #encode(Object, List)}.
+   */
   public byte[] encode(Object value) {
+    return encode(value, null);
+  }
+
+  /**
+   * Encodes a value, adding the refs written into it to {@code nestedOut}: the caller keeps them
+   * alive as long as the encoded value (as for the JAVA format's nested refs).
+   */
+  public byte[] encode(Object value, List<ObjectReference> nestedOut) {
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
-      write(p, value, value);
+      write(p, nestedOut, value, value);
       return p.toByteArray();
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  private void write(MessageBufferPacker p, Object v, Object top) throws IOException {
+  private void write(MessageBufferPacker p, List<ObjectReference> nested, Object v, Object top)
+      throws IOException {
     switch (v) {
       case null -> p.packNil();
       case Boolean b -> p.packBoolean(b);
@@ -130,28 +143,35 @@ public final class XlangCodec {
         }
       }
       case Enum<?> e -> p.packString(e.name());
-      case Optional<?> o -> write(p, o.orElse(null), top);
+      case Optional<?> o -> write(p, nested, o.orElse(null), top);
       case Ext x -> {
         p.packExtensionTypeHeader(x.type(), x.data().length);
         p.writePayload(x.data());
       }
-      case ObjectRef<?> r when refWriter != null -> write(p, refWriter.apply(r), top);
+      case ObjectRef<?> r when refWriter != null -> write(p, nested, refWriter.apply(r), top);
       case ObjectRef<?> r -> {
-        byte[] data = refs.toForeignReference(r).toByteArray();
+        ObjectReference ref;
+        if (nested != null) {
+          ref = refs.toReference(r);
+          nested.add(ref);
+        } else {
+          ref = refs.toForeignReference(r);
+        }
+        byte[] data = ref.toByteArray();
         p.packExtensionTypeHeader(OBJECT_REF_EXT, data.length);
         p.writePayload(data);
       }
       case Map<?, ?> m -> {
         p.packMapHeader(m.size());
         for (Map.Entry<?, ?> e : m.entrySet()) {
-          write(p, e.getKey(), top);
-          write(p, e.getValue(), top);
+          write(p, nested, e.getKey(), top);
+          write(p, nested, e.getValue(), top);
         }
       }
       case Collection<?> c -> {
         p.packArrayHeader(c.size());
         for (Object o : c) {
-          write(p, o, top);
+          write(p, nested, o, top);
         }
       }
       case Record r -> {
@@ -162,7 +182,7 @@ public final class XlangCodec {
           try {
             var acc = rc.getAccessor();
             acc.setAccessible(true);
-            write(p, acc.invoke(r), top);
+            write(p, nested, acc.invoke(r), top);
           } catch (ReflectiveOperationException e) {
             throw new ObjectSerializationException(
                 r.getClass().getName(), "Cannot read record component " + rc.getName(), e);
@@ -174,7 +194,7 @@ public final class XlangCodec {
           int n = Array.getLength(v);
           p.packArrayHeader(n);
           for (int i = 0; i < n; i++) {
-            write(p, Array.get(v, i), top);
+            write(p, nested, Array.get(v, i), top);
           }
           return;
         }
@@ -192,6 +212,44 @@ public final class XlangCodec {
 
   public Object decode(byte[] data) {
     return decode(ByteBuffer.wrap(data));
+  }
+
+  /** The refs inside an encoded value, without decoding it (or borrowing them). */
+  public static List<ObjectReference> refsIn(byte[] data) {
+    List<ObjectReference> out = new ArrayList<>();
+    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(data)) {
+      while (u.hasNext()) {
+        collectRefs(u, out);
+      }
+    } catch (IOException e) {
+      throw new ObjectSerializationException("XLANG", "Corrupt XLANG value: " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  private static void collectRefs(MessageUnpacker u, List<ObjectReference> out) throws IOException {
+    switch (u.getNextFormat().getValueType()) {
+      case ARRAY -> {
+        int n = u.unpackArrayHeader();
+        for (int i = 0; i < n; i++) {
+          collectRefs(u, out);
+        }
+      }
+      case MAP -> {
+        int n = u.unpackMapHeader();
+        for (int i = 0; i < 2 * n; i++) {
+          collectRefs(u, out);
+        }
+      }
+      case EXTENSION -> {
+        var h = u.unpackExtensionTypeHeader();
+        byte[] payload = u.readPayload(h.getLength());
+        if (h.getType() == OBJECT_REF_EXT) {
+          out.add(ObjectReference.parseFrom(payload));
+        }
+      }
+      default -> u.skipValue();
+    }
   }
 
   public Object decode(ByteBuffer data) {
