@@ -7,7 +7,8 @@ import java.util.List;
  * Lets a plain {@code java -cp app.jar Main} driver run quietly on JDK 25: when the JVM was not
  * started with native access or Unsafe memory access enabled, the libraries that would print JDK
  * warnings (Netty's native transport and Unsafe use, Kryo's Unsafe use) are told to use their
- * portable code paths instead. Settings the user gave are never overridden.
+ * portable code paths instead, and Netty logs to java.util.logging when SLF4J has no provider.
+ * Settings the user gave are never overridden.
  */
 public final class JvmDefaults {
   private JvmDefaults() {}
@@ -22,6 +23,20 @@ public final class JvmDefaults {
     }
     if (!nativeAllowed) {
       setIfAbsent("io.grpc.netty.shaded.io.netty.transport.noNative", "true");
+    }
+    // Netty logs through SLF4J whenever its API is on the class path (Arrow brings it), and SLF4J
+    // without a provider prints a notice on first use. With no provider, Netty logs to
+    // java.util.logging like gRPC does; an application that set up SLF4J keeps it.
+    try {
+      if (!JvmDefaults.class
+          .getClassLoader()
+          .getResources("META-INF/services/org.slf4j.spi.SLF4JServiceProvider")
+          .hasMoreElements()) {
+        io.grpc.netty.shaded.io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
+            io.grpc.netty.shaded.io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
+      }
+    } catch (java.io.IOException ignored) {
+      // keep Netty's own choice
     }
   }
 
