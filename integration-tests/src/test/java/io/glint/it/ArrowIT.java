@@ -58,7 +58,7 @@ class ArrowIT {
       long addrA = a.getVector("x").getDataBuffer().memoryAddress();
       long addrB = b.getVector("x").getDataBuffer().memoryAddress();
       assertThat(addrA).as("two gets, one mapping: the same buffer address").isEqualTo(addrB);
-      assertThat(StoreFns.mappedFile(addrA)).startsWith("/dev/shm/").endsWith(ref.id());
+      assertThat(StoreFns.mappedFile(addrA)).contains("/glint-session").endsWith(ref.id());
       assertThat(((Float8Vector) a.getVector("x")).get(999_999)).isEqualTo(999.0);
       assertThat(a.getRowCount()).isEqualTo(1_000_000);
     }
@@ -78,7 +78,7 @@ class ArrowIT {
                   .remote(),
               120_000);
       // Python read the column where Java's worker mapped the stored object: no copy.
-      assertThat((String) seen.get("file")).startsWith("/dev/shm/").endsWith(input.id());
+      assertThat((String) seen.get("file")).contains("/glint-session").endsWith(input.id());
       assertThat(seen.get("rows")).isEqualTo((long) rows);
       assertThat((Double) seen.get("sum")).isEqualTo(expectedSum(rows));
 
@@ -101,7 +101,7 @@ class ArrowIT {
         VectorSchemaRoot t = table(alloc, rows)) {
       ObjectRef<VectorSchemaRoot> input = Glint.put(t);
       StoreFns.ArrowView view = Glint.get(Glint.task(StoreFns::arrowInspect, input).remote());
-      assertThat(view.backingFile()).startsWith("/dev/shm/").endsWith(input.id());
+      assertThat(view.backingFile()).contains("/glint-session").endsWith(input.id());
       assertThat(view.rows()).isEqualTo(rows);
       assertThat(view.sum()).isEqualTo(expectedSum(rows));
 
@@ -143,7 +143,7 @@ class ArrowIT {
     assertThat(seen.get("type")).isEqualTo("ndarray");
     assertThat(seen.get("dtype")).isEqualTo("float64");
     assertThat(seen.get("writeable")).as("a view of an immutable object").isEqualTo(false);
-    assertThat((String) seen.get("file")).startsWith("/dev/shm/").endsWith(ref.id());
+    assertThat((String) seen.get("file")).contains("/glint-session").endsWith(ref.id());
     assertThat((Double) seen.get("sum")).isEqualTo(sum);
   }
 
@@ -169,10 +169,14 @@ class ArrowIT {
               120_000);
       assertThat(seen.get("table_type")).isEqualTo("Table");
       assertThat(seen.get("rows")).isEqualTo(500_000L);
-      assertThat((String) seen.get("table_file")).startsWith("/dev/shm/").endsWith(tableRef.id());
+      assertThat((String) seen.get("table_file"))
+          .contains("/glint-session")
+          .endsWith(tableRef.id());
       assertThat(seen.get("array_type")).isEqualTo("ndarray");
       assertThat(seen.get("writeable")).isEqualTo(false);
-      assertThat((String) seen.get("array_file")).startsWith("/dev/shm/").endsWith(arrayRef.id());
+      assertThat((String) seen.get("array_file"))
+          .contains("/glint-session")
+          .endsWith(arrayRef.id());
       assertThat((Double) seen.get("array_sum")).isEqualTo(sum);
     }
   }

@@ -65,7 +65,11 @@ public final class TestCluster implements AutoCloseable {
     }
     this.cluster =
         LocalCluster.start(
-            "127.0.0.1", Grpc.newToken(), session, SharedMemoryStore.defaultRoot(), nodes);
+            "127.0.0.1",
+            Grpc.newToken(),
+            session,
+            SharedMemoryStore.defaultRoot(LocalCluster.storeBytes(nodes)),
+            nodes);
   }
 
   public static Builder builder() {

@@ -60,7 +60,9 @@ public final class DriverRuntime {
     String token;
     if (cfg.address() == null) {
       token = Grpc.newToken();
-      Sessions.sweepStale(cfg.tempDir(), SharedMemoryStore.defaultRoot());
+      for (Path storeRoot : SharedMemoryStore.candidateRoots()) {
+        Sessions.sweepStale(cfg.tempDir(), storeRoot);
+      }
       Path session = Sessions.create(cfg.tempDir());
       ResourceSet resources = NodeResources.of(cfg.numCpus(), cfg.numGpus(), cfg.resources());
       cluster =

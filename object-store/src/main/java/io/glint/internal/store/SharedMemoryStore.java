@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -87,11 +88,50 @@ public final class SharedMemoryStore implements AutoCloseable {
 
   /** {@code /dev/shm} when it is a writable directory, else the system temp directory. */
   public static Path defaultRoot() {
+    return defaultRoot(0);
+  }
+
+  /**
+   * Where stores of {@code needBytes} in all should live: {@code /dev/shm} when it is a writable
+   * directory with that much room, else the system temp directory (a mapped file there works,
+   * backed by disk). A store larger than its tmpfs would crash the process that first touches the
+   * memory beyond it (SIGBUS), so a {@code /dev/shm} that is too small (a container's default 64
+   * MiB, say) is not used, with a warning naming the sizes, as Ray does.
+   */
+  public static Path defaultRoot(long needBytes) {
     Path shm = Path.of("/dev/shm");
-    if (Files.isDirectory(shm) && Files.isWritable(shm)) {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    if (!Files.isDirectory(shm) || !Files.isWritable(shm)) {
+      return tmp;
+    }
+    long room;
+    try {
+      room = Files.getFileStore(shm).getUsableSpace();
+    } catch (IOException e) {
       return shm;
     }
-    return Path.of(System.getProperty("java.io.tmpdir"));
+    if (room >= needBytes) {
+      return shm;
+    }
+    System.getLogger(SharedMemoryStore.class.getName())
+        .log(
+            System.Logger.Level.WARNING,
+            "The object store uses "
+                + tmp
+                + " instead of /dev/shm: /dev/shm has "
+                + room
+                + " bytes free and the store needs "
+                + needBytes
+                + ". This may slow objects down; give /dev/shm more room (e.g. docker run"
+                + " --shm-size) or lower glint.objectStoreMemory.");
+    return tmp;
+  }
+
+  /** Every directory a store may live in ({@link #defaultRoot(long)}'s choices). */
+  public static List<Path> candidateRoots() {
+    Path shm = Path.of("/dev/shm");
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    return Files.isDirectory(shm) ? List.of(shm, tmp) : List.of(tmp);
   }
 
   public Path directory() {

@@ -87,6 +87,16 @@ class SharedMemoryStoreTest {
   }
 
   @Test
+  void aStoreLargerThanDevShmGoesToTheTempDirectory() {
+    Path tmpDir = Path.of(System.getProperty("java.io.tmpdir"));
+    assertThat(SharedMemoryStore.defaultRoot(Long.MAX_VALUE)).isEqualTo(tmpDir);
+    if (Files.isDirectory(Path.of("/dev/shm")) && Files.isWritable(Path.of("/dev/shm"))) {
+      assertThat(SharedMemoryStore.defaultRoot(1 << 20)).isEqualTo(Path.of("/dev/shm"));
+    }
+    assertThat(SharedMemoryStore.candidateRoots()).contains(tmpDir);
+  }
+
+  @Test
   void abortedObjectLeavesNothingBehind() {
     try (SharedMemoryStore store = SharedMemoryStore.createOwned(tmp.resolve("a"))) {
       var w = store.create(new byte[] {1}, 100, (byte) 1);

@@ -42,7 +42,12 @@ public final class LocalCluster implements AutoCloseable {
 
   public static LocalCluster start(
       String host, String token, Path sessionDir, List<NodeSpec> specs) {
-    return start(host, token, sessionDir, SharedMemoryStore.defaultRoot(), specs);
+    return start(host, token, sessionDir, SharedMemoryStore.defaultRoot(storeBytes(specs)), specs);
+  }
+
+  /** The memory the nodes' stores may use in all. */
+  public static long storeBytes(List<NodeSpec> specs) {
+    return specs.stream().mapToLong(NodeSpec::objectStoreBytes).sum();
   }
 
   public static LocalCluster start(
