@@ -90,6 +90,22 @@ class RefCountingIT {
   }
 
   @Test
+  void refsInsideObjectsAKilledProcessOwnedAreReleased() throws Exception {
+    long baseline = storedObjects();
+    ActorHandle<RefFns.Holder> holder = Glint.actor(RefFns.Holder::new).remote();
+    List<ObjectRef<byte[]>> given =
+        new ArrayList<>(List.of(Glint.put(StoreFns.bytes(MB, (byte) 5))));
+    assertThat(Glint.get(holder.task(RefFns.Holder::hold, given).remote())).isTrue();
+    given.clear();
+    // The actor now keeps the ref only inside a list it put: an object the actor owns.
+    assertThat(Glint.get(holder.task(RefFns.Holder::wrap).remote())).isTrue();
+    collectForAWhile();
+    assertThat(storedObjects()).as("the actor's list holds it").isEqualTo(baseline + 1);
+    holder.kill();
+    awaitStoredObjects(baseline);
+  }
+
+  @Test
   void aPutValueKeepsTheRefsInsideItUntilItIsFreed() throws Exception {
     long baseline = storedObjects();
     List<ObjectRef<byte[]>> inner =

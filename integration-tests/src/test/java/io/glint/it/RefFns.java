@@ -44,5 +44,14 @@ public final class RefFns {
       held = null;
       return true;
     }
+
+    private ObjectRef<List<ObjectRef<byte[]>>> wrapped;
+
+    /** Puts a list holding the ref (an object this actor owns) and keeps only that. */
+    public boolean wrap() {
+      wrapped = Glint.put(new java.util.ArrayList<>(List.of(held)));
+      held = null;
+      return true;
+    }
   }
 }

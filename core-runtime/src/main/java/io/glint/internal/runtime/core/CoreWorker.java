@@ -957,12 +957,12 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   }
 
   /** The return object for a task result, inline or sealed in the store. */
-  ReturnObject returnObject(ByteString objectId, Object value) {
+  ReturnObject returnObject(ByteString objectId, ByteString callerWorkerId, Object value) {
     Stored stored = store(objectId, value);
     ObjectStatus s = stored.status();
     // The value keeps the refs inside it alive: registered now, while this task still holds
     // them; the value's owner (the caller) releases them when it frees the value.
-    registerContained(objectId, stored.nested());
+    registerContained(objectId, callerWorkerId, stored.nested());
     ReturnObject.Builder b =
         ReturnObject.newBuilder().setObjectId(objectId).addAllNestedRefs(stored.nested());
     if (s.hasValue()) {
@@ -1017,22 +1017,32 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   // ---------------------------------------------------------------- borrowing
 
-  /** The borrower name of an object whose value contains refs. */
-  private static String containerKey(ByteString containerId) {
-    return "c:" + Ids.hex(containerId);
+  /**
+   * The borrower name of an object whose value contains refs: {@code c:<object>@<its owner's
+   * worker>}, so that the borrow can be released should the owner die (see {@link
+   * ObjectTable#releaseBorrowersOf}).
+   */
+  private static String containerKey(ByteString containerId, ByteString ownerWorkerId) {
+    return "c:" + Ids.hex(containerId) + "@" + Ids.hex(ownerWorkerId);
+  }
+
+  /** Registers object {@code containerId}, owned here, as a borrower of the refs inside it. */
+  void registerContained(ByteString containerId, List<ObjectReference> nested) {
+    registerContained(containerId, settings.workerId(), nested);
   }
 
   /** Registers object {@code containerId} as a borrower of every ref inside its value. */
-  void registerContained(ByteString containerId, List<ObjectReference> nested) {
+  void registerContained(
+      ByteString containerId, ByteString ownerWorkerId, List<ObjectReference> nested) {
     if (nested.isEmpty()) {
       return;
     }
-    sendByOwner(nested, containerKey(containerId), false, true);
+    sendByOwner(nested, containerKey(containerId, ownerWorkerId), false, true);
   }
 
-  /** Object {@code containerId} was freed: its borrows of the refs inside it stop. */
+  /** Object {@code containerId} (owned here) was freed: its borrows of the refs inside it stop. */
   private void releaseContained(ByteString containerId, List<ObjectReference> nested) {
-    sendByOwner(nested, containerKey(containerId), true, false);
+    sendByOwner(nested, containerKey(containerId, settings.workerId()), true, false);
   }
 
   private void sendByOwner(
@@ -1141,7 +1151,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
    */
   private void releaseBorrowsOfDeadWorkers() {
     if (shutdown
-        || objects.workerBorrows() == 0
+        || objects.remoteBorrows() == 0
         || !deadWorkersPolling.compareAndSet(false, true)) {
       return;
     }
@@ -1156,7 +1166,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
               public void onNext(io.glint.internal.proto.GetDeadWorkersReply r) {
                 deadWorkersSeq = r.getLastSeq();
                 for (ByteString w : r.getWorkerIdsList()) {
-                  objects.releaseBorrower("w:" + Ids.hex(w));
+                  objects.releaseBorrowersOf(Ids.hex(w));
                 }
               }
 

@@ -190,8 +190,8 @@ final class ObjectTable {
       boolean holding = b[0] > b[1];
       int delta = (holding ? 1 : 0) - (wasHolding ? 1 : 0);
       e.activeBorrowers += delta;
-      if (delta != 0 && borrower.startsWith("w:")) {
-        workerBorrows.addAndGet(delta);
+      if (delta != 0) {
+        remoteBorrows.addAndGet(delta);
       }
       if (b[0] == b[1]) {
         // Both the start and the stop of its latest epoch arrived: nothing more will come for it.
@@ -202,20 +202,27 @@ final class ObjectTable {
   }
 
   /**
-   * A borrower is gone for good (its process died): it holds nothing any more, and no late update
-   * of it can bring a hold back.
+   * A worker process died: it holds nothing any more (as {@code w:<worker>}), nor do the objects it
+   * owned ({@code c:<object>@<worker>}), and no late update of them can bring a hold back.
    */
-  void releaseBorrower(String borrower) {
+  void releaseBorrowersOf(String workerHex) {
+    String process = "w:" + workerHex;
+    String owned = "@" + workerHex;
     for (Entry e : entries.values()) {
       boolean changed = false;
       synchronized (e) {
-        long[] b = e.borrowers == null ? null : e.borrowers.get(borrower);
-        if (b != null && !e.freed) {
+        if (e.borrowers == null || e.freed) {
+          continue;
+        }
+        for (Map.Entry<String, long[]> en : e.borrowers.entrySet()) {
+          String borrower = en.getKey();
+          if (!borrower.equals(process) && !borrower.endsWith(owned)) {
+            continue;
+          }
+          long[] b = en.getValue();
           if (b[0] > b[1]) {
             e.activeBorrowers--;
-            if (borrower.startsWith("w:")) {
-              workerBorrows.decrementAndGet();
-            }
+            remoteBorrows.decrementAndGet();
             changed = true;
           }
           b[1] = Long.MAX_VALUE;
@@ -227,12 +234,15 @@ final class ObjectTable {
     }
   }
 
-  /** Holds of objects here by other processes (not by containing objects), over all objects. */
-  int workerBorrows() {
-    return workerBorrows.get();
+  /**
+   * Holds of objects here by other processes or by objects they own, over all objects: while there
+   * are any, the owner watches for worker deaths.
+   */
+  int remoteBorrows() {
+    return remoteBorrows.get();
   }
 
-  private final java.util.concurrent.atomic.AtomicInteger workerBorrows =
+  private final java.util.concurrent.atomic.AtomicInteger remoteBorrows =
       new java.util.concurrent.atomic.AtomicInteger();
 
   /** How many borrowers hold the object now (for stats and tests). */

@@ -268,7 +268,8 @@ final class TaskExecutor {
                               : err;
                       r.setFailure(failure(cause, FailureKind.FAILURE_KIND_TASK_ERROR, spec));
                     } else {
-                      r.addReturns(worker.returnObject(returnId, v));
+                      r.addReturns(
+                          worker.returnObject(returnId, spec.getCallerAddress().getWorkerId(), v));
                     }
                   } catch (Throwable t) {
                     r.setFailure(failure(t, FailureKind.FAILURE_KIND_SERIALIZATION, spec));
@@ -280,7 +281,8 @@ final class TaskExecutor {
                   worker.afterTask();
                 });
           } else {
-            res.addReturns(worker.returnObject(returnId, out));
+            res.addReturns(
+                worker.returnObject(returnId, spec.getCallerAddress().getWorkerId(), out));
           }
         }
       }
@@ -452,7 +454,7 @@ final class TaskExecutor {
       // Refs Python returns live on in the result: registered now, while Python still holds them
       // (its handles are released after this), and released by the caller when it frees it.
       var nested = XlangCodec.refsIn(payload);
-      worker.registerContained(returnId, nested);
+      worker.registerContained(returnId, spec.getCallerAddress().getWorkerId(), nested);
       ro.addAllNestedRefs(nested);
     }
     if (status.hasValue()) {

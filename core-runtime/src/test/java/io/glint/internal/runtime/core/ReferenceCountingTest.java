@@ -56,16 +56,29 @@ class ReferenceCountingTest {
     table.addLocalRef(A);
     table.updateBorrow(A, "w:1", 1, false);
     table.updateBorrow(A, "w:2", 1, false);
-    assertThat(table.workerBorrows()).isEqualTo(2);
+    assertThat(table.remoteBorrows()).isEqualTo(2);
     table.removeLocalRef(A);
-    table.releaseBorrower("w:1");
+    table.releaseBorrowersOf("1");
     assertThat(table.owns(A)).as("w:2 still holds").isTrue();
-    assertThat(table.workerBorrows()).isEqualTo(1);
+    assertThat(table.remoteBorrows()).isEqualTo(1);
     table.updateBorrow(A, "w:1", 2, false); // sent before it died, arriving after
     assertThat(table.borrowers(A)).isEqualTo(1);
-    table.releaseBorrower("w:2");
+    table.releaseBorrowersOf("2");
     assertThat(table.owns(A)).isFalse();
-    assertThat(table.workerBorrows()).isZero();
+    assertThat(table.remoteBorrows()).isZero();
+  }
+
+  @Test
+  void theBorrowsOfObjectsADeadWorkerOwnedAreReleasedToo() {
+    ready(A);
+    table.addLocalRef(A);
+    table.updateBorrow(A, "c:0a@7", 1, false); // an object worker 7 owns contains A
+    table.updateBorrow(A, "c:0b@8", 1, false);
+    table.removeLocalRef(A);
+    table.releaseBorrowersOf("7");
+    assertThat(table.owns(A)).as("worker 8's object still holds it").isTrue();
+    table.releaseBorrowersOf("8");
+    assertThat(table.owns(A)).isFalse();
   }
 
   @Test
