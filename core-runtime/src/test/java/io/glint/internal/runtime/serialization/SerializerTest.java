@@ -3,12 +3,8 @@ package io.glint.internal.runtime.serialization;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.protobuf.ByteString;
-import io.glint.api.ActorHandle;
 import io.glint.api.ObjectRef;
 import io.glint.api.exception.ObjectSerializationException;
-import io.glint.internal.proto.Address;
-import io.glint.internal.proto.ObjectReference;
 import io.glint.internal.proto.SerializedValue;
 import java.io.InputStream;
 import java.net.Socket;
@@ -24,7 +20,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
@@ -42,39 +37,7 @@ class SerializerTest {
     }
   }
 
-  /** A ref implementation for tests: the serializer only sees the resolver's view of it. */
-  record FakeRef(String id) implements ObjectRef<Integer> {
-    @Override
-    public CompletableFuture<Integer> toCompletableFuture() {
-      return CompletableFuture.completedFuture(0);
-    }
-  }
-
-  private final RefResolver refs =
-      new RefResolver() {
-        @Override
-        public ObjectReference toReference(ObjectRef<?> ref) {
-          return ObjectReference.newBuilder()
-              .setObjectId(ByteString.copyFromUtf8(ref.id()))
-              .setOwner(Address.newBuilder().setHost("h").setPort(1))
-              .build();
-        }
-
-        @Override
-        public ObjectRef<?> fromReference(ObjectReference ref) {
-          return new FakeRef(ref.getObjectId().toStringUtf8());
-        }
-
-        @Override
-        public ByteString actorIdOf(ActorHandle<?> handle) {
-          return ByteString.copyFromUtf8(handle.id());
-        }
-
-        @Override
-        public ActorHandle<?> actorFromId(ByteString actorId) {
-          return null;
-        }
-      };
+  private final RefResolver refs = new FakeRefs();
   private final Serializer s = new Serializer(refs, () -> getClass().getClassLoader());
 
   private Object roundTrip(Object o) {
@@ -118,7 +81,7 @@ class SerializerTest {
 
   @Test
   void nestedRefsAreReportedAndStayRefs() {
-    Holder h = new Holder("h", List.of(new FakeRef("r1"), new FakeRef("r2")));
+    Holder h = new Holder("h", List.of(new FakeRefs.FakeRef("r1"), new FakeRefs.FakeRef("r2")));
     SerializedValue v = s.serialize(h);
     assertThat(v.getNestedRefsList())
         .extracting(r -> r.getObjectId().toStringUtf8())

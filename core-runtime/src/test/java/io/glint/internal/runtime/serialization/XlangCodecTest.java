@@ -2,10 +2,6 @@ package io.glint.internal.runtime.serialization;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
-import io.glint.api.ActorHandle;
-import io.glint.api.ObjectRef;
-import io.glint.internal.proto.Address;
 import io.glint.internal.proto.ObjectReference;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -14,50 +10,15 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class XlangCodecTest {
-  private final List<String> escaped = new ArrayList<>();
-
-  private final RefResolver refs =
-      new RefResolver() {
-        @Override
-        public ObjectReference toReference(ObjectRef<?> ref) {
-          return ObjectReference.newBuilder()
-              .setObjectId(ByteString.copyFromUtf8(ref.id()))
-              .setOwner(Address.newBuilder().setHost("h").setPort(1))
-              .build();
-        }
-
-        @Override
-        public ObjectReference toForeignReference(ObjectRef<?> ref) {
-          escaped.add(ref.id());
-          return toReference(ref);
-        }
-
-        @Override
-        public ObjectRef<?> fromReference(ObjectReference ref) {
-          return new SerializerTest.FakeRef(ref.getObjectId().toStringUtf8());
-        }
-
-        @Override
-        public ByteString actorIdOf(ActorHandle<?> handle) {
-          return ByteString.copyFromUtf8(handle.id());
-        }
-
-        @Override
-        public ActorHandle<?> actorFromId(ByteString actorId) {
-          return null;
-        }
-      };
+  private final FakeRefs refs = new FakeRefs();
+  private final List<String> escaped = refs.escaped;
 
   private final XlangCodec codec = new XlangCodec(refs);
 
   @Test
   void refsInsideAValueAreReportedToTheEncoderNotEscaped() {
     Object value =
-        Map.of(
-            "a",
-            List.of(new SerializerTest.FakeRef("r1"), 2),
-            "b",
-            new SerializerTest.FakeRef("r2"));
+        Map.of("a", List.of(new FakeRefs.FakeRef("r1"), 2), "b", new FakeRefs.FakeRef("r2"));
     List<ObjectReference> nested = new ArrayList<>();
     byte[] bytes = codec.encode(value, nested);
     assertThat(nested)
@@ -69,15 +30,15 @@ class XlangCodecTest {
         .containsExactlyInAnyOrder("r1", "r2");
     @SuppressWarnings("unchecked")
     Map<String, Object> back = (Map<String, Object>) codec.decode(ByteBuffer.wrap(bytes));
-    assertThat(back.get("b")).isEqualTo(new SerializerTest.FakeRef("r2"));
+    assertThat(back.get("b")).isEqualTo(new FakeRefs.FakeRef("r2"));
   }
 
   @Test
   void withoutAnOutListRefsEscapeAndAWriterCanReplaceThem() {
-    codec.encode(List.of(new SerializerTest.FakeRef("r3")));
+    codec.encode(List.of(new FakeRefs.FakeRef("r3")));
     assertThat(escaped).containsExactly("r3");
     XlangCodec handles = new XlangCodec(refs, r -> new XlangCodec.Ext((byte) 4, r.id().getBytes()));
-    byte[] bytes = handles.encode(List.of(new SerializerTest.FakeRef("r4"), "x"));
+    byte[] bytes = handles.encode(List.of(new FakeRefs.FakeRef("r4"), "x"));
     assertThat(XlangCodec.refsIn(bytes)).isEmpty(); // written as extension 4, not as refs
     assertThat(escaped).containsExactly("r3");
     assertThat(XlangCodec.refsIn(codec.encode(List.of(1, "two", Map.of(3, 4.0))))).isEmpty();
