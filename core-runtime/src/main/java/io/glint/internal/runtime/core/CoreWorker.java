@@ -1487,6 +1487,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   private void releaseView(ByteString objectId, MemorySegment mapping) {
     // The mapping stays reachable (and mapped) for as long as any view needs it.
     java.lang.ref.Reference.reachabilityFence(mapping);
+    views.computeIfPresent(objectId, (id, w) -> w.get() == null ? null : w);
     try {
       unpin(List.of(objectId));
     } catch (RuntimeException ignored) {
