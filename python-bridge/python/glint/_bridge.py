@@ -1,7 +1,7 @@
 """The Python half of Glint's embedded interpreter. Java calls these functions through the CPython
 C API; every call returns bytes: a status byte (0 ok, 1 error) and a MessagePack payload, or
-status 2 (an Arrow table) or 3 (a numpy array) alone: Java then takes the result with
-export_pending."""
+status 2 (an Arrow table), 3 (a numpy array) or 4 (a numpy matrix) alone: Java then takes the
+result with export_pending."""
 import importlib
 import threading
 import traceback
@@ -33,7 +33,10 @@ def export_pending(array_addr, schema_addr):
             batches = value.combine_chunks().to_batches()
             value = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=value.schema)
         elif not isinstance(value, pa.RecordBatch):
-            value = pa.array(value)
+            if value.ndim == 2:  # a matrix: rows of a fixed-size list over the same memory
+                value = pa.FixedSizeListArray.from_arrays(pa.array(value.reshape(-1)), value.shape[1])
+            else:
+                value = pa.array(value)
         value._export_to_c(array_addr, schema_addr)
         return b"\x00" + _values.pack(None)
     except BaseException as e:  # noqa: BLE001

@@ -86,14 +86,15 @@ _NUMPY_TO_JAVA = {"i2", "i4", "i8", "f4", "f8"}
 
 def c_data_kind(value):
     """2 for an Arrow table or record batch, 3 for a numpy array Java can take as numeric data
-    (one dimension, short/int/long/float/double, contiguous), else 0: how a result crosses."""
+    (one dimension, short/int/long/float/double, contiguous), 4 for such a matrix (two
+    dimensions, rows become a Java array of arrays), else 0: how a result crosses."""
     t = type(value)
     if t.__module__.startswith("pyarrow") and t.__name__ in ("Table", "RecordBatch"):
         return 2
-    if (t.__module__ == "numpy" and t.__name__ == "ndarray" and value.ndim == 1
+    if (t.__module__ == "numpy" and t.__name__ == "ndarray" and value.ndim in (1, 2)
             and value.dtype.kind + str(value.dtype.itemsize) in _NUMPY_TO_JAVA
             and value.dtype.byteorder in "=<|" and value.flags.c_contiguous and has_pyarrow()):
-        return 3
+        return 3 if value.ndim == 1 else 4
     return 0
 
 

@@ -178,3 +178,9 @@ class RefHolder:
     def drop(self):
         self.refs = []
         return True
+
+
+def matrix(rows, cols):
+    """A two-dimensional numpy array: it reaches Java as rows through the C Data Interface."""
+    import numpy as np
+    return np.arange(rows * cols, dtype=np.float64).reshape(rows, cols)

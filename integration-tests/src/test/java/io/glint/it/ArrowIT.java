@@ -210,6 +210,24 @@ class ArrowIT {
   }
 
   @Test
+  void aNumpyMatrixComesBackAsJavaRows() {
+    double[][] m =
+        Glint.get(
+            Glint.task(PyFunction.of("glint_it.pyfns", "matrix", double[][].class), 300, 4)
+                .remote(),
+            120_000);
+    assertThat(m).hasDimensions(300, 4);
+    assertThat(m[0]).containsExactly(0, 1, 2, 3);
+    assertThat(m[299][3]).isEqualTo(1199.0);
+    @SuppressWarnings("unchecked")
+    List<List<Double>> asList =
+        Glint.get(
+            Glint.task(PyFunction.of("glint_it.pyfns", "matrix", List.class), 2, 2).remote(),
+            120_000);
+    assertThat(asList).containsExactly(List.of(0.0, 1.0), List.of(2.0, 3.0));
+  }
+
+  @Test
   void smallIntArraysPassedDirectlyAreNumpyToo() {
     @SuppressWarnings("unchecked")
     Map<String, Object> seen =

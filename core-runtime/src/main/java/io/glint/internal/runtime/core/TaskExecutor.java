@@ -419,7 +419,7 @@ final class TaskExecutor {
     }
     ByteString returnId = Ids.objectId(spec.getTaskId(), 1);
     io.glint.internal.proto.ObjectStatus status;
-    if (reply[0] == 2 || reply[0] == 3) {
+    if (reply[0] == 2 || reply[0] == 3 || reply[0] == 4) {
       // An Arrow table (2) or a numpy array (3): Python exports it through the C Data Interface;
       // it is written once, into the store, straight from Python's buffers.
       try (var array = worker.arrow().newArray();
@@ -437,9 +437,18 @@ final class TaskExecutor {
           try (var root = worker.arrow().importFromC(array, schema)) {
             status = worker.storeValue(returnId, root);
           }
-        } else {
+        } else if (reply[0] == 3) {
           try (var vector = worker.arrow().importVectorFromC(array, schema)) {
             status = worker.storeValue(returnId, ArrowCodec.bufferView(vector));
+          }
+        } else {
+          // A two-dimensional numpy array: rows of a fixed-size list, copied into a Java matrix.
+          try (var vector = worker.arrow().importVectorFromC(array, schema)) {
+            status =
+                worker.storeValue(
+                    returnId,
+                    ArrowCodec.rowsOf(
+                        (org.apache.arrow.vector.complex.FixedSizeListVector) vector));
           }
         }
       }

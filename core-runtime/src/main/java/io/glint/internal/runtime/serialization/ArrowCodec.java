@@ -196,6 +196,59 @@ public final class ArrowCodec implements AutoCloseable {
    * A read-only NIO view of a numeric vector's values ({@code DoubleBuffer}, ...), valid while the
    * vector is open.
    */
+  /**
+   * The rows of a fixed-size list of numbers (a two-dimensional numpy array as Arrow exports it) as
+   * a Java array of rows ({@code double[][]}, {@code long[][]}, ...): one bulk copy per row.
+   */
+  public static Object rowsOf(org.apache.arrow.vector.complex.FixedSizeListVector list) {
+    int rows = list.getValueCount();
+    int cols = list.getListSize();
+    if (list.getNullCount() > 0) {
+      throw new IllegalArgumentException("a matrix with null rows cannot become a Java array");
+    }
+    Buffer flat = bufferView((FieldVector) list.getDataVector());
+    Object out;
+    switch (flat) {
+      case java.nio.DoubleBuffer b -> {
+        double[][] m = new double[rows][cols];
+        for (int i = 0; i < rows; i++) {
+          b.get(i * cols, m[i]);
+        }
+        out = m;
+      }
+      case java.nio.FloatBuffer b -> {
+        float[][] m = new float[rows][cols];
+        for (int i = 0; i < rows; i++) {
+          b.get(i * cols, m[i]);
+        }
+        out = m;
+      }
+      case java.nio.LongBuffer b -> {
+        long[][] m = new long[rows][cols];
+        for (int i = 0; i < rows; i++) {
+          b.get(i * cols, m[i]);
+        }
+        out = m;
+      }
+      case java.nio.IntBuffer b -> {
+        int[][] m = new int[rows][cols];
+        for (int i = 0; i < rows; i++) {
+          b.get(i * cols, m[i]);
+        }
+        out = m;
+      }
+      case java.nio.ShortBuffer b -> {
+        short[][] m = new short[rows][cols];
+        for (int i = 0; i < rows; i++) {
+          b.get(i * cols, m[i]);
+        }
+        out = m;
+      }
+      default -> throw new IllegalArgumentException("not numeric rows: " + list.getField());
+    }
+    return out;
+  }
+
   public static Buffer bufferView(FieldVector v) {
     int width =
         switch (v) {

@@ -331,6 +331,17 @@ public final class XlangCodec {
     }
   }
 
+  /** An array as a list, nested arrays as nested lists, primitives boxed. */
+  private static List<Object> asList(Object array) {
+    int n = Array.getLength(array);
+    List<Object> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Object e = Array.get(array, i);
+      out.add(e != null && e.getClass().isArray() ? asList(e) : e);
+    }
+    return out;
+  }
+
   /** A numeric NIO buffer (a view of numeric data) copied into the primitive array asked for. */
   private static Object bufferToArray(Object v, Class<?> target) {
     return switch (v) {
@@ -405,6 +416,10 @@ public final class XlangCodec {
     Object bulk = bufferToArray(v, target);
     if (bulk != null) {
       return (T) bulk;
+    }
+    if (v.getClass().isArray() && (target.isArray() || target.isAssignableFrom(ArrayList.class))) {
+      // A Java array (a matrix from a numpy result, say) asked for as a list or another array.
+      return convert(asList(v), target);
     }
     if (v instanceof List<?> l && target.isArray()) {
       Class<?> comp = target.getComponentType();
