@@ -5,6 +5,7 @@ OBJECT_REF_EXT = 1
 ARROW_C_DATA_EXT = 2
 NUMPY_C_DATA_EXT = 3
 HELD_REF_EXT = 4
+NUMPY_MATRIX_C_DATA_EXT = 5
 
 _released = []  # handles of held refs Python collected; Java takes them (see take_released)
 
@@ -54,6 +55,15 @@ def take_released():
 def _ext_hook(code, data):
     if code == OBJECT_REF_EXT:
         return ObjectRef(data)
+    if code == NUMPY_MATRIX_C_DATA_EXT:
+        # A Java matrix (double[][], ...) exported as a fixed-size list of rows: a read-only
+        # two-dimensional numpy array on the exported memory.
+        import struct
+        import pyarrow as pa
+        array_addr, schema_addr = struct.unpack("<QQ", data)
+        rows = pa.Array._import_from_c(array_addr, schema_addr)
+        flat = rows.flatten().to_numpy(zero_copy_only=True)
+        return flat.reshape(len(rows), rows.type.list_size)
     if code == HELD_REF_EXT:
         import struct
         return ObjectRef(data[8:], struct.unpack("<q", data[:8])[0])

@@ -184,3 +184,16 @@ def matrix(rows, cols):
     """A two-dimensional numpy array: it reaches Java as rows through the C Data Interface."""
     import numpy as np
     return np.arange(rows * cols, dtype=np.float64).reshape(rows, cols)
+
+
+def matrix_inspect(m):
+    """What a Java double[][] is in Python."""
+    if type(m).__name__ != "ndarray":
+        return {"type": type(m).__name__}
+    return {"type": "ndarray", "shape": list(m.shape), "dtype": m.dtype.name,
+            "writeable": bool(m.flags.writeable), "sum": float(m.sum()), "last": float(m[-1, -1])}
+
+
+def get_matrix(refs):
+    """glint.get of a stored Java matrix."""
+    return matrix_inspect(glint.get(refs[0]))

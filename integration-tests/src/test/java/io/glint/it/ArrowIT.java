@@ -228,6 +228,38 @@ class ArrowIT {
   }
 
   @Test
+  void aJavaMatrixReachesPythonAsATwoDimensionalNumpyArray() {
+    double[][] m = new double[500][3];
+    for (int i = 0; i < 500; i++) {
+      m[i] = new double[] {i, i + 0.5, -i};
+    }
+    var inspect = PyFunction.of("glint_it.pyfns", "matrix_inspect", Map.class);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> seen = Glint.get(Glint.task(inspect, (Object) m).remote(), 120_000);
+    assertThat(seen.get("type")).isEqualTo("ndarray");
+    assertThat(seen.get("shape")).isEqualTo(List.of(500L, 3L));
+    assertThat(seen.get("dtype")).isEqualTo("float64");
+    assertThat(seen.get("writeable")).isEqualTo(false);
+    assertThat((Double) seen.get("sum")).isEqualTo(125_000.0); // the sum of i + 0.5
+    assertThat(seen.get("last")).isEqualTo(-499.0);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> got =
+        Glint.get(
+            Glint.task(
+                    PyFunction.of("glint_it.pyfns", "get_matrix", Map.class),
+                    List.of(Glint.put(m))) // read with glint.get
+                .remote(),
+            120_000);
+    assertThat(got.get("type")).isEqualTo("ndarray");
+    assertThat(got.get("shape")).isEqualTo(List.of(500L, 3L));
+    // Rows of different lengths are not a matrix: they cross as lists.
+    @SuppressWarnings("unchecked")
+    Map<String, Object> ragged =
+        Glint.get(Glint.task(inspect, (Object) new double[][] {{1}, {2, 3}}).remote(), 120_000);
+    assertThat(ragged.get("type")).isEqualTo("list");
+  }
+
+  @Test
   void smallIntArraysPassedDirectlyAreNumpyToo() {
     @SuppressWarnings("unchecked")
     Map<String, Object> seen =

@@ -514,10 +514,13 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       ab.depSlots.add(new int[] {list, index});
       return null;
     }
-    // Arrow data and numeric arrays keep their own formats (Python reads them in place); other
-    // values cross as XLANG.
+    // Arrow data, numeric arrays and matrices keep their own formats (Python reads them in place
+    // or from one copy); other values cross as XLANG.
     Encoded enc =
-        crossLanguage && !ArrowCodec.handles(value) && !BufferCodec.isNumeric(value)
+        crossLanguage
+                && !ArrowCodec.handles(value)
+                && !BufferCodec.isNumeric(value)
+                && !ArrowCodec.isNumericMatrix(value)
             ? encodeXlang(value)
             : encode(value);
     // Refs inside the value stay alive until the task is done; a worker that keeps one registers

@@ -144,11 +144,12 @@ final class PythonRuntime {
       ThreadLocal.withInitial(ArrayList::new);
 
   /**
-   * An Arrow table or numeric data asked for by Python's glint.get crosses as Python's task
-   * arguments do: exported through the C Data Interface over the store's mapping, no copy (a
-   * pyarrow.Table, a read-only numpy array). Null for anything else.
+   * A value asked for by Python's glint.get, as Python's task arguments cross: an Arrow table or
+   * numeric data exported through the C Data Interface over the store's mapping, no copy (a
+   * pyarrow.Table, a read-only numpy array), a Java matrix as a two-dimensional numpy array (one
+   * copy), anything else as itself (encoded as XLANG).
    */
-  private Object cDataHandOff(ObjectRef<?> ref, long timeoutMs) {
+  private Object forPython(ObjectRef<?> ref, long timeoutMs) {
     var format = worker.storedFormat(ref, timeoutMs);
     if (format == io.glint.internal.proto.ValueFormat.VALUE_FORMAT_ARROW) {
       var root = (org.apache.arrow.vector.VectorSchemaRoot) worker.get(ref, timeoutMs);
@@ -166,7 +167,15 @@ final class PythonRuntime {
         return new XlangCodec.Ext(TaskExecutor.NUMPY_ARRAY_EXT, TaskExecutor.cDataAddresses(e));
       }
     }
-    return null;
+    Object value = worker.get(ref, timeoutMs);
+    var matrix = hasPyarrow() ? worker.arrow().matrixOf(value) : null;
+    if (matrix != null) {
+      var e = worker.arrow().exportToC(matrix);
+      handedOver.get().add(e);
+      handedOver.get().add(matrix);
+      return new XlangCodec.Ext(TaskExecutor.NUMPY_MATRIX_EXT, TaskExecutor.cDataAddresses(e));
+    }
+    return value;
   }
 
   /**
@@ -290,8 +299,7 @@ final class PythonRuntime {
       case "get" -> {
         long timeout = ((Number) req.get("timeout_ms")).longValue();
         ObjectRef<?> ref = (ObjectRef<?>) req.get("ref");
-        Object handed = cDataHandOff(ref, timeout);
-        yield handed != null ? handed : worker.get(ref, timeout);
+        yield forPython(ref, timeout);
       }
       case "put" -> worker.putXlang(req.get("value"));
       case "wait" -> {

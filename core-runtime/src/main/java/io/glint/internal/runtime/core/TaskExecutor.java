@@ -335,6 +335,19 @@ final class TaskExecutor {
           var e = worker.arrow().exportToC(numeric);
           exported.add(e);
           args.add(cDataExt(NUMPY_ARRAY_EXT, e));
+        } else if (isJavaValue(a)) {
+          // Decoded once: a numeric matrix goes as one (rows copied into Arrow memory), anything
+          // else as XLANG.
+          Object v = worker.argValue(a);
+          var matrix = runtime.hasPyarrow() ? worker.arrow().matrixOf(v) : null;
+          if (matrix != null) {
+            loaded.add(matrix);
+            var e = worker.arrow().exportToC(matrix);
+            exported.add(e);
+            args.add(cDataExt(NUMPY_MATRIX_EXT, e));
+          } else {
+            args.add(runtime.toPython().encode(v));
+          }
         } else {
           args.add(worker.xlangBytes(a, runtime.toPython()));
         }
@@ -360,6 +373,20 @@ final class TaskExecutor {
   static final byte ARROW_TABLE_EXT = 2;
 
   static final byte NUMPY_ARRAY_EXT = 3;
+
+  static final byte NUMPY_MATRIX_EXT = 5;
+
+  /** Whether a task argument is a Java value here (the JAVA format, inline or on this node). */
+  private boolean isJavaValue(TaskArg a) {
+    if (a.hasValue()) {
+      return a.getValue().getFormat() == io.glint.internal.proto.ValueFormat.VALUE_FORMAT_JAVA;
+    }
+    return a.hasObject()
+        && a.getObject().hasLocation()
+        && a.getObject().getLocation().getFormat()
+            == io.glint.internal.proto.ValueFormat.VALUE_FORMAT_JAVA
+        && a.getObject().getLocation().getNodeId().equals(worker.settings().nodeId());
+  }
 
   /** A MessagePack extension holding the addresses of an ArrowArray and an ArrowSchema. */
   private static byte[] cDataExt(byte type, ArrowCodec.Exported e) {

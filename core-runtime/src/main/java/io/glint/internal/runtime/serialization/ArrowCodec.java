@@ -196,6 +196,92 @@ public final class ArrowCodec implements AutoCloseable {
    * A read-only NIO view of a numeric vector's values ({@code DoubleBuffer}, ...), valid while the
    * vector is open.
    */
+  /** Whether a value is a numeric matrix: non-empty rows of one primitive type and length. */
+  public static boolean isNumericMatrix(Object value) {
+    if (!(value instanceof Object[] rows)
+        || rows.length == 0
+        || !(rows[0] instanceof double[]
+            || rows[0] instanceof float[]
+            || rows[0] instanceof long[]
+            || rows[0] instanceof int[]
+            || rows[0] instanceof short[])) {
+      return false;
+    }
+    int cols = java.lang.reflect.Array.getLength(rows[0]);
+    for (Object r : rows) {
+      if (r == null
+          || r.getClass() != rows[0].getClass()
+          || java.lang.reflect.Array.getLength(r) != cols) {
+        return false; // ragged
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A Java matrix ({@code double[][]}, {@code long[][]}, ... with rows of one length) as a
+   * fixed-size list of rows over one buffer: the rows are copied once, into Arrow memory that a
+   * consumer (numpy, through the C Data Interface) reads in place. Null for anything else.
+   */
+  public org.apache.arrow.vector.complex.FixedSizeListVector matrixOf(Object value) {
+    if (!isNumericMatrix(value)) {
+      return null;
+    }
+    Object[] rows = (Object[]) value;
+    String type =
+        switch (rows[0]) {
+          case double[] r -> "double";
+          case float[] r -> "float";
+          case long[] r -> "long";
+          case int[] r -> "int";
+          default -> "short";
+        };
+    int cols = java.lang.reflect.Array.getLength(rows[0]);
+    long width =
+        switch (type) {
+          case "double", "long" -> 8;
+          case "float", "int" -> 4;
+          default -> 2;
+        };
+    ArrowBuf buf = allocator.buffer(Math.max(1, rows.length * cols * width));
+    MemorySegment dst = MemorySegment.ofAddress(buf.memoryAddress()).reinterpret(buf.capacity());
+    long at = 0;
+    for (Object r : rows) {
+      MemorySegment src =
+          switch (r) {
+            case double[] d -> MemorySegment.ofArray(d);
+            case float[] f -> MemorySegment.ofArray(f);
+            case long[] l -> MemorySegment.ofArray(l);
+            case int[] i -> MemorySegment.ofArray(i);
+            default -> MemorySegment.ofArray((short[]) r);
+          };
+      MemorySegment.copy(src, 0, dst, at, src.byteSize());
+      at += src.byteSize();
+    }
+    var arrowType =
+        switch (type) {
+          case "double" ->
+              new org.apache.arrow.vector.types.pojo.ArrowType.FloatingPoint(
+                  org.apache.arrow.vector.types.FloatingPointPrecision.DOUBLE);
+          case "float" ->
+              new org.apache.arrow.vector.types.pojo.ArrowType.FloatingPoint(
+                  org.apache.arrow.vector.types.FloatingPointPrecision.SINGLE);
+          default -> new org.apache.arrow.vector.types.pojo.ArrowType.Int((int) width * 8, true);
+        };
+    var list = org.apache.arrow.vector.complex.FixedSizeListVector.empty("", cols, allocator);
+    try (buf) {
+      FieldVector data =
+          (FieldVector)
+              list.addOrGetVector(
+                      org.apache.arrow.vector.types.pojo.FieldType.notNullable(arrowType))
+                  .getVector();
+      list.loadFieldBuffers(new ArrowFieldNode(rows.length, 0), Arrays.asList((ArrowBuf) null));
+      data.loadFieldBuffers(
+          new ArrowFieldNode((long) rows.length * cols, 0), Arrays.asList(null, buf));
+    }
+    return list;
+  }
+
   /**
    * The rows of a fixed-size list of numbers (a two-dimensional numpy array as Arrow exports it) as
    * a Java array of rows ({@code double[][]}, {@code long[][]}, ...): one bulk copy per row.
