@@ -91,48 +91,31 @@ class PythonInteropIT {
 
   @Test
   void objectsPythonCodeStoresOrGetsFromJavaAreFreedWhenItDropsTheRefs() throws Exception {
-    long baseline = Glint.objectStoreStats().get(0).objectCount();
+    long baseline = StoredObjects.count();
     int size = 1 << 20; // stored, not inline
     assertThat(
             Glint.get(
                 Glint.task(PyFunction.of(MOD, "put_and_drop", Integer.class), 4, size).remote()))
         .isEqualTo(4);
     // The Python worker released its refs at the end of the task and collects when idle.
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (Glint.objectStoreStats().get(0).objectCount() > baseline
-        && System.nanoTime() < deadline) {
-      System.gc();
-      Thread.sleep(50);
-    }
-    assertThat(Glint.objectStoreStats().get(0).objectCount()).isEqualTo(baseline);
+    StoredObjects.await(baseline);
   }
 
   @Test
   void aPythonActorKeepsARefItWasGivenUntilItLetsGo() throws Exception {
-    long baseline = Glint.objectStoreStats().get(0).objectCount();
+    long baseline = StoredObjects.count();
     ActorHandle<PyActorClass> holder = Glint.actor(PyActorClass.of(MOD, "RefHolder")).remote();
     List<ObjectRef<byte[]>> given =
         new ArrayList<>(List.of(Glint.put(StoreFns.bytes(1 << 20, (byte) 3))));
     assertThat(Glint.get(holder.task(PyActorMethod.of("hold", Integer.class), given).remote()))
         .isEqualTo(1);
     given.clear();
-    for (int i = 0; i < 10; i++) {
-      System.gc();
-      Thread.sleep(100);
-    }
-    assertThat(Glint.objectStoreStats().get(0).objectCount())
-        .as("the Python actor still holds it")
-        .isEqualTo(baseline + 1);
+    StoredObjects.collectForAWhile();
+    assertThat(StoredObjects.count()).as("the Python actor still holds it").isEqualTo(baseline + 1);
     assertThat(Glint.get(holder.task(PyActorMethod.of("read", Integer.class)).remote()))
         .isEqualTo(1 << 20);
     assertThat(Glint.get(holder.task(PyActorMethod.of("drop", Boolean.class)).remote())).isTrue();
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (Glint.objectStoreStats().get(0).objectCount() > baseline
-        && System.nanoTime() < deadline) {
-      System.gc();
-      Thread.sleep(50);
-    }
-    assertThat(Glint.objectStoreStats().get(0).objectCount()).isEqualTo(baseline);
+    StoredObjects.await(baseline);
     holder.kill();
   }
 

@@ -22,76 +22,54 @@ class RefCountingIT {
   static final GlintExtension glint =
       GlintExtension.withCluster(b -> b.cpusPerNode(2).objectStoreMemory(256L * MB));
 
-  private static long storedObjects() {
-    return Glint.objectStoreStats().get(0).objectCount();
-  }
-
-  /** Collects here until the store holds {@code expected} objects (workers collect when idle). */
-  private static void awaitStoredObjects(long expected) throws InterruptedException {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (storedObjects() != expected && System.nanoTime() < deadline) {
-      System.gc();
-      Thread.sleep(50);
-    }
-    assertThat(storedObjects()).isEqualTo(expected);
-  }
-
-  /** Several collections with pauses: a borrower that let go would have been seen by now. */
-  private static void collectForAWhile() throws InterruptedException {
-    for (int i = 0; i < 10; i++) {
-      System.gc();
-      Thread.sleep(100);
-    }
-  }
-
   @Test
   void refsNestedInTaskArgumentsAreFreedAfterTheTask() throws Exception {
-    long baseline = storedObjects();
+    long baseline = StoredObjects.count();
     List<ObjectRef<byte[]>> refs = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       refs.add(Glint.put(StoreFns.bytes(MB, (byte) i)));
     }
     assertThat(Glint.get(Glint.task(RefFns::totalLength, refs).remote())).isEqualTo(4L * MB);
-    assertThat(storedObjects()).isEqualTo(baseline + 4);
+    assertThat(StoredObjects.count()).isEqualTo(baseline + 4);
     refs.clear();
-    awaitStoredObjects(baseline);
+    StoredObjects.await(baseline);
   }
 
   @Test
   void anActorKeepsARefItWasGivenAfterTheDriverDropsIt() throws Exception {
-    long baseline = storedObjects();
+    long baseline = StoredObjects.count();
     ActorHandle<RefFns.Holder> holder = Glint.actor(RefFns.Holder::new).remote();
     List<ObjectRef<byte[]>> given =
         new ArrayList<>(List.of(Glint.put(StoreFns.bytes(MB, (byte) 7))));
     assertThat(Glint.get(holder.task(RefFns.Holder::hold, given).remote())).isTrue();
     given.clear();
-    collectForAWhile();
-    assertThat(storedObjects()).as("the actor still borrows it").isEqualTo(baseline + 1);
+    StoredObjects.collectForAWhile();
+    assertThat(StoredObjects.count()).as("the actor still borrows it").isEqualTo(baseline + 1);
     assertThat(Glint.get(holder.task(RefFns.Holder::read).remote())).isEqualTo(MB);
 
     assertThat(Glint.get(holder.task(RefFns.Holder::drop).remote())).isTrue();
-    awaitStoredObjects(baseline);
+    StoredObjects.await(baseline);
     holder.kill();
   }
 
   @Test
   void theBorrowsOfAnActorWhoseProcessIsKilledAreReleased() throws Exception {
-    long baseline = storedObjects();
+    long baseline = StoredObjects.count();
     ActorHandle<RefFns.Holder> holder = Glint.actor(RefFns.Holder::new).remote();
     List<ObjectRef<byte[]>> given =
         new ArrayList<>(List.of(Glint.put(StoreFns.bytes(MB, (byte) 9))));
     assertThat(Glint.get(holder.task(RefFns.Holder::hold, given).remote())).isTrue();
     given.clear();
-    collectForAWhile();
-    assertThat(storedObjects()).as("the actor borrows it").isEqualTo(baseline + 1);
+    StoredObjects.collectForAWhile();
+    assertThat(StoredObjects.count()).as("the actor borrows it").isEqualTo(baseline + 1);
     // Killed, the process cannot say it lets go: the owner learns of the death instead.
     holder.kill();
-    awaitStoredObjects(baseline);
+    StoredObjects.await(baseline);
   }
 
   @Test
   void refsInsideObjectsAKilledProcessOwnedAreReleased() throws Exception {
-    long baseline = storedObjects();
+    long baseline = StoredObjects.count();
     ActorHandle<RefFns.Holder> holder = Glint.actor(RefFns.Holder::new).remote();
     List<ObjectRef<byte[]>> given =
         new ArrayList<>(List.of(Glint.put(StoreFns.bytes(MB, (byte) 5))));
@@ -99,38 +77,38 @@ class RefCountingIT {
     given.clear();
     // The actor now keeps the ref only inside a list it put: an object the actor owns.
     assertThat(Glint.get(holder.task(RefFns.Holder::wrap).remote())).isTrue();
-    collectForAWhile();
-    assertThat(storedObjects()).as("the actor's list holds it").isEqualTo(baseline + 1);
+    StoredObjects.collectForAWhile();
+    assertThat(StoredObjects.count()).as("the actor's list holds it").isEqualTo(baseline + 1);
     holder.kill();
-    awaitStoredObjects(baseline);
+    StoredObjects.await(baseline);
   }
 
   @Test
   void aPutValueKeepsTheRefsInsideItUntilItIsFreed() throws Exception {
-    long baseline = storedObjects();
+    long baseline = StoredObjects.count();
     List<ObjectRef<byte[]>> inner =
         new ArrayList<>(List.of(Glint.put(StoreFns.bytes(MB, (byte) 3))));
     ObjectRef<List<ObjectRef<byte[]>>> box = Glint.put(List.copyOf(inner));
     inner.clear();
-    collectForAWhile();
+    StoredObjects.collectForAWhile();
     assertThat(Glint.get(Glint.get(box).get(0))).hasSize(MB);
 
     box = null;
-    awaitStoredObjects(baseline);
+    StoredObjects.await(baseline);
   }
 
   @Test
   void refsReturnedInsideATaskResultOutliveTheTaskAndAreFreedLater() throws Exception {
-    long baseline = storedObjects();
+    long baseline = StoredObjects.count();
     ObjectRef<List<ObjectRef<byte[]>>> made = Glint.task(RefFns::putMany, 3, MB).remote();
     List<ObjectRef<byte[]>> refs = new ArrayList<>(Glint.get(made));
-    collectForAWhile(); // the worker that put them has dropped its own refs by now
-    assertThat(storedObjects()).isEqualTo(baseline + 3);
+    StoredObjects.collectForAWhile(); // the worker that put them has dropped its own refs by now
+    assertThat(StoredObjects.count()).isEqualTo(baseline + 3);
     // (Read in another frame: a loop here would leave the last ref in a dead local slot.)
     assertThat(RefFns.totalLength(refs)).isEqualTo(3L * MB);
 
     refs.clear();
     made = null;
-    awaitStoredObjects(baseline);
+    StoredObjects.await(baseline);
   }
 }

@@ -228,46 +228,22 @@ public final class ArrowCodec implements AutoCloseable {
       return null;
     }
     Object[] rows = (Object[]) value;
-    String type =
-        switch (rows[0]) {
-          case double[] r -> "double";
-          case float[] r -> "float";
-          case long[] r -> "long";
-          case int[] r -> "int";
-          default -> "short";
-        };
+    Class<?> element = rows[0].getClass().getComponentType();
+    java.lang.foreign.ValueLayout layout = elementLayout(element);
     int cols = java.lang.reflect.Array.getLength(rows[0]);
-    long width =
-        switch (type) {
-          case "double", "long" -> 8;
-          case "float", "int" -> 4;
-          default -> 2;
-        };
-    ArrowBuf buf = allocator.buffer(Math.max(1, rows.length * cols * width));
+    ArrowBuf buf = allocator.buffer(Math.max(1, rows.length * cols * layout.byteSize()));
     MemorySegment dst = MemorySegment.ofAddress(buf.memoryAddress()).reinterpret(buf.capacity());
-    long at = 0;
-    for (Object r : rows) {
-      MemorySegment src =
-          switch (r) {
-            case double[] d -> MemorySegment.ofArray(d);
-            case float[] f -> MemorySegment.ofArray(f);
-            case long[] l -> MemorySegment.ofArray(l);
-            case int[] i -> MemorySegment.ofArray(i);
-            default -> MemorySegment.ofArray((short[]) r);
-          };
-      MemorySegment.copy(src, 0, dst, at, src.byteSize());
-      at += src.byteSize();
+    for (int i = 0; i < rows.length; i++) {
+      MemorySegment.copy(rows[i], 0, dst, layout, i * cols * layout.byteSize(), cols);
     }
     var arrowType =
-        switch (type) {
-          case "double" ->
-              new org.apache.arrow.vector.types.pojo.ArrowType.FloatingPoint(
-                  org.apache.arrow.vector.types.FloatingPointPrecision.DOUBLE);
-          case "float" ->
-              new org.apache.arrow.vector.types.pojo.ArrowType.FloatingPoint(
-                  org.apache.arrow.vector.types.FloatingPointPrecision.SINGLE);
-          default -> new org.apache.arrow.vector.types.pojo.ArrowType.Int((int) width * 8, true);
-        };
+        element == double.class || element == float.class
+            ? new org.apache.arrow.vector.types.pojo.ArrowType.FloatingPoint(
+                element == double.class
+                    ? org.apache.arrow.vector.types.FloatingPointPrecision.DOUBLE
+                    : org.apache.arrow.vector.types.FloatingPointPrecision.SINGLE)
+            : new org.apache.arrow.vector.types.pojo.ArrowType.Int(
+                (int) layout.byteSize() * 8, true);
     var list = org.apache.arrow.vector.complex.FixedSizeListVector.empty("", cols, allocator);
     try (buf) {
       FieldVector data =
@@ -292,47 +268,41 @@ public final class ArrowCodec implements AutoCloseable {
     if (list.getNullCount() > 0) {
       throw new IllegalArgumentException("a matrix with null rows cannot become a Java array");
     }
-    Buffer flat = bufferView((FieldVector) list.getDataVector());
-    Object out;
-    switch (flat) {
-      case java.nio.DoubleBuffer b -> {
-        double[][] m = new double[rows][cols];
-        for (int i = 0; i < rows; i++) {
-          b.get(i * cols, m[i]);
-        }
-        out = m;
-      }
-      case java.nio.FloatBuffer b -> {
-        float[][] m = new float[rows][cols];
-        for (int i = 0; i < rows; i++) {
-          b.get(i * cols, m[i]);
-        }
-        out = m;
-      }
-      case java.nio.LongBuffer b -> {
-        long[][] m = new long[rows][cols];
-        for (int i = 0; i < rows; i++) {
-          b.get(i * cols, m[i]);
-        }
-        out = m;
-      }
-      case java.nio.IntBuffer b -> {
-        int[][] m = new int[rows][cols];
-        for (int i = 0; i < rows; i++) {
-          b.get(i * cols, m[i]);
-        }
-        out = m;
-      }
-      case java.nio.ShortBuffer b -> {
-        short[][] m = new short[rows][cols];
-        for (int i = 0; i < rows; i++) {
-          b.get(i * cols, m[i]);
-        }
-        out = m;
-      }
-      default -> throw new IllegalArgumentException("not numeric rows: " + list.getField());
+    FieldVector data = (FieldVector) list.getDataVector();
+    Class<?> element =
+        switch (data) {
+          case Float8Vector x -> double.class;
+          case Float4Vector x -> float.class;
+          case BigIntVector x -> long.class;
+          case IntVector x -> int.class;
+          case SmallIntVector x -> short.class;
+          default -> throw new IllegalArgumentException("not numeric rows: " + list.getField());
+        };
+    if (data.getNullCount() > 0) {
+      throw new IllegalArgumentException("numeric data with nulls cannot become a Java array");
     }
-    return out;
+    java.lang.foreign.ValueLayout elementLayout = elementLayout(element);
+    MemorySegment flat =
+        MemorySegment.ofAddress(data.getDataBuffer().memoryAddress())
+            .reinterpret((long) rows * cols * elementLayout.byteSize());
+    Object m = java.lang.reflect.Array.newInstance(element.arrayType(), rows);
+    for (int i = 0; i < rows; i++) {
+      Object row = java.lang.reflect.Array.newInstance(element, cols);
+      MemorySegment.copy(flat, elementLayout, i * cols * elementLayout.byteSize(), row, 0, cols);
+      java.lang.reflect.Array.set(m, i, row);
+    }
+    return m;
+  }
+
+  /** How Arrow (little endian) lays out elements of a Java primitive type. */
+  private static java.lang.foreign.ValueLayout elementLayout(Class<?> element) {
+    return switch (element.getName()) {
+      case "double" -> java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+      case "float" -> java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+      case "long" -> java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+      case "int" -> java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+      default -> java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+    };
   }
 
   public static Buffer bufferView(FieldVector v) {
