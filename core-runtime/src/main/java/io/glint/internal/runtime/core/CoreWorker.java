@@ -173,7 +173,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
             });
     this.store = SharedMemoryStore.attach(settings.storeDir());
     this.serializer = new Serializer(this, this::loader);
-    this.objects = new ObjectTable(this::freeStored, this::releaseContained);
+    this.objects =
+        new ObjectTable(this::freeStored, this::releaseContained, Ids.hex(settings.workerId()));
     this.borrows = new BorrowTable(Ids.hex(settings.workerId()), this::sendBorrowUpdates);
     scheduler.scheduleWithFixedDelay(
         this::releaseBorrowsOfDeadWorkers,

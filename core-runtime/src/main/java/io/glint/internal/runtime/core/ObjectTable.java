@@ -65,8 +65,27 @@ final class ObjectTable {
   ObjectTable(
       BiConsumer<ByteString, ObjectLocation> freeStoredCopy,
       BiConsumer<ByteString, List<ObjectReference>> releaseContained) {
+    this(freeStoredCopy, releaseContained, null);
+  }
+
+  /**
+   * @param selfWorkerHex this process's worker id: borrows by objects it owns ({@code
+   *     c:<object>@<self>}) are not counted in {@link #remoteBorrows()}
+   */
+  ObjectTable(
+      BiConsumer<ByteString, ObjectLocation> freeStoredCopy,
+      BiConsumer<ByteString, List<ObjectReference>> releaseContained,
+      String selfWorkerHex) {
     this.freeStoredCopy = freeStoredCopy;
     this.releaseContained = releaseContained;
+    this.ownedSuffix = selfWorkerHex == null ? null : "@" + selfWorkerHex;
+  }
+
+  private final String ownedSuffix;
+
+  /** Whether a borrower lives in (or is owned by) another process. */
+  private boolean remote(String borrower) {
+    return ownedSuffix == null || !borrower.endsWith(ownedSuffix);
   }
 
   Entry create(ByteString id) {
@@ -190,7 +209,7 @@ final class ObjectTable {
       boolean holding = b[0] > b[1];
       int delta = (holding ? 1 : 0) - (wasHolding ? 1 : 0);
       e.activeBorrowers += delta;
-      if (delta != 0) {
+      if (delta != 0 && remote(borrower)) {
         remoteBorrows.addAndGet(delta);
       }
       if (b[0] == b[1]) {
@@ -222,7 +241,9 @@ final class ObjectTable {
           long[] b = en.getValue();
           if (b[0] > b[1]) {
             e.activeBorrowers--;
-            remoteBorrows.decrementAndGet();
+            if (remote(borrower)) {
+              remoteBorrows.decrementAndGet();
+            }
             changed = true;
           }
           b[1] = Long.MAX_VALUE;

@@ -69,6 +69,21 @@ class ReferenceCountingTest {
   }
 
   @Test
+  void onlyBorrowsByOtherProcessesOrTheirObjectsCountAsRemote() {
+    ObjectTable mine = new ObjectTable((id, loc) -> {}, (id, refs) -> {}, "5");
+    mine.create(A).status.complete(ObjectStatus.getDefaultInstance());
+    mine.addLocalRef(A);
+    mine.updateBorrow(A, "c:0a@5", 1, false); // an object this process owns
+    assertThat(mine.remoteBorrows()).isZero();
+    mine.updateBorrow(A, "c:0b@6", 1, false);
+    mine.updateBorrow(A, "w:6", 1, false);
+    assertThat(mine.remoteBorrows()).isEqualTo(2);
+    mine.releaseBorrowersOf("6");
+    assertThat(mine.remoteBorrows()).isZero();
+    assertThat(mine.borrowers(A)).isEqualTo(1);
+  }
+
+  @Test
   void theBorrowsOfObjectsADeadWorkerOwnedAreReleasedToo() {
     ready(A);
     table.addLocalRef(A);
