@@ -208,7 +208,7 @@ public final class ObjectStoreManager implements AutoCloseable {
     long size = RangeAllocator.align(bytes);
     long offset = allocator.allocate(size);
     while (offset < 0) {
-      Entry victim = leastRecentlyUsedSpillable(true);
+      Entry victim = leastRecentlyUsedInArena();
       if (victim == null) {
         return -1;
       }
@@ -218,12 +218,13 @@ public final class ObjectStoreManager implements AutoCloseable {
     return offset;
   }
 
-  private Entry leastRecentlyUsedSpillable(boolean inArenaOnly) {
+  /** The least recently used sealed object in the arena that nobody holds; null if none. */
+  private Entry leastRecentlyUsedInArena() {
     Entry best = null;
     for (Entry en : entries.values()) {
       if (en.state == State.SEALED
           && en.pins == 0
-          && (!inArenaOnly || en.offset >= 0)
+          && en.offset >= 0
           && (best == null || en.lastUse < best.lastUse)) {
         best = en;
       }

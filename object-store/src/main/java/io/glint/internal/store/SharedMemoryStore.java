@@ -161,10 +161,7 @@ public final class SharedMemoryStore implements AutoCloseable {
             StandardOpenOption.WRITE)) {
       long total = HEADER_BYTES + payloadBytes;
       MemorySegment seg = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
-      seg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, MAGIC);
-      seg.set(ValueLayout.JAVA_BYTE, 4, VERSION);
-      seg.set(ValueLayout.JAVA_BYTE, 5, format);
-      seg.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, payloadBytes);
+      writeHeader(seg, payloadBytes, format);
       createdBytes.addAndGet(total);
       createdObjects.incrementAndGet();
       return new WritableObject(name, tmp, finalPath, arena, seg.asSlice(HEADER_BYTES));
@@ -252,16 +249,13 @@ public final class SharedMemoryStore implements AutoCloseable {
   }
 
   /** Maps a file prepared for a new object (no arena). */
-  public static WritableObject openPrepared(Path file, long payloadBytes, byte format) {
+  private static WritableObject openPrepared(Path file, long payloadBytes, byte format) {
     Arena arena = Arena.ofShared();
     try (FileChannel ch =
         FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       MemorySegment seg =
           ch.map(FileChannel.MapMode.READ_WRITE, 0, HEADER_BYTES + payloadBytes, arena);
-      seg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, MAGIC);
-      seg.set(ValueLayout.JAVA_BYTE, 4, VERSION);
-      seg.set(ValueLayout.JAVA_BYTE, 5, format);
-      seg.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, payloadBytes);
+      writeHeader(seg, payloadBytes, format);
       return new WritableObject(
           file.getFileName().toString(), file, null, arena, seg.asSlice(HEADER_BYTES));
     } catch (IOException e) {

@@ -1408,28 +1408,20 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
         throw objectLost(objectId);
       }
       try (SharedMemoryStore.ReadableObject obj = o.get()) {
-        if (obj.format() == ValueFormat.VALUE_FORMAT_BUFFER.getNumber()) {
-          if (!BufferCodec.isView(obj.payload())) {
-            return BufferCodec.read(obj.payload());
-          }
-          return BufferCodec.read(mappedView(objectId));
-        }
-        if (obj.format() == ValueFormat.VALUE_FORMAT_XLANG.getNumber()) {
-          return xlang.decode(obj.payload().asByteBuffer());
-        }
-        if (obj.format() == ValueFormat.VALUE_FORMAT_ARROW.getNumber()) {
-          // Zero-copy: the vectors are loaded over the mapping, shared with later gets.
-          return arrow().read(mappedView(objectId), null);
-        }
-        return serializer.deserialize(
-            ValueFormat.forNumber(obj.format()), obj.payload().asByteBuffer());
+        ValueFormat format = ValueFormat.forNumber(obj.format());
+        // Zero-copy values (Arrow vectors, buffer views) are read over a view of the mapping that
+        // later gets share; everything else is decoded from the bytes while they are held.
+        boolean zeroCopy =
+            format == ValueFormat.VALUE_FORMAT_ARROW
+                || (format == ValueFormat.VALUE_FORMAT_BUFFER && BufferCodec.isView(obj.payload()));
+        return decodeStored(format, zeroCopy ? mappedView(objectId) : obj.payload());
       }
     } finally {
       unpin(List.of(objectId));
     }
   }
 
-  /** A value from a view of its stored bytes (which the view keeps alive and in place). */
+  /** A value from its stored bytes (held in place while it is decoded, or by a view). */
   private Object decodeStored(ValueFormat format, MemorySegment view) {
     return switch (format) {
       case VALUE_FORMAT_BUFFER -> BufferCodec.read(view);
@@ -1520,14 +1512,9 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
             && a.getObject().getLocation().getFormat() == ValueFormat.VALUE_FORMAT_ARROW;
   }
 
-  /**
-   * A task argument holding numeric elements (a {@code double[]}, a {@code DoubleBuffer}, ...) as
-   * an Arrow vector over its memory: for a stored object, the mapping itself. Null when the
-   * argument is something else, or not on this node.
-   */
+  /** As {@link #numericVector(TaskArg)}, for an object this process reads by ref. */
   FieldVector numericVector(ObjectRef<?> ref, long timeoutMs) {
-    ObjectRefImpl<?> r = checkRef(ref);
-    ObjectStatus s = await(statusFuture(r), timeoutMs, () -> timeoutMessage(r, timeoutMs));
+    ObjectStatus s = awaitStatus(checkRef(ref), timeoutMs);
     TaskArg.Builder a = TaskArg.newBuilder();
     if (s.hasValue()) {
       a.setValue(s.getValue());
@@ -1541,13 +1528,17 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   /** The value format of an object, once it is ready; null when it failed. */
   ValueFormat storedFormat(ObjectRef<?> ref, long timeoutMs) {
-    ObjectRefImpl<?> r = checkRef(ref);
-    ObjectStatus s = await(statusFuture(r), timeoutMs, () -> timeoutMessage(r, timeoutMs));
+    ObjectStatus s = awaitStatus(checkRef(ref), timeoutMs);
     return s.hasValue()
         ? s.getValue().getFormat()
         : s.hasLocation() ? s.getLocation().getFormat() : null;
   }
 
+  /**
+   * A task argument holding numeric elements (a {@code double[]}, a {@code DoubleBuffer}, ...) as
+   * an Arrow vector over its memory: for a stored object, the mapping itself. Null when the
+   * argument is something else, or not on this node.
+   */
   FieldVector numericVector(TaskArg a) {
     MemorySegment src;
     if (a.hasValue() && a.getValue().getFormat() == ValueFormat.VALUE_FORMAT_BUFFER) {
@@ -1653,7 +1644,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   @SuppressWarnings("unchecked")
   public <T> T get(ObjectRef<T> ref, long timeoutMs) {
     ObjectRefImpl<T> r = checkRef(ref);
-    ObjectStatus s = await(statusFuture(r), timeoutMs, () -> timeoutMessage(r, timeoutMs));
+    ObjectStatus s = awaitStatus(r, timeoutMs);
     return (T) XlangCodec.convert(readStatus(r.objectId, s), r.resultType);
   }
 
@@ -1744,6 +1735,11 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
             },
             callbacks);
     return out;
+  }
+
+  /** An object's status once it is ready, failing with a typed timeout after {@code timeoutMs}. */
+  private ObjectStatus awaitStatus(ObjectRefImpl<?> r, long timeoutMs) {
+    return await(statusFuture(r), timeoutMs, () -> timeoutMessage(r, timeoutMs));
   }
 
   private <T> T await(CompletableFuture<T> f, long timeoutMs, Supplier<String> timeoutMessage) {

@@ -7,6 +7,7 @@ import io.glint.api.ObjectRef;
 import io.glint.internal.python.EmbeddedPython;
 import io.glint.internal.runtime.common.Failures;
 import io.glint.internal.runtime.common.GlintConfig;
+import io.glint.internal.runtime.serialization.ArrowCodec;
 import io.glint.internal.runtime.serialization.XlangCodec;
 import java.io.File;
 import java.lang.foreign.Arena;
@@ -153,29 +154,27 @@ final class PythonRuntime {
     var format = worker.storedFormat(ref, timeoutMs);
     if (format == io.glint.internal.proto.ValueFormat.VALUE_FORMAT_ARROW) {
       var root = (org.apache.arrow.vector.VectorSchemaRoot) worker.get(ref, timeoutMs);
-      var e = worker.arrow().exportToC(root);
-      handedOver.get().add(e);
-      handedOver.get().add(root);
-      return new XlangCodec.Ext(TaskExecutor.ARROW_TABLE_EXT, TaskExecutor.cDataAddresses(e));
+      return handOver(TaskExecutor.ARROW_TABLE_EXT, root, worker.arrow().exportToC(root));
     }
     if (format == io.glint.internal.proto.ValueFormat.VALUE_FORMAT_BUFFER && hasPyarrow()) {
       var vector = worker.numericVector(ref, timeoutMs);
       if (vector != null) {
-        var e = worker.arrow().exportToC(vector);
-        handedOver.get().add(e);
-        handedOver.get().add(vector);
-        return new XlangCodec.Ext(TaskExecutor.NUMPY_ARRAY_EXT, TaskExecutor.cDataAddresses(e));
+        return handOver(TaskExecutor.NUMPY_ARRAY_EXT, vector, worker.arrow().exportToC(vector));
       }
     }
     Object value = worker.get(ref, timeoutMs);
     var matrix = hasPyarrow() ? worker.arrow().matrixOf(value) : null;
     if (matrix != null) {
-      var e = worker.arrow().exportToC(matrix);
-      handedOver.get().add(e);
-      handedOver.get().add(matrix);
-      return new XlangCodec.Ext(TaskExecutor.NUMPY_MATRIX_EXT, TaskExecutor.cDataAddresses(e));
+      return handOver(TaskExecutor.NUMPY_MATRIX_EXT, matrix, worker.arrow().exportToC(matrix));
     }
     return value;
+  }
+
+  /** The reply value of a C Data hand-off; {@code data} and the export stay until released. */
+  private XlangCodec.Ext handOver(byte type, AutoCloseable data, ArrowCodec.Exported e) {
+    handedOver.get().add(e);
+    handedOver.get().add(data);
+    return new XlangCodec.Ext(type, TaskExecutor.cDataAddresses(e));
   }
 
   /**
@@ -243,11 +242,6 @@ final class PythonRuntime {
         && worker.xlang().decode(ByteBuffer.wrap(r, 1, r.length - 1)) instanceof List<?> l) {
       release(l);
     }
-  }
-
-  /** Refs Python holds now (for tests and stats). */
-  int pythonRefCount() {
-    return pythonRefs.size();
   }
 
   /** Entry point of Python's calls into Java. Never throws: failures travel back as data. */
