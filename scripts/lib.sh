@@ -43,7 +43,8 @@ glint_setup_python() {
 glint_reap() {
   local top pids
   top=$(pwd)
-  pids=$(pgrep -f "io.glint.internal.runtime.worker.WorkerMain" 2>/dev/null | while read -r p; do
+  # pgrep exits 1 when nothing matches: that is the good case, not an error under `set -e`.
+  pids=$( { pgrep -f "io.glint.internal.runtime.worker.WorkerMain" 2>/dev/null || true; } | while read -r p; do
     if tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q "$top"; then echo "$p"; fi
   done)
   if [ -n "$pids" ]; then

@@ -7,6 +7,7 @@ import io.glint.api.Glint;
 import io.glint.api.ObjectRef;
 import io.glint.api.PyFunction;
 import io.glint.testing.GlintExtension;
+import io.glint.testing.PythonSupport;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +67,7 @@ class ArrowIT {
 
   @Test
   void javaToPythonToJavaOnA100MbTableWithAZeroCopyPythonStep() throws Exception {
+    PythonSupport.assumeAvailable();
     int rows = 100 * 1024 * 1024 / 8; // 100 MiB of doubles
     try (BufferAllocator alloc = new RootAllocator();
         VectorSchemaRoot t = table(alloc, rows)) {
@@ -115,6 +117,7 @@ class ArrowIT {
 
   @Test
   void pythonErrorsOnArrowInputAreTyped() {
+    PythonSupport.assumeAvailable();
     try (BufferAllocator alloc = new RootAllocator();
         VectorSchemaRoot t = table(alloc, 10)) {
       ObjectRef<Object> r =
@@ -128,6 +131,7 @@ class ArrowIT {
 
   @Test
   void aJavaDoubleArrayIsANumpyArrayOnTheMappingInPython() {
+    PythonSupport.assumeAvailable();
     double[] data = new double[8 * 1024 * 1024]; // 64 MiB
     double sum = 0;
     for (int i = 0; i < data.length; i++) {
@@ -149,6 +153,7 @@ class ArrowIT {
 
   @Test
   void pythonGetOfArrowAndNumericRefsReadsThemInPlace() throws Exception {
+    PythonSupport.assumeAvailable();
     double[] data = new double[1_000_000];
     double sum = 0;
     for (int i = 0; i < data.length; i++) {
@@ -183,6 +188,7 @@ class ArrowIT {
 
   @Test
   void aNumpyResultComesBackAsAJavaArrayOrAViewOfTheStore() throws Exception {
+    PythonSupport.assumeAvailable();
     double[] data = new double[1_000_000];
     for (int i = 0; i < data.length; i++) {
       data[i] = i;
@@ -211,6 +217,7 @@ class ArrowIT {
 
   @Test
   void aNumpyMatrixComesBackAsJavaRows() {
+    PythonSupport.assumeAvailable();
     double[][] m =
         Glint.get(
             Glint.task(PyFunction.of("glint_it.pyfns", "matrix", double[][].class), 300, 4)
@@ -229,6 +236,7 @@ class ArrowIT {
 
   @Test
   void aJavaMatrixReachesPythonAsATwoDimensionalNumpyArray() {
+    PythonSupport.assumeAvailable();
     double[][] m = new double[500][3];
     for (int i = 0; i < 500; i++) {
       m[i] = new double[] {i, i + 0.5, -i};
@@ -261,6 +269,7 @@ class ArrowIT {
 
   @Test
   void smallIntArraysPassedDirectlyAreNumpyToo() {
+    PythonSupport.assumeAvailable();
     @SuppressWarnings("unchecked")
     Map<String, Object> seen =
         Glint.get(

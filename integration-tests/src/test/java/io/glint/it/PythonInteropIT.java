@@ -13,10 +13,12 @@ import io.glint.api.PyFunction;
 import io.glint.api.exception.TaskFailure;
 import io.glint.api.exception.WorkerCrashedFailure;
 import io.glint.testing.GlintExtension;
+import io.glint.testing.PythonSupport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +33,11 @@ class PythonInteropIT {
                   .pythonPath(List.of(Path.of("src/test/python").toAbsolutePath().toString())));
 
   static final String MOD = "glint_it.pyfns";
+
+  @BeforeAll
+  static void needsPython() {
+    PythonSupport.assumeAvailable();
+  }
 
   /** A Java record that crosses to Python as a dict and back. */
   public record Item(String name, int value) {}

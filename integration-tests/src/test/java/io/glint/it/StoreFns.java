@@ -11,6 +11,15 @@ import java.nio.file.Path;
 public final class StoreFns {
   private StoreFns() {}
 
+  /** {@code size} bytes of a pattern that depends on {@code seed}. */
+  public static byte[] pattern(int size, int seed) {
+    byte[] b = new byte[size];
+    for (int i = 0; i < size; i++) {
+      b[i] = (byte) (i * 31 + seed * 7);
+    }
+    return b;
+  }
+
   /**
    * How a task sees a large buffer argument: its flags, the file its memory is mapped from (read
    * from /proc/self/maps: proof that it is a view of the store, not a copy), a strided checksum.

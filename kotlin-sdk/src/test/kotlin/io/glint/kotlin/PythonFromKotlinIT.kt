@@ -5,9 +5,11 @@ import io.glint.api.PyActorClass
 import io.glint.api.PyActorMethod
 import io.glint.api.PyFunction
 import io.glint.testing.GlintExtension
+import io.glint.testing.PythonSupport
 import java.nio.file.Path
 import kotlinx.coroutines.test.runTest
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.extension.RegisterExtension
 
@@ -22,6 +24,12 @@ class PythonFromKotlinIT {
           .cpusPerNode(2.0)
           .pythonPath(listOf(Path.of("src/test/python").toAbsolutePath().toString()))
       }
+
+    @JvmStatic
+    @BeforeAll
+    fun needsPython() {
+      PythonSupport.assumeAvailable()
+    }
   }
 
   @Test

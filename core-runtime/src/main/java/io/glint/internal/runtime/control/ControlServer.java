@@ -97,6 +97,7 @@ public final class ControlServer implements AutoCloseable {
               .setClassDescriptor(creation.getFunction())
               .setNumRestarts(restarts)
               .setMaxConcurrency(creation.getActorCreation().getMaxConcurrency())
+              .setMaxTaskRetries(creation.getActorCreation().getMaxTaskRetries())
               .setJobId(creation.getJobId())
               .setPid(pid);
       if (address != null) {

@@ -50,6 +50,9 @@ final class ActorTaskSubmitter {
     volatile boolean ready;
     volatile boolean cancelled;
 
+    /** Re-sends left after the actor dies under this call; set from the actor's settings. */
+    int retriesLeft = RETRIES_UNKNOWN;
+
     PendingCall(
         ByteString taskId,
         ByteString actorId,
@@ -78,6 +81,9 @@ final class ActorTaskSubmitter {
     long brokenAtNanos;
     Failure deathCause;
     long nextSeq;
+
+    /** The actor's maxTaskRetries, from its latest info. */
+    int maxTaskRetries;
 
     ActorQueue(ByteString actorId) {
       this.actorId = actorId;
@@ -111,6 +117,8 @@ final class ActorTaskSubmitter {
       resolve(this);
     }
   }
+
+  private static final int RETRIES_UNKNOWN = Integer.MIN_VALUE;
 
   /** How long an ALIVE at the address that just broke is taken for stale news. */
   private static final long STALE_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -246,9 +254,28 @@ final class ActorTaskSubmitter {
         q.state = State.UNRESOLVED;
       } else if (info.getState() == ActorState.ACTOR_STATE_ALIVE) {
         q.brokenAddress = null;
+        q.maxTaskRetries = info.getMaxTaskRetries();
         if (!info.getAddress().equals(q.address) || q.stream == null) {
-          // A new incarnation: calls in flight to the old one are lost.
-          lost = new ArrayList<>(q.inFlight.values());
+          // A new incarnation: calls in flight to the old one are lost, unless they have
+          // retries left (the actor's maxTaskRetries): those go first to the new one, in order.
+          lost = new ArrayList<>();
+          List<PendingCall> resend = new ArrayList<>();
+          for (PendingCall c : q.inFlight.values()) {
+            if (c.retriesLeft == RETRIES_UNKNOWN) {
+              c.retriesLeft = q.maxTaskRetries;
+            }
+            if (c.retriesLeft != 0 && !c.cancelled) {
+              if (c.retriesLeft > 0) {
+                c.retriesLeft--;
+              }
+              resend.add(c);
+            } else {
+              lost.add(c);
+            }
+          }
+          for (int i = resend.size() - 1; i >= 0; i--) {
+            q.waiting.addFirst(resend.get(i));
+          }
           q.inFlight.clear();
           q.address = info.getAddress();
           q.stream = new WorkerStream(worker.channels().get(q.address), q, worker::async);

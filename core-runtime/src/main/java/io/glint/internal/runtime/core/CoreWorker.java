@@ -534,7 +534,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     }
     // Large argument: store it once and pass it by reference, as Ray does.
     ByteString id = Ids.objectId(Ids.random(), Ids.PUT_INDEX);
-    ObjectStatus status = storeLarge(id, (Encoded.Large) enc);
+    ObjectStatus status = storeLarge(id, (Encoded.Large) enc, address);
     ObjectTable.Entry e = objects.create(id);
     e.status.complete(status);
     objects.addTaskRef(id);
@@ -624,7 +624,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   public <T> ObjectRef<T> put(T value) {
     checkOpen();
     ByteString id = Ids.objectId(Ids.random(), Ids.PUT_INDEX);
-    Stored stored = store(id, value);
+    Stored stored = store(id, value, address);
     if (stored.status().hasValue() && stored.nested().isEmpty()) {
       // Small and self-contained: the ref carries the value. It enters the object table only if
       // it leaves this process (see materialize); until then the GC alone reclaims it.
@@ -729,12 +729,12 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
         nested);
   }
 
-  /** Stores already-encoded bytes as the object {@code objectId}. */
-  ObjectStatus storeEncoded(ByteString objectId, Encoded enc) {
+  /** Stores already-encoded bytes as the object {@code objectId}, owned by {@code owner}. */
+  ObjectStatus storeEncoded(ByteString objectId, Encoded enc, Address owner) {
     if (enc instanceof Encoded.Inline inline) {
       return ObjectStatus.newBuilder().setValue(inline.value()).build();
     }
-    return storeLarge(objectId, (Encoded.Large) enc);
+    return storeLarge(objectId, (Encoded.Large) enc, owner);
   }
 
   XlangCodec xlang() {
@@ -751,7 +751,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     checkOpen();
     ByteString id = Ids.objectId(Ids.random(), Ids.PUT_INDEX);
     Encoded enc = encodeXlang(value);
-    ObjectStatus status = storeEncoded(id, enc);
+    ObjectStatus status = storeEncoded(id, enc, address);
     objects.create(id);
     // The stored value keeps the refs inside it alive, as a Java put's does.
     registerContained(id, enc.nestedRefs());
@@ -800,22 +800,29 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   /** A stored value and the refs inside it. */
   record Stored(ObjectStatus status, List<ObjectReference> nested) {}
 
-  /** Keeps a small value inline; seals a large one in this node's store. */
-  ObjectStatus storeValue(ByteString objectId, Object value) {
-    return store(objectId, value).status();
+  /**
+   * Keeps a small value inline; seals a large one in this node's store, owned by {@code owner} (the
+   * node keeps it until the owner frees it or dies, whatever happens to this process).
+   */
+  ObjectStatus storeValue(ByteString objectId, Object value, Address owner) {
+    return store(objectId, value, owner).status();
   }
 
-  Stored store(ByteString objectId, Object value) {
+  Stored store(ByteString objectId, Object value, Address owner) {
     Encoded enc = encode(value);
     if (enc instanceof Encoded.Inline inline) {
       return new Stored(
           ObjectStatus.newBuilder().setValue(inline.value()).build(), enc.nestedRefs());
     }
-    return new Stored(storeLarge(objectId, (Encoded.Large) enc), enc.nestedRefs());
+    return new Stored(storeLarge(objectId, (Encoded.Large) enc, owner), enc.nestedRefs());
   }
 
-  /** Reserves room with the node daemon, writes the object into the mapping, seals it. */
-  ObjectStatus storeLarge(ByteString objectId, Encoded.Large value) {
+  /**
+   * Reserves room with the node daemon, writes the object into the mapping, seals it. The node
+   * records {@code owner} as the object's owner: the process that frees it, and whose death frees
+   * it.
+   */
+  ObjectStatus storeLarge(ByteString objectId, Encoded.Large value, Address owner) {
     reclaimBeforeGrowing(value.sizeBytes());
     var node =
         NodeServiceGrpc.newBlockingStub(channels.get(settings.nodeAddress()))
@@ -825,7 +832,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
             CreateObjectRequest.newBuilder()
                 .setObjectId(objectId)
                 .setSizeBytes(value.sizeBytes())
-                .setOwner(address)
+                .setOwner(owner)
                 .build());
     if (!r.getError().isEmpty()) {
       throw new ObjectStoreFullException(r.getError(), value.sizeBytes());
@@ -960,9 +967,13 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     return t;
   }
 
-  /** The return object for a task result, inline or sealed in the store. */
-  ReturnObject returnObject(ByteString objectId, ByteString callerWorkerId, Object value) {
-    Stored stored = store(objectId, value);
+  /**
+   * The return object for a task result, inline or sealed in the store. The caller owns it: a
+   * stored result outlives this process (an actor killed, a pooled worker reaped or crashed).
+   */
+  ReturnObject returnObject(ByteString objectId, Address caller, Object value) {
+    ByteString callerWorkerId = caller.getWorkerId();
+    Stored stored = store(objectId, value, caller);
     ObjectStatus s = stored.status();
     // The value keeps the refs inside it alive: registered now, while this task still holds
     // them; the value's owner (the caller) releases them when it frees the value.

@@ -182,10 +182,12 @@ final class TaskExecutor {
       System.err.flush();
       Runtime.getRuntime().halt(137);
     }
-    job.cancelled = true;
-    Thread t = job.thread;
-    if (t != null) {
-      t.interrupt();
+    synchronized (job) {
+      job.cancelled = true;
+      // Only while the thread still runs this job: once it let go, it may run another one.
+      if (job.thread != null) {
+        job.thread.interrupt();
+      }
     }
   }
 
@@ -201,12 +203,21 @@ final class TaskExecutor {
   private void execute(Job job) {
     TaskSpec spec = job.spec;
     TaskResult.Builder res = TaskResult.newBuilder().setTaskId(spec.getTaskId());
-    if (job.cancelled || job.sink.isClosed() && spec.getType() == TaskType.TASK_TYPE_NORMAL_TASK) {
+    // A cancel either sees the thread (and interrupts it) or has set the flag before this check:
+    // both happen under the job's lock, so a cancel is never lost between them.
+    boolean cancelledBeforeStart;
+    synchronized (job) {
+      cancelledBeforeStart =
+          job.cancelled || job.sink.isClosed() && spec.getType() == TaskType.TASK_TYPE_NORMAL_TASK;
+      if (!cancelledBeforeStart) {
+        job.thread = Thread.currentThread();
+      }
+    }
+    if (cancelledBeforeStart) {
       jobs.remove(spec.getTaskId());
       job.sink.send(res.setFailure(cancelled(spec)).build());
       return;
     }
-    job.thread = Thread.currentThread();
     boolean normal = spec.getType() == TaskType.TASK_TYPE_NORMAL_TASK;
     List<Integer> gpus =
         spec.getType() == TaskType.TASK_TYPE_ACTOR_TASK
@@ -221,7 +232,10 @@ final class TaskExecutor {
       worker.pin(pinned);
     } catch (RuntimeException e) {
       CURRENT.remove();
-      job.thread = null;
+      synchronized (job) {
+        job.thread = null;
+        Thread.interrupted();
+      }
       jobs.remove(spec.getTaskId());
       job.sink.send(res.setFailure(failure(e, FailureKind.FAILURE_KIND_OBJECT_LOST, spec)).build());
       return;
@@ -268,8 +282,7 @@ final class TaskExecutor {
                               : err;
                       r.setFailure(failure(cause, FailureKind.FAILURE_KIND_TASK_ERROR, spec));
                     } else {
-                      r.addReturns(
-                          worker.returnObject(returnId, spec.getCallerAddress().getWorkerId(), v));
+                      r.addReturns(worker.returnObject(returnId, spec.getCallerAddress(), v));
                     }
                   } catch (Throwable t) {
                     r.setFailure(failure(t, FailureKind.FAILURE_KIND_SERIALIZATION, spec));
@@ -281,8 +294,7 @@ final class TaskExecutor {
                   worker.afterTask();
                 });
           } else {
-            res.addReturns(
-                worker.returnObject(returnId, spec.getCallerAddress().getWorkerId(), out));
+            res.addReturns(worker.returnObject(returnId, spec.getCallerAddress(), out));
           }
         }
       }
@@ -295,9 +307,11 @@ final class TaskExecutor {
       res.setFailure(
           job.cancelled ? cancelled(spec) : failure(e, FailureKind.FAILURE_KIND_TASK_ERROR, spec));
     } finally {
-      job.thread = null;
+      synchronized (job) {
+        job.thread = null;
+        Thread.interrupted(); // a cancel's interrupt stays with this job
+      }
       CURRENT.remove();
-      Thread.interrupted();
       if (!replyLater) {
         worker.unpin(pinned);
         jobs.remove(spec.getTaskId());
@@ -462,11 +476,12 @@ final class TaskExecutor {
         }
         if (reply[0] == 2) {
           try (var root = worker.arrow().importFromC(array, schema)) {
-            status = worker.storeValue(returnId, root);
+            status = worker.storeValue(returnId, root, spec.getCallerAddress());
           }
         } else if (reply[0] == 3) {
           try (var vector = worker.arrow().importVectorFromC(array, schema)) {
-            status = worker.storeValue(returnId, ArrowCodec.bufferView(vector));
+            status =
+                worker.storeValue(returnId, ArrowCodec.bufferView(vector), spec.getCallerAddress());
           }
         } else {
           // A two-dimensional numpy array: rows of a fixed-size list, copied into a Java matrix.
@@ -474,8 +489,8 @@ final class TaskExecutor {
             status =
                 worker.storeValue(
                     returnId,
-                    ArrowCodec.rowsOf(
-                        (org.apache.arrow.vector.complex.FixedSizeListVector) vector));
+                    ArrowCodec.rowsOf((org.apache.arrow.vector.complex.FixedSizeListVector) vector),
+                    spec.getCallerAddress());
           }
         }
       }
@@ -483,7 +498,8 @@ final class TaskExecutor {
       status =
           worker.storeEncoded(
               returnId,
-              worker.encodedBytes(payload, io.glint.internal.proto.ValueFormat.VALUE_FORMAT_XLANG));
+              worker.encodedBytes(payload, io.glint.internal.proto.ValueFormat.VALUE_FORMAT_XLANG),
+              spec.getCallerAddress());
     }
     var ro = io.glint.internal.proto.ReturnObject.newBuilder().setObjectId(returnId);
     if (reply[0] == 0) {

@@ -828,7 +828,11 @@ public final class NodeDaemon implements AutoCloseable {
         kill(w);
       }
     }
-    jobs.remove(job);
+    JobConfig cfg = jobs.remove(job);
+    if (cfg != null && cfg.hasDriverAddress()) {
+      // The job's driver is gone: nobody can free or read the objects it owned any more.
+      releaseObjectsOf(cfg.getDriverAddress().getWorkerId());
+    }
   }
 
   // ------------------------------------------------------------------ object store
