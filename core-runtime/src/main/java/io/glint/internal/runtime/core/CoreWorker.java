@@ -833,6 +833,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
                 .setObjectId(objectId)
                 .setSizeBytes(value.sizeBytes())
                 .setOwner(owner)
+                .setWriterWorkerId(settings.workerId())
                 .build());
     if (!r.getError().isEmpty()) {
       throw new ObjectStoreFullException(r.getError(), value.sizeBytes());

@@ -27,6 +27,7 @@ import io.glint.internal.proto.ReturnLeaseRequest;
 import io.glint.internal.proto.StreamWorkerLogsRequest;
 import io.glint.internal.proto.WorkerBlockedReply;
 import io.glint.internal.proto.WorkerBlockedRequest;
+import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.common.Rpc;
 import io.glint.internal.runtime.common.Versions;
 import io.grpc.Status;
@@ -47,12 +48,12 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
 
   @Override
   public void requestWorkerLease(LeaseRequest request, StreamObserver<LeaseReply> obs) {
-    d.requestLease(request, obs);
+    d.scheduler().requestLease(request, obs);
   }
 
   @Override
   public void returnWorkerLease(ReturnLeaseRequest request, StreamObserver<ReturnLeaseReply> obs) {
-    d.returnLease(request.getLeaseId(), request.getDisconnectWorker());
+    d.scheduler().returnLease(request.getLeaseId(), request.getDisconnectWorker());
     Rpc.reply(obs, ReturnLeaseReply.getDefaultInstance());
   }
 
@@ -61,45 +62,57 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     Rpc.reply(
         obs,
         CancelLeaseReply.newBuilder()
-            .setCancelled(d.cancelLease(request.getLeaseRequestId()))
+            .setCancelled(d.scheduler().cancelLease(request.getLeaseRequestId()))
             .build());
   }
 
   @Override
   public void commitActorLease(
       CommitActorLeaseRequest request, StreamObserver<CommitActorLeaseReply> obs) {
-    d.commitActorLease(request.getLeaseId());
+    d.scheduler().commitActorLease(request.getLeaseId());
     Rpc.reply(obs, CommitActorLeaseReply.getDefaultInstance());
   }
 
   @Override
   public void registerWorker(
       RegisterWorkerRequest request, StreamObserver<RegisterWorkerReply> obs) {
-    try {
-      Rpc.reply(obs, d.registerWorker(request));
-    } catch (IllegalStateException e) {
-      obs.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());
+    if (d.scheduler().registerWorker(request.getWorkerId(), request.getAddress()) == null) {
+      obs.onError(
+          Status.NOT_FOUND
+              .withDescription("unknown worker " + Ids.shortHex(request.getWorkerId()))
+              .asRuntimeException());
+      return;
     }
+    Rpc.reply(
+        obs,
+        RegisterWorkerReply.newBuilder()
+            .setNodeId(d.nodeId())
+            .setObjectStoreDir(d.storeDir().toString())
+            .setControlServiceAddress(d.options().controlAddress())
+            .build());
   }
 
   @Override
   public void notifyWorkerBlocked(
       WorkerBlockedRequest request, StreamObserver<WorkerBlockedReply> obs) {
-    d.workerBlocked(request.getWorkerId(), true);
+    d.scheduler().workerBlocked(request.getWorkerId(), true);
     Rpc.reply(obs, WorkerBlockedReply.getDefaultInstance());
   }
 
   @Override
   public void notifyWorkerUnblocked(
       WorkerBlockedRequest request, StreamObserver<WorkerBlockedReply> obs) {
-    d.workerBlocked(request.getWorkerId(), false);
+    d.scheduler().workerBlocked(request.getWorkerId(), false);
     Rpc.reply(obs, WorkerBlockedReply.getDefaultInstance());
   }
 
   @Override
   public void killWorker(KillWorkerRequest request, StreamObserver<KillWorkerReply> obs) {
     Rpc.reply(
-        obs, KillWorkerReply.newBuilder().setKilled(d.killWorker(request.getWorkerId())).build());
+        obs,
+        KillWorkerReply.newBuilder()
+            .setKilled(d.scheduler().killWorker(request.getWorkerId()))
+            .build());
   }
 
   @Override
@@ -131,14 +144,14 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
 
   @Override
   public void streamWorkerLogs(StreamWorkerLogsRequest request, StreamObserver<LogBatch> obs) {
-    d.subscribeLogs(request.getJobId(), obs);
+    d.logs().subscribe(request.getJobId(), obs);
   }
 
   @Override
   public void createObject(
       io.glint.internal.proto.CreateObjectRequest request,
       StreamObserver<io.glint.internal.proto.CreateObjectReply> obs) {
-    d.createObject(request, obs);
+    d.objects().createObject(request, obs);
   }
 
   @Override
@@ -146,7 +159,7 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       io.glint.internal.proto.SealObjectRequest request,
       StreamObserver<io.glint.internal.proto.SealObjectReply> obs) {
     try {
-      d.sealObject(request.getObjectId());
+      d.objects().seal(request.getObjectId());
       Rpc.reply(obs, io.glint.internal.proto.SealObjectReply.getDefaultInstance());
     } catch (IllegalStateException e) {
       obs.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
@@ -161,7 +174,7 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       Rpc.reply(
           obs,
           io.glint.internal.proto.PinObjectsReply.newBuilder()
-              .addAllMissing(d.pinObjects(request.getWorkerId(), request.getObjectIdsList()))
+              .addAllMissing(d.objects().pin(request.getWorkerId(), request.getObjectIdsList()))
               .build());
     } catch (RuntimeException e) {
       obs.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
@@ -172,7 +185,7 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   public void unpinObjects(
       io.glint.internal.proto.PinObjectsRequest request,
       StreamObserver<io.glint.internal.proto.PinObjectsReply> obs) {
-    d.unpinObjects(request.getWorkerId(), request.getObjectIdsList());
+    d.objects().unpin(request.getWorkerId(), request.getObjectIdsList());
     Rpc.reply(obs, io.glint.internal.proto.PinObjectsReply.getDefaultInstance());
   }
 
@@ -180,12 +193,12 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   public void getObjectStoreStats(
       io.glint.internal.proto.GetObjectStoreStatsRequest request,
       StreamObserver<io.glint.internal.proto.ObjectStoreStats> obs) {
-    Rpc.reply(obs, d.storeStats(request.getIncludeObjects()));
+    Rpc.reply(obs, d.objects().stats(d.nodeId(), request.getIncludeObjects()));
   }
 
   @Override
   public void freeObjects(FreeObjectsRequest request, StreamObserver<FreeObjectsReply> obs) {
-    d.freeObjects(request.getObjectIdsList());
+    d.objects().free(request.getObjectIdsList());
     Rpc.reply(obs, FreeObjectsReply.getDefaultInstance());
   }
 }

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 class GpuPoolTest {
   @Test
   void wholeGpusAreExclusiveAndFractionsShare() {
-    NodeDaemon.GpuPool pool = new NodeDaemon.GpuPool(2);
+    GpuPool pool = new GpuPool(2);
     var half1 = pool.allocate(0.5);
     var half2 = pool.allocate(0.5);
     assertThat(half1).isEqualTo(half2).containsExactly(0);

@@ -1,0 +1,489 @@
+package io.glint.internal.runtime.node;
+
+import com.google.protobuf.ByteString;
+import io.glint.internal.proto.JobConfig;
+import io.glint.internal.proto.LeaseGrant;
+import io.glint.internal.proto.LeaseReply;
+import io.glint.internal.proto.LeaseRequest;
+import io.glint.internal.runtime.common.Ids;
+import io.glint.internal.runtime.common.ResourceSet;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Grants worker leases: it accounts for the node's resources (CPU, GPU indices, memory, custom),
+ * reserves them for lease requests in arrival order among those that fit (a large request does not
+ * block smaller ones behind it), takes idle workers from the {@link WorkerPool} or has it start
+ * some, and takes leases back. A worker blocked in {@code get} gives its CPU back until it resumes
+ * (the node may then be briefly oversubscribed, as in Ray).
+ *
+ * <p>One lock, this object's, covers the scheduler and its worker pool (Ray runs both on the
+ * raylet's event loop). The object store is not under it.
+ */
+final class LeaseScheduler implements WorkerPool.Events {
+  private static final System.Logger LOG = System.getLogger(LeaseScheduler.class.getName());
+
+  /** A lease request waiting for resources or a worker. */
+  final class PendingLease {
+    final LeaseRequest request;
+    final StreamObserver<LeaseReply> reply;
+    final ResourceSet resources;
+    boolean reserved;
+    List<Integer> gpuIds = List.of();
+    WorkerProcess dedicated;
+
+    PendingLease(LeaseRequest request, StreamObserver<LeaseReply> reply) {
+      this.request = request;
+      this.reply = reply;
+      this.resources = ResourceSet.fromProto(request.getResources());
+    }
+
+    boolean needsDedicatedWorker() {
+      return request.getForActor() && request.getJvmOptionsCount() > 0;
+    }
+  }
+
+  /** A granted lease: a worker and the resources it holds. */
+  final class Lease {
+    final ByteString leaseId;
+    final WorkerProcess worker;
+    ResourceSet held;
+    final List<Integer> gpuIds;
+    final boolean forActor;
+    final ResourceSet running;
+    final ByteString requester;
+    boolean blocked;
+
+    Lease(ByteString leaseId, WorkerProcess worker, PendingLease p) {
+      this.requester = p.request.getRequesterWorkerId();
+      this.leaseId = leaseId;
+      this.worker = worker;
+      this.held = p.resources;
+      this.gpuIds = p.gpuIds;
+      this.forActor = p.request.getForActor();
+      this.running = ResourceSet.fromProto(p.request.getRunningResources());
+    }
+  }
+
+  /** A worker that exited, as the node daemon reports it. */
+  record Exit(WorkerProcess worker, int exitCode, boolean intentional, ByteString actorId) {}
+
+  private final ResourceSet total;
+  private final int maxStartupConcurrency;
+  private final GpuPool gpus;
+  private final WorkerPool pool;
+  private final Consumer<Exit> onExit;
+
+  // Guarded by this.
+  private ResourceSet available;
+  private final List<PendingLease> pending = new ArrayList<>();
+  private final Map<ByteString, Lease> leases = new HashMap<>();
+  private boolean closed;
+
+  LeaseScheduler(
+      ResourceSet total, int maxStartupConcurrency, WorkerPool pool, Consumer<Exit> onExit) {
+    this.total = total;
+    this.available = total;
+    this.maxStartupConcurrency = maxStartupConcurrency;
+    this.gpus = new GpuPool((int) Math.floor(total.get(ResourceSet.GPU)));
+    this.pool = pool;
+    this.onExit = onExit;
+    pool.setEvents(this);
+  }
+
+  synchronized ResourceSet available() {
+    return available;
+  }
+
+  synchronized int workerCount() {
+    return pool.size();
+  }
+
+  synchronized int idleWorkerCount() {
+    return pool.idleCount();
+  }
+
+  synchronized List<Long> workerPids() {
+    return pool.livePids();
+  }
+
+  // ------------------------------------------------------------------ leases
+
+  synchronized void requestLease(LeaseRequest req, StreamObserver<LeaseReply> reply) {
+    if (closed) {
+      reject(reply, "node is shutting down");
+      return;
+    }
+    int failures = pool.startFailures(req.getJobId());
+    if (failures >= WorkerPool.MAX_START_FAILURES) {
+      reject(
+          reply,
+          "worker failed to start "
+              + failures
+              + " times for this job: "
+              + pool.lastStartError(req.getJobId()));
+      return;
+    }
+    pending.add(new PendingLease(req, reply));
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        () ->
+            "lease request "
+                + ResourceSet.fromProto(req.getResources())
+                + (req.getForActor() ? " (actor " + req.getRequesterName() + ")" : "")
+                + "; available "
+                + available
+                + ", idle "
+                + pool.idleCount());
+    dispatch();
+  }
+
+  private static void reject(StreamObserver<LeaseReply> reply, String why) {
+    try {
+      reply.onNext(LeaseReply.newBuilder().setRejected(why).build());
+      reply.onCompleted();
+    } catch (RuntimeException ignored) {
+      // the requester went away
+    }
+  }
+
+  /** Grants what can be granted. Holds the lock. */
+  private void dispatch() {
+    Iterator<PendingLease> it = pending.iterator();
+    while (it.hasNext()) {
+      PendingLease p = it.next();
+      if (!p.reserved) {
+        if (!p.resources.fitsIn(available)) {
+          continue;
+        }
+        List<Integer> g = gpus.allocate(p.resources.get(ResourceSet.GPU));
+        if (g == null) {
+          continue;
+        }
+        available = available.minus(p.resources);
+        p.gpuIds = g;
+        p.reserved = true;
+      }
+      WorkerProcess w = takeWorker(p);
+      if (w == null) {
+        continue;
+      }
+      it.remove();
+      grant(p, w);
+    }
+  }
+
+  /** An idle worker for {@code p}, or null after making sure one is starting. */
+  private WorkerProcess takeWorker(PendingLease p) {
+    ByteString job = p.request.getJobId();
+    if (p.needsDedicatedWorker()) {
+      if (p.dedicated == null) {
+        p.dedicated = startWorker(job, p.request.getJvmOptionsList(), p);
+      }
+      return p.dedicated != null && p.dedicated.address != null ? p.dedicated : null;
+    }
+    WorkerProcess w = pool.takeIdle(job);
+    if (w != null) {
+      return w;
+    }
+    // Start another worker if fewer are starting than leases wait for one.
+    long waiting =
+        pending.stream()
+            .filter(
+                x -> x.reserved && x.request.getJobId().equals(job) && !x.needsDedicatedWorker())
+            .count();
+    if (pool.startingFor(job) < waiting && pool.startingTotal() < maxStartupConcurrency) {
+      startWorker(job, List.of(), null);
+    }
+    return null;
+  }
+
+  private void grant(PendingLease p, WorkerProcess w) {
+    Lease l = new Lease(Ids.random(), w, p);
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        () ->
+            "grant "
+                + p.resources
+                + (p.request.getForActor() ? " (actor " + p.request.getRequesterName() + ")" : "")
+                + " -> worker pid "
+                + w.pid
+                + "; available now "
+                + available);
+    leases.put(l.leaseId, l);
+    w.lease = l;
+    w.reservedFor = null;
+    if (p.request.getForActor()) {
+      w.actorId = p.request.getActorId();
+      w.actorName = p.request.getRequesterName();
+    }
+    try {
+      p.reply.onNext(
+          LeaseReply.newBuilder()
+              .setGranted(
+                  LeaseGrant.newBuilder()
+                      .setLeaseId(l.leaseId)
+                      .setWorkerAddress(w.address)
+                      .setWorkerPid(w.pid)
+                      .addAllGpuIds(l.gpuIds))
+              .build());
+      p.reply.onCompleted();
+    } catch (RuntimeException e) {
+      // The requester went away: take the lease back.
+      releaseLease(l, false);
+    }
+  }
+
+  synchronized void returnLease(ByteString leaseId, boolean disconnect) {
+    Lease l = leases.get(leaseId);
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        () ->
+            "return lease "
+                + (l == null ? "(unknown)" : "of pid " + l.worker.pid)
+                + " disconnect="
+                + disconnect);
+    if (l != null) {
+      releaseLease(l, disconnect || l.forActor);
+      dispatch();
+    }
+  }
+
+  /** Holds the lock. */
+  private void releaseLease(Lease l, boolean killWorker) {
+    leases.remove(l.leaseId);
+    if (!l.blocked) {
+      available = available.plus(l.held);
+    } else {
+      available = available.plus(l.held.minus(l.held.only(ResourceSet.CPU)));
+    }
+    gpus.release(l.gpuIds, l.held.get(ResourceSet.GPU));
+    WorkerProcess w = l.worker;
+    w.lease = null;
+    if (killWorker || w.killed || !w.alive()) {
+      pool.kill(w);
+    } else {
+      pool.makeIdle(w);
+    }
+  }
+
+  synchronized boolean cancelLease(ByteString requestId) {
+    Iterator<PendingLease> it = pending.iterator();
+    while (it.hasNext()) {
+      PendingLease p = it.next();
+      if (p.request.getLeaseRequestId().equals(requestId)) {
+        it.remove();
+        unreserve(p);
+        reject(p.reply, "cancelled");
+        dispatch();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  synchronized void commitActorLease(ByteString leaseId) {
+    Lease l = leases.get(leaseId);
+    if (l == null || !l.forActor) {
+      return;
+    }
+    available = available.plus(l.held).minus(l.running);
+    l.held = l.running;
+    dispatch();
+  }
+
+  synchronized void workerBlocked(ByteString workerId, boolean blocked) {
+    WorkerProcess w = pool.get(workerId);
+    if (w == null || w.lease == null || w.lease.blocked == blocked) {
+      return;
+    }
+    Lease l = w.lease;
+    l.blocked = blocked;
+    ResourceSet cpu = l.held.only(ResourceSet.CPU);
+    available = blocked ? available.plus(cpu) : available.minus(cpu);
+    if (blocked) {
+      dispatch();
+    }
+  }
+
+  /**
+   * Holds the lock. A process that died cannot return its leases: take them back (their workers go
+   * back to the pool) and drop its pending requests.
+   */
+  private void releaseLeasesHeldBy(ByteString requester) {
+    if (requester.isEmpty()) {
+      return;
+    }
+    for (Lease l : new ArrayList<>(leases.values())) {
+      if (requester.equals(l.requester)) {
+        releaseLease(l, l.forActor);
+      }
+    }
+    Iterator<PendingLease> it = pending.iterator();
+    while (it.hasNext()) {
+      PendingLease p = it.next();
+      if (requester.equals(p.request.getRequesterWorkerId())) {
+        it.remove();
+        unreserve(p);
+      }
+    }
+  }
+
+  /** Holds the lock. Gives back what a dropped lease request had reserved. */
+  private void unreserve(PendingLease p) {
+    if (p.reserved) {
+      available = available.plus(p.resources);
+      gpus.release(p.gpuIds, p.resources.get(ResourceSet.GPU));
+      p.reserved = false;
+    }
+    if (p.dedicated != null) {
+      pool.kill(p.dedicated);
+      p.dedicated = null;
+    }
+  }
+
+  /** Holds the lock. A worker of {@code job} failed to start; after too many, refuse its leases. */
+  private void startFailed(ByteString job, String error) {
+    int n = pool.recordStartFailure(job, error);
+    if (n < WorkerPool.MAX_START_FAILURES) {
+      return;
+    }
+    Iterator<PendingLease> it = pending.iterator();
+    while (it.hasNext()) {
+      PendingLease p = it.next();
+      if (p.request.getJobId().equals(job)) {
+        it.remove();
+        unreserve(p);
+        reject(p.reply, "worker failed to start " + n + " times for this job: " + error);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ workers
+
+  synchronized void prestart(ByteString job, int count, Runnable retryLater) {
+    if (!pool.knowsJob(job)) {
+      startWorker(job, List.of(), null); // fetches the config
+      retryLater.run();
+      return;
+    }
+    for (long i = pool.countForJob(job); i < count; i++) {
+      startWorker(job, List.of(), null);
+    }
+  }
+
+  /** Holds the lock. {@link WorkerPool#start}, with a failed start recorded. */
+  private WorkerProcess startWorker(
+      ByteString job, List<String> jvmOptions, PendingLease forLease) {
+    try {
+      return pool.start(job, jvmOptions, forLease);
+    } catch (WorkerPool.StartFailure e) {
+      startFailed(job, e.getMessage());
+      return null;
+    }
+  }
+
+  @Override
+  public synchronized void jobConfigFetched(ByteString job, JobConfig cfg) {
+    pool.jobConfigArrived(job, cfg);
+    if (cfg == null) {
+      startFailed(job, "the control service does not know job " + Ids.hex(job));
+    }
+    dispatch();
+  }
+
+  /** A worker's server is up. Null when this node did not start it. */
+  synchronized WorkerProcess registerWorker(
+      ByteString workerId, io.glint.internal.proto.Address address) {
+    WorkerProcess w = pool.registered(workerId, address);
+    if (w != null) {
+      dispatch();
+    }
+    return w;
+  }
+
+  @Override
+  public void workerExited(WorkerProcess w) {
+    int code = w.process.exitValue();
+    Exit exit;
+    synchronized (this) {
+      boolean intentional = w.killed || closed;
+      pool.removeExited(w);
+      if (w.lease != null) {
+        Lease l = w.lease;
+        w.killed = true;
+        releaseLease(l, true);
+      }
+      if (w.address == null && !intentional) {
+        startFailed(
+            w.jobId,
+            "worker process (pid "
+                + w.pid
+                + ") exited with code "
+                + code
+                + " before registering; see "
+                + w.errLog);
+      }
+      for (PendingLease p : pending) {
+        if (p.dedicated == w) {
+          p.dedicated = null;
+        }
+      }
+      if (!closed) {
+        releaseLeasesHeldBy(w.workerId);
+        dispatch();
+      }
+      exit = closed ? null : new Exit(w, code, intentional, w.actorId);
+    }
+    if (exit != null) {
+      onExit.accept(exit);
+    }
+  }
+
+  synchronized boolean killWorker(ByteString workerId) {
+    WorkerProcess w = pool.get(workerId);
+    if (w == null) {
+      return false;
+    }
+    pool.kill(w);
+    return true;
+  }
+
+  /** Kills a finished job's workers; returns its config (null when unknown here). */
+  synchronized JobConfig killJobWorkers(ByteString job) {
+    for (WorkerProcess w : pool.all()) {
+      if (w.jobId.equals(job)) {
+        pool.kill(w);
+      }
+    }
+    return pool.removeJob(job);
+  }
+
+  /** Refuses waiting requests and returns the processes to end, for the node's shutdown. */
+  List<Process> shutdown() {
+    List<PendingLease> refused;
+    List<Process> procs;
+    synchronized (this) {
+      if (closed) {
+        return List.of();
+      }
+      closed = true;
+      procs = pool.killAllForShutdown();
+      refused = new ArrayList<>(pending);
+      pending.clear();
+    }
+    for (PendingLease p : refused) {
+      reject(p.reply, "node is shutting down");
+    }
+    return procs;
+  }
+
+  ResourceSet total() {
+    return total;
+  }
+}
