@@ -26,6 +26,11 @@ public final class BenchFns {
     return 0;
   }
 
+  /** How many refs a list holds (it reaches the task as refs, not values). */
+  public static int countRefs(List<ObjectRef<Integer>> refs) {
+    return refs.size();
+  }
+
   public static int doPutSmall() {
     for (int i = 0; i < 100; i++) {
       Glint.put(0);

@@ -31,9 +31,50 @@ public final class GlintCli implements Callable<Integer> {
     System.exit(run(args));
   }
 
+  /** Exit code for a user mistake (a bad flag or setting): one line on stderr, no stack trace. */
+  static final int USAGE_ERROR = 2;
+
   /** Runs the CLI and returns its exit code (used by tests). */
   public static int run(String... args) {
-    return new CommandLine(new GlintCli()).execute(args);
+    CommandLine cli = new CommandLine(new GlintCli());
+    cli.setParameterExceptionHandler(
+        (e, a) -> {
+          CommandLine cmd = e.getCommandLine();
+          cmd.getErr()
+              .println(
+                  cmd.getCommandName()
+                      + ": "
+                      + e.getMessage()
+                      + " (see '"
+                      + qualifiedName(cmd)
+                      + " --help')");
+          return USAGE_ERROR;
+        });
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          if (e instanceof UserError
+              || e instanceof io.glint.api.exception.ConfigurationException) {
+            cmd.getErr().println(qualifiedName(cmd) + ": " + e.getMessage());
+            return USAGE_ERROR;
+          }
+          throw e;
+        });
+    return cli.execute(args);
+  }
+
+  private static String qualifiedName(CommandLine cmd) {
+    String name = cmd.getCommandName();
+    for (CommandLine p = cmd.getParent(); p != null; p = p.getParent()) {
+      name = p.getCommandName() + " " + name;
+    }
+    return name;
+  }
+
+  /** A mistake in what the user asked for: reported as one line, exit code 2. */
+  static final class UserError extends RuntimeException {
+    UserError(String message) {
+      super(message);
+    }
   }
 
   @Override
@@ -66,9 +107,12 @@ public final class GlintCli implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+      checkNumCpus();
+      checkWritable(json);
       Predicate<String> selected = Microbenchmark.fromEnvironment();
       if (filter != null) {
         selected = selected.and(n -> n.contains(filter));
+        checkMatches(filter);
       }
       InitOptions.Builder init = InitOptions.builder().logToDriver(false);
       if (numCpus != null) {
@@ -83,6 +127,69 @@ public final class GlintCli implements Callable<Integer> {
         Files.writeString(json, toJson(results));
       }
       return 0;
+    }
+
+    private void checkNumCpus() {
+      if (numCpus == null) {
+        return;
+      }
+      if (numCpus.isNaN() || numCpus < 0) {
+        throw new UserError("--num-cpus must be a number of CPUs, 1 or more; got " + numCpus);
+      }
+      if (numCpus == 0) {
+        throw new UserError(
+            "--num-cpus=0: the microbenchmark runs its tasks on its own embedded cluster, which"
+                + " needs at least 1 CPU");
+      }
+    }
+
+    /** Fails now, not after minutes of measuring, when the results could not be written. */
+    static void checkWritable(Path json) {
+      if (json == null) {
+        return;
+      }
+      if (Files.isDirectory(json)) {
+        throw new UserError("--json " + json + " is a directory; give a file name");
+      }
+      boolean existed = Files.exists(json);
+      try (var out =
+          Files.newOutputStream(
+              json,
+              java.nio.file.StandardOpenOption.CREATE,
+              java.nio.file.StandardOpenOption.APPEND)) {
+        out.flush();
+      } catch (IOException | SecurityException e) {
+        throw new UserError(
+            "--json "
+                + json
+                + " cannot be written ("
+                + (e instanceof java.nio.file.NoSuchFileException
+                    ? "its directory does not exist"
+                    : e instanceof java.nio.file.AccessDeniedException
+                        ? "permission denied"
+                        : e.toString())
+                + ")");
+      }
+      if (!existed) {
+        try {
+          Files.deleteIfExists(json);
+        } catch (IOException ignored) {
+          // written over at the end anyway
+        }
+      }
+    }
+
+    static void checkMatches(String filter) {
+      boolean any =
+          Microbenchmark.METRICS.stream().anyMatch(n -> n.contains(filter))
+              || Microbenchmark.NOT_MEASURED.stream().anyMatch(n -> n.contains(filter));
+      if (!any) {
+        throw new UserError(
+            "--filter '"
+                + filter
+                + "' matches no metric; the metrics are: "
+                + String.join(", ", Microbenchmark.METRICS));
+      }
     }
 
     static String toJson(List<Microbenchmark.Result> results) {

@@ -177,7 +177,7 @@ class ObjectStoreIT {
               e -> {
                 assertThat(e.requestedBytes()).isGreaterThan(32 * MB);
                 assertThat(e.getMessage())
-                    .contains(Long.toString(16 * MB))
+                    .contains("store of 16.0 MiB")
                     .contains("glint.objectStoreMemory");
               });
       ByteBuffer small = ByteBuffer.allocate((int) MB);

@@ -23,6 +23,8 @@ class PlainDriverIT {
                 "-cp",
                 System.getProperty("java.class.path"),
                 "-Dglint.numCpus=2",
+                // The test's temp directory (under target/), not the machine's.
+                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
                 "io.glint.examples.Quickstart")
             .redirectErrorStream(true);
     pb.environment().remove("GLINT_ADDRESS");

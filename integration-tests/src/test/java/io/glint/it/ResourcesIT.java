@@ -64,9 +64,8 @@ class ResourcesIT {
     ObjectRef<Integer> ref = Glint.task(Fns::square, 3).setResource("CPU", 8).remote();
     assertThatThrownBy(() -> Glint.get(ref, 500))
         .isInstanceOf(GetTimeoutException.class)
-        .hasMessageContaining("{CPU: 8}")
-        .hasMessageContaining("fits on no node")
-        .hasMessageContaining("CPU: 4");
+        .hasMessageContaining("no node of the cluster has 8 CPU")
+        .hasMessageContaining("the largest has 4 CPU");
     Glint.cancel(ref);
   }
 

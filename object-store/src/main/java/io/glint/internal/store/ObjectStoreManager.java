@@ -160,21 +160,21 @@ public final class ObjectStoreManager implements AutoCloseable {
     if (need > options.capacityBytes()) {
       return new CreateResult.TooLarge(
           "an object of "
-              + payloadBytes
-              + " bytes can never fit in this node's object store of "
-              + options.capacityBytes()
-              + " bytes (set glint.objectStoreMemory to raise it)");
+              + ByteSizes.format(payloadBytes)
+              + " can never fit in this node's object store of "
+              + ByteSizes.format(options.capacityBytes())
+              + " (set glint.objectStoreMemory to raise it)");
     }
     if (used + need > options.capacityBytes() && !makeRoom(used + need - options.capacityBytes())) {
       return new CreateResult.Wait(
           "the object store is full: "
-              + payloadBytes
-              + " bytes wanted, "
-              + used
+              + ByteSizes.format(payloadBytes)
+              + " wanted, "
+              + ByteSizes.format(used)
               + " of "
-              + options.capacityBytes()
+              + ByteSizes.format(options.capacityBytes())
               + " used, "
-              + pinnedBytes()
+              + ByteSizes.format(pinnedBytes())
               + " held by running tasks, readers or writers");
     }
     Entry en = new Entry(name, need, owner);
@@ -397,8 +397,8 @@ public final class ObjectStoreManager implements AutoCloseable {
           "cannot restore spilled object "
               + en.name
               + " ("
-              + en.fileBytes
-              + " bytes): the store is full of objects held by running tasks");
+              + ByteSizes.format(en.fileBytes)
+              + "): the store is full of objects held by running tasks");
     }
     Path to = options.memoryDir().resolve(en.name);
     en.offset = allocateInArena(en.fileBytes);

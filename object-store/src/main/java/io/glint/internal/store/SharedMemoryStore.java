@@ -119,9 +119,9 @@ public final class SharedMemoryStore implements AutoCloseable {
             "The object store uses "
                 + tmp
                 + " instead of /dev/shm: /dev/shm has "
-                + room
-                + " bytes free and the store needs "
-                + needBytes
+                + ByteSizes.format(room)
+                + " free and the store needs "
+                + ByteSizes.format(needBytes)
                 + ". This may slow objects down; give /dev/shm more room (e.g. docker run"
                 + " --shm-size) or lower glint.objectStoreMemory.");
     return tmp;

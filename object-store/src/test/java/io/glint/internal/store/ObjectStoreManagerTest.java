@@ -65,10 +65,7 @@ class ObjectStoreManagerTest {
     assertThat(m.tryCreate(new byte[] {9}, 11 * MB, new byte[0]))
         .isInstanceOfSatisfying(
             ObjectStoreManager.CreateResult.TooLarge.class,
-            t ->
-                assertThat(t.why())
-                    .contains(Long.toString(11 * MB))
-                    .contains(Long.toString(10 * MB)));
+            t -> assertThat(t.why()).contains("11.0 MiB").contains("store of 10.0 MiB"));
     put(1, 6 * MB, (byte) 1);
     m.pin(List.of(new byte[] {1}));
     assertThat(m.tryCreate(new byte[] {2}, 6 * MB, new byte[0]))

@@ -31,7 +31,7 @@ public final class NodeResources {
     return (long) (totalMemoryBytes() * 0.3);
   }
 
-  static long totalMemoryBytes() {
+  public static long totalMemoryBytes() {
     if (ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os) {
       return os.getTotalMemorySize();

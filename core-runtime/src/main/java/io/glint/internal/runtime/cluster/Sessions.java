@@ -28,6 +28,49 @@ public final class Sessions {
   public static void sweepStale(Path root, Path storeRoot) {
     sweep(storeRoot, STORE, dir -> dir);
     sweep(root, SESSION, dir -> dir.resolve("spill"));
+    pruneOld(root, KEEP_SESSIONS);
+  }
+
+  /** Session directories kept (with their logs) once their process is gone, as Ray keeps some. */
+  public static final int KEEP_SESSIONS = 5;
+
+  /**
+   * Removes whole session directories of processes that no longer run, all but the {@code keep}
+   * newest (by name, which starts with the creation time). Only this user's.
+   */
+  static void pruneOld(Path root, int keep) {
+    String user = System.getProperty("user.name");
+    java.util.List<Path> sessions = new java.util.ArrayList<>();
+    try (var dirs = Files.newDirectoryStream(root)) {
+      for (Path dir : dirs) {
+        if (SESSION.matcher(dir.getFileName().toString()).matches()
+            && Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          sessions.add(dir);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return;
+    }
+    sessions.sort(
+        java.util.Comparator.comparing((Path p) -> p.getFileName().toString()).reversed());
+    for (int i = keep; i < sessions.size(); i++) {
+      Path dir = sessions.get(i);
+      var m = SESSION.matcher(dir.getFileName().toString());
+      if (!m.matches()) {
+        continue;
+      }
+      try {
+        long pid = Long.parseLong(m.group(1));
+        if (ProcessHandle.of(pid).isEmpty()
+            && Files.getOwner(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                .getName()
+                .equals(user)) {
+          deleteTree(dir);
+        }
+      } catch (IOException | RuntimeException ignored) {
+        // not ours, or gone meanwhile
+      }
+    }
   }
 
   private static void sweep(

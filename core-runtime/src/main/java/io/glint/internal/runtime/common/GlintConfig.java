@@ -1,7 +1,9 @@
 package io.glint.internal.runtime.common;
 
 import io.glint.api.InitOptions;
+import io.glint.api.exception.ConfigurationException;
 import io.glint.api.internal.ResourceValidation;
+import io.glint.internal.store.ByteSizes;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -91,7 +93,7 @@ public final class GlintConfig {
           "glint.objectStoreMemory",
           "GLINT_OBJECT_STORE_MEMORY",
           "(30% of the machine's memory)",
-          "Bytes of the embedded node's shared-memory object store; suffixes k, m, g allowed.");
+          "Bytes of the embedded node's shared-memory object store: 2147483648, 2g, 1.5GiB, 512m (units up to t).");
   public static final Key PYTHON_EXECUTABLE =
       new Key(
           "glint.python.executable",
@@ -208,10 +210,20 @@ public final class GlintConfig {
                       : Path.of(System.getProperty("java.io.tmpdir"), "glint");
                 });
     Integer prestart = integer(PRESTART_WORKERS, 0);
-    Long storeBytes =
-        o.objectStoreMemory().isPresent()
-            ? Long.valueOf(o.objectStoreMemory().getAsLong())
-            : bytes(OBJECT_STORE_MEMORY);
+    Long storeBytes;
+    if (o.objectStoreMemory().isPresent()) {
+      try {
+        storeBytes = checkStoreSize(o.objectStoreMemory().getAsLong());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigurationException(
+            "Invalid InitOptions.objectStoreMemory("
+                + o.objectStoreMemory().getAsLong()
+                + "): "
+                + e.getMessage());
+      }
+    } else {
+      storeBytes = bytes(OBJECT_STORE_MEMORY);
+    }
     Integer idle = integer(LEASE_IDLE_MS, 0);
     return new Resolved(
         address,
@@ -244,8 +256,7 @@ public final class GlintConfig {
     try {
       return ResourceValidation.parseQuantity(resource, r[0]);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "Invalid " + r[1] + "='" + r[0] + "': " + e.getMessage(), e);
+      throw new ConfigurationException("Invalid " + r[1] + "='" + r[0] + "': " + e.getMessage());
     }
   }
 
@@ -261,7 +272,7 @@ public final class GlintConfig {
       }
       return v;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
+      throw new ConfigurationException(
           "Invalid " + r[1] + "='" + r[0] + "': expected a whole number >= " + min);
     }
   }
@@ -271,26 +282,31 @@ public final class GlintConfig {
     if (r == null) {
       return null;
     }
-    String t = r[0].trim().toLowerCase(java.util.Locale.ROOT);
-    long mult = 1;
-    if (t.endsWith("k") || t.endsWith("m") || t.endsWith("g")) {
-      mult = t.endsWith("k") ? 1L << 10 : t.endsWith("m") ? 1L << 20 : 1L << 30;
-      t = t.substring(0, t.length() - 1);
-    }
     try {
-      long v = Long.parseLong(t.trim()) * mult;
-      if (v < (1 << 20)) {
-        throw new NumberFormatException();
-      }
-      return v;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "Invalid "
-              + r[1]
-              + "='"
-              + r[0]
-              + "': expected a size of at least 1 MiB, e.g. 2147483648 or 2g");
+      return checkStoreSize(ByteSizes.parse(r[0]));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException("Invalid " + r[1] + "='" + r[0] + "': " + e.getMessage());
     }
+  }
+
+  /**
+   * An object store size that this machine can hold: at least 1 MiB and no more than its memory.
+   * Returns {@code bytes}; throws {@link IllegalArgumentException} saying why not.
+   */
+  public static long checkStoreSize(long bytes) {
+    long machine = io.glint.internal.runtime.cluster.NodeResources.totalMemoryBytes();
+    if (bytes < (1 << 20)) {
+      throw new IllegalArgumentException(
+          "an object store needs at least 1 MiB, got " + ByteSizes.format(bytes));
+    }
+    if (bytes > machine) {
+      throw new IllegalArgumentException(
+          ByteSizes.format(bytes)
+              + " is more than this machine's memory ("
+              + ByteSizes.format(machine)
+              + ")");
+    }
+    return bytes;
   }
 
   private boolean bool(Key k, boolean dflt) {
@@ -302,7 +318,7 @@ public final class GlintConfig {
       case "true", "1", "yes" -> true;
       case "false", "0", "no" -> false;
       default ->
-          throw new IllegalArgumentException(
+          throw new ConfigurationException(
               "Invalid " + r[1] + "='" + r[0] + "': expected true or false");
     };
   }
@@ -320,15 +336,14 @@ public final class GlintConfig {
       }
       int eq = p.indexOf('=');
       if (eq <= 0) {
-        throw new IllegalArgumentException(
+        throw new ConfigurationException(
             "Invalid " + r[1] + "='" + r[0] + "': expected name=quantity pairs, got '" + p + "'");
       }
       String name = p.substring(0, eq).trim();
       try {
         m.put(name, ResourceValidation.parseQuantity(name, p.substring(eq + 1)));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(
-            "Invalid " + r[1] + "='" + r[0] + "': " + e.getMessage(), e);
+        throw new ConfigurationException("Invalid " + r[1] + "='" + r[0] + "': " + e.getMessage());
       }
     }
     return m;

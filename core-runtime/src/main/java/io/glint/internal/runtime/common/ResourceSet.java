@@ -123,6 +123,36 @@ public final class ResourceSet {
   }
 
   /** Like {@code {CPU: 4, GPU: 0.5}}. */
+  /**
+   * For people: {@code 2 CPU, 1 GPU, 3.5 GiB memory, 1 accelerator}; "nothing" when empty. Memory
+   * is in bytes internally, shown in GiB (or MiB under a GiB).
+   */
+  public String describe() {
+    if (units.isEmpty()) {
+      return "nothing";
+    }
+    StringBuilder sb = new StringBuilder();
+    units.forEach(
+        (k, v) -> {
+          if (sb.length() > 0) {
+            sb.append(", ");
+          }
+          double q = (double) v / UNIT;
+          if (k.equals(MEMORY)) {
+            sb.append(
+                    q >= (1L << 30)
+                        ? String.format(java.util.Locale.ROOT, "%.1f GiB", q / (1L << 30))
+                        : String.format(java.util.Locale.ROOT, "%.0f MiB", q / (1L << 20)))
+                .append(" memory");
+          } else {
+            sb.append(v % UNIT == 0 ? Long.toString(v / UNIT) : Double.toString(q))
+                .append(' ')
+                .append(k);
+          }
+        });
+    return sb.toString();
+  }
+
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder("{");

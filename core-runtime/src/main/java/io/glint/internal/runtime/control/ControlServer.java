@@ -124,6 +124,7 @@ public final class ControlServer implements AutoCloseable {
   private final Map<ByteString, JobConfig> jobs = new HashMap<>();
   private final Map<ByteString, ActorRecord> actors = new HashMap<>();
   private final Map<String, ByteString> names = new HashMap<>();
+  private final java.util.Set<ResourceSet> warnedShapes = new java.util.HashSet<>();
   private final AtomicInteger jobCounter = new AtomicInteger();
   private int nextNode;
   private boolean closed;
@@ -368,13 +369,16 @@ public final class ControlServer implements AutoCloseable {
     }
     if (candidates.isEmpty()) {
       a.nodeId = null; // retried when a node registers
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "Actor "
-              + a.creation.getName()
-              + " needs "
-              + placement
-              + ", which no node provides; it stays pending until such a node joins");
+      if (warnedShapes.add(placement)) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "Actors that need "
+                + placement.describe()
+                + " (first: "
+                + a.creation.getName()
+                + ") cannot be placed yet: no node of the cluster has that much. They stay"
+                + " pending until a node that can hold them joins.");
+      }
       return;
     }
     // Prefer a node with the resources free now; rotate among equals to spread actors.

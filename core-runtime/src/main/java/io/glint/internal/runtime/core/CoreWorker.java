@@ -10,67 +10,44 @@ import io.glint.api.RuntimeContext;
 import io.glint.api.WaitResult;
 import io.glint.api.exception.GetTimeoutException;
 import io.glint.api.exception.GlintException;
-import io.glint.api.exception.ObjectStoreFullException;
 import io.glint.api.internal.GlintRuntime;
 import io.glint.internal.proto.ActorCreationSpec;
 import io.glint.internal.proto.ActorTaskSpec;
 import io.glint.internal.proto.Address;
-import io.glint.internal.proto.BorrowUpdate;
 import io.glint.internal.proto.ControlServiceGrpc;
 import io.glint.internal.proto.CreateActorReply;
 import io.glint.internal.proto.CreateActorRequest;
-import io.glint.internal.proto.CreateObjectReply;
-import io.glint.internal.proto.CreateObjectRequest;
 import io.glint.internal.proto.Failure;
-import io.glint.internal.proto.FailureKind;
-import io.glint.internal.proto.FreeObjectsReply;
-import io.glint.internal.proto.FreeObjectsRequest;
 import io.glint.internal.proto.GetClusterResourcesReply;
 import io.glint.internal.proto.GetClusterResourcesRequest;
 import io.glint.internal.proto.GetNamedActorReply;
 import io.glint.internal.proto.GetNamedActorRequest;
-import io.glint.internal.proto.GetObjectStatusReply;
-import io.glint.internal.proto.GetObjectStatusRequest;
 import io.glint.internal.proto.GetObjectStoreStatsRequest;
 import io.glint.internal.proto.KillActorRequest;
 import io.glint.internal.proto.NodeInfo;
 import io.glint.internal.proto.NodeServiceGrpc;
-import io.glint.internal.proto.ObjectArg;
-import io.glint.internal.proto.ObjectLocation;
 import io.glint.internal.proto.ObjectReference;
 import io.glint.internal.proto.ObjectStatus;
-import io.glint.internal.proto.PinObjectsReply;
-import io.glint.internal.proto.PinObjectsRequest;
 import io.glint.internal.proto.ReturnObject;
-import io.glint.internal.proto.SealObjectRequest;
-import io.glint.internal.proto.SerializedValue;
 import io.glint.internal.proto.TaskArg;
 import io.glint.internal.proto.TaskResult;
 import io.glint.internal.proto.TaskSpec;
 import io.glint.internal.proto.TaskType;
-import io.glint.internal.proto.UpdateBorrowsRequest;
 import io.glint.internal.proto.ValueFormat;
 import io.glint.internal.proto.WorkerBlockedRequest;
-import io.glint.internal.proto.WorkerServiceGrpc;
 import io.glint.internal.runtime.common.ChannelPool;
 import io.glint.internal.runtime.common.Failures;
 import io.glint.internal.runtime.common.Grpc;
 import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.common.ResourceSet;
-import io.glint.internal.runtime.common.Rpc;
-import io.glint.internal.runtime.serialization.ArrowCodec;
-import io.glint.internal.runtime.serialization.BufferCodec;
 import io.glint.internal.runtime.serialization.RefResolver;
 import io.glint.internal.runtime.serialization.Serializer;
 import io.glint.internal.runtime.serialization.XlangCodec;
 import io.glint.internal.store.SharedMemoryStore;
 import io.grpc.BindableService;
 import io.grpc.Server;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,7 +67,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * The core worker library, in every driver and worker process: submits tasks and actor calls, owns
@@ -126,24 +102,20 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   private final ScheduledExecutorService scheduler;
   private final ExecutorService callbacks;
   private final SharedMemoryStore store;
+  private final ObjectStoreClient storeClient;
   private final Serializer serializer;
   private final XlangCodec xlang = new XlangCodec(this);
-  // Created on first use: a process that never touches Arrow data never loads Arrow's allocator.
-  private volatile ArrowCodec arrow;
-  private final FunctionResolver resolver = new FunctionResolver();
+  private final ValueCodec codec;
+  private final FunctionResolver functions = new FunctionResolver();
+  private final ReferenceCounter refCounter;
+  private final ObjectResolver objectResolver = new ObjectResolver(this);
   private final ObjectTable objects;
   private final BorrowTable borrows;
   private final NormalTaskSubmitter normalSubmitter;
   private final ActorTaskSubmitter actorSubmitter;
   private final Cleaner cleaner = Cleaner.create();
-  private final ConcurrentHashMap<ByteString, CompletableFuture<ObjectStatus>> fetching =
-      new ConcurrentHashMap<>();
   private final ConcurrentHashMap<ByteString, Address> nodeAddresses = new ConcurrentHashMap<>();
   private final AtomicInteger blockedDepth = new AtomicInteger();
-
-  /** Live mappings of stored objects handed out as views, so repeated gets share one. */
-  private final ConcurrentHashMap<ByteString, java.lang.ref.WeakReference<MemorySegment>> views =
-      new ConcurrentHashMap<>();
 
   private final List<Runnable> shutdownHooks = Collections.synchronizedList(new ArrayList<>());
   private volatile TaskExecutor executor;
@@ -172,14 +144,20 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
               return t;
             });
     this.store = SharedMemoryStore.attach(settings.storeDir());
+    this.storeClient = new ObjectStoreClient(this, store);
     this.serializer = new Serializer(this, this::loader);
+    this.codec = new ValueCodec(serializer, xlang);
+    this.refCounter = new ReferenceCounter(this);
     this.objects =
-        new ObjectTable(this::freeStored, this::releaseContained, Ids.hex(settings.workerId()));
-    this.borrows = new BorrowTable(Ids.hex(settings.workerId()), this::sendBorrowUpdates);
+        new ObjectTable(
+            (id, loc) -> storeClient.freeStored(id, loc),
+            refCounter::releaseContained,
+            Ids.hex(settings.workerId()));
+    this.borrows = new BorrowTable(Ids.hex(settings.workerId()), refCounter::sendBorrowUpdates);
     scheduler.scheduleWithFixedDelay(
-        this::releaseBorrowsOfDeadWorkers,
-        DEAD_WORKER_POLL_MS,
-        DEAD_WORKER_POLL_MS,
+        refCounter::releaseBorrowsOfDeadWorkers,
+        ReferenceCounter.DEAD_WORKER_POLL_MS,
+        ReferenceCounter.DEAD_WORKER_POLL_MS,
         TimeUnit.MILLISECONDS);
     this.normalSubmitter = new NormalTaskSubmitter(this, settings.leaseIdleMs());
     this.actorSubmitter = new ActorTaskSubmitter(this);
@@ -339,7 +317,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   @Override
   public <R> ObjectRef<R> submitTask(Object func, Object[] args, CallOptions options) {
     checkOpen();
-    FunctionResolver.Resolved fn = resolver.resolve(func);
+    FunctionResolver.Resolved fn = functions.resolve(func);
     Map<String, Double> res = new HashMap<>();
     res.put(ResourceSet.CPU, 1.0);
     res.putAll(options.resources());
@@ -347,7 +325,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     ByteString taskId = Ids.random();
     ByteString returnId = Ids.objectId(taskId, 1);
     String name = options.name().orElse(fn.displayName());
-    ArgBuild ab = buildArgs(fn.captured(), args, fn.crossLanguage());
+    TaskArgs ab = TaskArgs.build(this, fn.captured(), args, fn.crossLanguage());
     ObjectTable.Entry entry = objects.create(returnId);
     ObjectRef<R> ref = newOwnedRef(returnId, fn.resultType());
     NormalTaskSubmitter.PendingTask pending =
@@ -371,8 +349,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     if (parent != null) {
       spec.setParentTaskId(parent.taskId());
     }
-    whenResolved(
-        ab,
+    ab.whenResolved(
         () -> normalSubmitter.submit(pending, ab.fill(spec).build()),
         f -> normalSubmitter.failBeforeSubmit(pending, f));
     return ref;
@@ -381,15 +358,15 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   @Override
   public <A> ActorHandle<A> createActor(Object func, Object[] args, ActorOptions options) {
     checkOpen();
-    FunctionResolver.Resolved fn = resolver.resolve(func);
+    FunctionResolver.Resolved fn = functions.resolve(func);
     ByteString actorId = Ids.random();
     ByteString taskId = Ids.random();
     Map<String, Double> placement = new HashMap<>();
     placement.put(ResourceSet.CPU, 1.0);
     placement.putAll(options.resources());
-    ArgBuild ab = buildArgs(fn.captured(), args, fn.crossLanguage());
+    TaskArgs ab = TaskArgs.build(this, fn.captured(), args, fn.crossLanguage());
     try {
-      awaitResolved(ab);
+      ab.awaitResolved();
     } finally {
       ab.argRefs.forEach(this::releaseTaskRef);
     }
@@ -436,11 +413,11 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     if (!(actor instanceof ActorHandleImpl<?> h)) {
       throw new IllegalArgumentException("Not an actor handle of this runtime: " + actor);
     }
-    FunctionResolver.Resolved fn = resolver.resolve(func);
+    FunctionResolver.Resolved fn = functions.resolve(func);
     ByteString taskId = Ids.random();
     ByteString returnId = Ids.objectId(taskId, 1);
     String display = name != null ? name : fn.displayName();
-    ArgBuild ab = buildArgs(fn.captured(), args, fn.crossLanguage());
+    TaskArgs ab = TaskArgs.build(this, fn.captured(), args, fn.crossLanguage());
     objects.create(returnId);
     ObjectRef<R> ref = newOwnedRef(returnId, fn.resultType());
     ActorTaskSubmitter.PendingCall call =
@@ -458,164 +435,10 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
             .setName(display)
             .setActorTask(
                 ActorTaskSpec.newBuilder().setActorId(h.actorId).setCallerId(settings.workerId()));
-    whenResolved(
-        ab,
+    ab.whenResolved(
         () -> actorSubmitter.ready(call, ab.fill(spec).build()),
         f -> actorSubmitter.failed(call, f));
     return ref;
-  }
-
-  // ---------------------------------------------------------------- arguments
-
-  /** Arguments being prepared: values serialized, refs waiting for their objects. */
-  final class ArgBuild {
-    final TaskArg[] captured;
-    final TaskArg[] args;
-    final List<Runnable> pendingFills = new ArrayList<>();
-    final List<CompletableFuture<ObjectStatus>> deps = new ArrayList<>();
-    final List<ObjectRefImpl<?>> depRefs = new ArrayList<>();
-    final List<int[]> depSlots = new ArrayList<>();
-    final List<ByteString> argRefs = new ArrayList<>();
-
-    ArgBuild(int nCaptured, int nArgs) {
-      captured = new TaskArg[nCaptured];
-      args = new TaskArg[nArgs];
-    }
-
-    TaskSpec.Builder fill(TaskSpec.Builder spec) {
-      for (TaskArg a : captured) {
-        spec.addCapturedArgs(a);
-      }
-      for (TaskArg a : args) {
-        spec.addArgs(a);
-      }
-      return spec;
-    }
-  }
-
-  /** Arguments for a function in {@code crossLanguage} use the XLANG format. */
-  private ArgBuild buildArgs(Object[] captured, Object[] args, boolean crossLanguage) {
-    ArgBuild ab = new ArgBuild(captured.length, args.length);
-    for (int i = 0; i < captured.length; i++) {
-      ab.captured[i] = argOf(ab, captured[i], 0, i, crossLanguage);
-    }
-    for (int i = 0; i < args.length; i++) {
-      ab.args[i] = argOf(ab, args[i], 1, i, crossLanguage);
-    }
-    return ab;
-  }
-
-  private TaskArg argOf(ArgBuild ab, Object value, int list, int index, boolean crossLanguage) {
-    if (value instanceof ObjectRef<?> ref) {
-      ObjectRefImpl<?> r = checkRef(ref);
-      materialize(r);
-      holdForTask(ab, r.objectId, r.owner);
-      ab.deps.add(statusFuture(r));
-      ab.depRefs.add(r);
-      ab.depSlots.add(new int[] {list, index});
-      return null;
-    }
-    // Arrow data, numeric arrays and matrices keep their own formats (Python reads them in place
-    // or from one copy); other values cross as XLANG.
-    Encoded enc =
-        crossLanguage
-                && !ArrowCodec.handles(value)
-                && !BufferCodec.isNumeric(value)
-                && !ArrowCodec.isNumericMatrix(value)
-            ? encodeXlang(value)
-            : encode(value);
-    // Refs inside the value stay alive until the task is done; a worker that keeps one registers
-    // itself as a borrower when it reads the value.
-    for (ObjectReference nested : enc.nestedRefs()) {
-      holdForTask(ab, nested.getObjectId(), nested.getOwner());
-    }
-    if (enc instanceof Encoded.Inline inline) {
-      return TaskArg.newBuilder().setValue(inline.value()).build();
-    }
-    // Large argument: store it once and pass it by reference, as Ray does.
-    ByteString id = Ids.objectId(Ids.random(), Ids.PUT_INDEX);
-    ObjectStatus status = storeLarge(id, (Encoded.Large) enc, address);
-    ObjectTable.Entry e = objects.create(id);
-    e.status.complete(status);
-    objects.addTaskRef(id);
-    ab.argRefs.add(id);
-    return TaskArg.newBuilder()
-        .setObject(
-            ObjectArg.newBuilder()
-                .setRef(ObjectReference.newBuilder().setObjectId(id).setOwner(address))
-                .setLocation(status.getLocation()))
-        .build();
-  }
-
-  /** Keeps an object a task argument refers to alive until the task is done. */
-  private void holdForTask(ArgBuild ab, ByteString id, Address owner) {
-    if (objects.owns(id)) {
-      objects.addTaskRef(id);
-    } else {
-      borrows.pin(id, owner);
-    }
-    ab.argRefs.add(id);
-  }
-
-  /** Runs {@code then} once every ref argument is ready (inlining small values). */
-  private void whenResolved(
-      ArgBuild ab, Runnable then, java.util.function.Consumer<Failure> onFailure) {
-    if (ab.deps.isEmpty()) {
-      then.run();
-      return;
-    }
-    CompletableFuture.allOf(ab.deps.toArray(CompletableFuture[]::new))
-        .whenComplete(
-            (v, err) -> {
-              Failure f = fillResolved(ab);
-              if (f != null) {
-                onFailure.accept(f);
-              } else {
-                then.run();
-              }
-            });
-  }
-
-  private void awaitResolved(ArgBuild ab) {
-    if (ab.deps.isEmpty()) {
-      return;
-    }
-    await(
-        CompletableFuture.allOf(ab.deps.toArray(CompletableFuture[]::new)),
-        -1,
-        () -> "actor constructor arguments");
-    Failure f = fillResolved(ab);
-    if (f != null) {
-      throw Failures.toException(f, loader());
-    }
-  }
-
-  private Failure fillResolved(ArgBuild ab) {
-    for (int i = 0; i < ab.deps.size(); i++) {
-      ObjectStatus s = ab.deps.get(i).join();
-      ObjectRefImpl<?> r = ab.depRefs.get(i);
-      int[] slot = ab.depSlots.get(i);
-      TaskArg arg;
-      switch (s.getStateCase()) {
-        case VALUE -> arg = TaskArg.newBuilder().setValue(s.getValue()).build();
-        case LOCATION ->
-            arg =
-                TaskArg.newBuilder()
-                    .setObject(
-                        ObjectArg.newBuilder()
-                            .setRef(
-                                ObjectReference.newBuilder()
-                                    .setObjectId(r.objectId)
-                                    .setOwner(r.owner))
-                            .setLocation(s.getLocation()))
-                    .build();
-        default -> {
-          return s.getFailure();
-        }
-      }
-      (slot[0] == 0 ? ab.captured : ab.args)[slot[1]] = arg;
-    }
-    return null;
   }
 
   // ---------------------------------------------------------------- objects
@@ -631,114 +454,38 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       return new ObjectRefImpl<>(id, address, this, null, stored.status());
     }
     objects.create(id);
-    registerContained(id, stored.nested());
+    refCounter.registerContained(id, stored.nested());
     objects.complete(id, stored.status(), stored.nested());
     return newOwnedRef(id);
   }
 
-  /** A value ready to be stored: small ones travel inline, large ones go to the store. */
-  sealed interface Encoded {
-    /** ObjectRefs inside the value. */
-    List<ObjectReference> nestedRefs();
-
-    record Inline(SerializedValue value) implements Encoded {
-      @Override
-      public List<ObjectReference> nestedRefs() {
-        return value.getNestedRefsList();
-      }
-    }
-
-    record Large(
-        long sizeBytes,
-        ValueFormat format,
-        java.util.function.Consumer<MemorySegment> writer,
-        List<ObjectReference> nestedRefs)
-        implements Encoded {
-      Large(long sizeBytes, ValueFormat format, java.util.function.Consumer<MemorySegment> writer) {
-        this(sizeBytes, format, writer, List.of());
-      }
-    }
-  }
-
-  /**
-   * Encodes a value. Primitive arrays, NIO buffers and memory segments use the BUFFER format (one
-   * bulk copy, no serializer pass, zero-copy views when read back); everything else the JAVA
-   * format.
-   */
-  Encoded encode(Object value) {
-    if (ArrowCodec.handles(value)) {
-      var root = (VectorSchemaRoot) value;
-      long size = arrow().encodedSize(root);
-      if (size <= INLINE_MAX_BYTES) {
-        return encodedBytes(arrow().encode(root), ValueFormat.VALUE_FORMAT_ARROW);
-      }
-      return new Encoded.Large(
-          size, ValueFormat.VALUE_FORMAT_ARROW, seg -> arrow().write(root, seg));
-    }
-    if (BufferCodec.handles(value)) {
-      long size = BufferCodec.encodedSize(value);
-      if (size <= INLINE_MAX_BYTES) {
-        return new Encoded.Inline(
-            SerializedValue.newBuilder()
-                .setFormat(ValueFormat.VALUE_FORMAT_BUFFER)
-                .setPayload(
-                    com.google.protobuf.UnsafeByteOperations.unsafeWrap(BufferCodec.encode(value)))
-                .build());
-      }
-      return new Encoded.Large(
-          size, ValueFormat.VALUE_FORMAT_BUFFER, seg -> BufferCodec.write(value, seg));
-    }
-    SerializedValue v = serializer.serialize(value);
-    if (v.getPayload().size() <= INLINE_MAX_BYTES) {
-      return new Encoded.Inline(v);
-    }
-    return new Encoded.Large(
-        v.getPayload().size(),
-        v.getFormat(),
-        seg -> v.getPayload().copyTo(seg.asByteBuffer()),
-        v.getNestedRefsList());
-  }
-
-  /** Encodes a value for another language (XLANG), with the refs inside it. */
-  Encoded encodeXlang(Object value) {
-    List<ObjectReference> nested = new ArrayList<>();
-    byte[] bytes = xlang.encode(value, nested);
-    return encodedBytes(bytes, ValueFormat.VALUE_FORMAT_XLANG, nested);
-  }
-
-  /** Already-encoded bytes in {@code format}, inline or for the store. */
-  Encoded encodedBytes(byte[] bytes, ValueFormat format) {
-    return encodedBytes(bytes, format, List.of());
-  }
-
-  Encoded encodedBytes(byte[] bytes, ValueFormat format, List<ObjectReference> nested) {
-    if (bytes.length <= INLINE_MAX_BYTES) {
-      return new Encoded.Inline(
-          SerializedValue.newBuilder()
-              .setFormat(format)
-              .setPayload(com.google.protobuf.UnsafeByteOperations.unsafeWrap(bytes))
-              .addAllNestedRefs(nested)
-              .build());
-    }
-    return new Encoded.Large(
-        bytes.length,
-        format,
-        seg ->
-            MemorySegment.copy(
-                bytes, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length),
-        nested);
-  }
-
   /** Stores already-encoded bytes as the object {@code objectId}, owned by {@code owner}. */
-  ObjectStatus storeEncoded(ByteString objectId, Encoded enc, Address owner) {
-    if (enc instanceof Encoded.Inline inline) {
+  ObjectStatus storeEncoded(ByteString objectId, ValueCodec.Encoded enc, Address owner) {
+    if (enc instanceof ValueCodec.Encoded.Inline inline) {
       return ObjectStatus.newBuilder().setValue(inline.value()).build();
     }
-    return storeLarge(objectId, (Encoded.Large) enc, owner);
+    return storeClient.storeLarge(objectId, (ValueCodec.Encoded.Large) enc, owner);
   }
 
   XlangCodec xlang() {
     return xlang;
+  }
+
+  ValueCodec codec() {
+    return codec;
+  }
+
+  ObjectStoreClient objectStore() {
+    return storeClient;
+  }
+
+  Cleaner cleaner() {
+    return cleaner;
+  }
+
+  /** The address of a node of the cluster, null when unknown. */
+  Address nodeAddress(ByteString nodeId) {
+    return nodeAddresses.get(nodeId);
   }
 
   /** A program name resolved against PATH, as workers will run it. */
@@ -750,11 +497,11 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   <T> ObjectRef<T> putXlang(Object value) {
     checkOpen();
     ByteString id = Ids.objectId(Ids.random(), Ids.PUT_INDEX);
-    Encoded enc = encodeXlang(value);
+    ValueCodec.Encoded enc = codec.encodeXlang(value);
     ObjectStatus status = storeEncoded(id, enc, address);
     objects.create(id);
     // The stored value keeps the refs inside it alive, as a Java put's does.
-    registerContained(id, enc.nestedRefs());
+    refCounter.registerContained(id, enc.nestedRefs());
     objects.complete(id, status, enc.nestedRefs());
     return newOwnedRef(id);
   }
@@ -774,13 +521,13 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
         && a.getObject().getLocation().getFormat() == ValueFormat.VALUE_FORMAT_XLANG
         && a.getObject().getLocation().getNodeId().equals(settings.nodeId())) {
       ByteString id = a.getObject().getRef().getObjectId();
-      if (pin(List.of(id)).isEmpty()) {
+      if (storeClient.pin(List.of(id)).isEmpty()) {
         try (SharedMemoryStore.ReadableObject o = store.get(id.toByteArray()).orElse(null)) {
           if (o != null) {
             raw = o.payload().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
           }
         } finally {
-          unpin(List.of(id));
+          storeClient.unpin(List.of(id));
         }
       }
     }
@@ -809,163 +556,13 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   }
 
   Stored store(ByteString objectId, Object value, Address owner) {
-    Encoded enc = encode(value);
-    if (enc instanceof Encoded.Inline inline) {
+    ValueCodec.Encoded enc = codec.encode(value);
+    if (enc instanceof ValueCodec.Encoded.Inline inline) {
       return new Stored(
           ObjectStatus.newBuilder().setValue(inline.value()).build(), enc.nestedRefs());
     }
-    return new Stored(storeLarge(objectId, (Encoded.Large) enc, owner), enc.nestedRefs());
-  }
-
-  /**
-   * Reserves room with the node daemon, writes the object into the mapping, seals it. The node
-   * records {@code owner} as the object's owner: the process that frees it, and whose death frees
-   * it.
-   */
-  ObjectStatus storeLarge(ByteString objectId, Encoded.Large value, Address owner) {
-    reclaimBeforeGrowing(value.sizeBytes());
-    var node =
-        NodeServiceGrpc.newBlockingStub(channels.get(settings.nodeAddress()))
-            .withDeadlineAfter(10, TimeUnit.MINUTES);
-    CreateObjectReply r =
-        node.createObject(
-            CreateObjectRequest.newBuilder()
-                .setObjectId(objectId)
-                .setSizeBytes(value.sizeBytes())
-                .setOwner(owner)
-                .setWriterWorkerId(settings.workerId())
-                .build());
-    if (!r.getError().isEmpty()) {
-      throw new ObjectStoreFullException(r.getError(), value.sizeBytes());
-    }
-    storeCapacity = r.getCapacityBytes();
-    storeUsedFraction = r.getUsedFraction();
-    storeReusableBytes = r.getReusableBytes();
-    nudgeGcIfNeeded(value.sizeBytes(), r.getUsedFraction(), r.getCapacityBytes());
-    try (SharedMemoryStore.WritableObject w =
-        store.openPrepared(
-            Path.of(r.getPath()),
-            r.hasArenaOffset() ? r.getArenaOffset() : -1,
-            value.sizeBytes(),
-            (byte) value.format().getNumber())) {
-      value.writer().accept(w.payload());
-      w.seal();
-    } catch (RuntimeException e) {
-      node.freeObjects(FreeObjectsRequest.newBuilder().addObjectIds(objectId).build());
-      throw e;
-    }
-    node.sealObject(SealObjectRequest.newBuilder().setObjectId(objectId).build());
-    return ObjectStatus.newBuilder()
-        .setLocation(
-            ObjectLocation.newBuilder()
-                .setNodeId(settings.nodeId())
-                .setSizeBytes(value.sizeBytes())
-                .setFormat(value.format()))
-        .build();
-  }
-
-  private final java.util.concurrent.atomic.AtomicLong storedSinceGc =
-      new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicBoolean gcRunning =
-      new java.util.concurrent.atomic.AtomicBoolean();
-  private volatile long nextGcAllowedNanos;
-  private volatile long storeCapacity;
-  private volatile double storeUsedFraction;
-  private volatile long storeReusableBytes;
-  private volatile long lastReclaimGcMillis;
-
-  /** The pause before the next requested collection; one slow collection does not stall us. */
-  private static long gcBackoffNanos(long millis) {
-    return Math.min(millis, 1000) * 1_000_000L;
-  }
-
-  /**
-   * Before a large put that would not fit in the store's free, already faulted-in memory: when this
-   * process has stored at least as much since its last collection, objects it dropped meanwhile are
-   * likely waiting for the GC. Collect now, in this thread, and give the cleaner a moment to free
-   * them, so that this object reuses their memory instead of touching new memory, which on a VM can
-   * cost far more than the copy (here up to 2.6 s per 800 MB, against ~30 ms for the collection).
-   * Ray frees on refcount drop; this is the JVM's nearest equivalent. A process whose collections
-   * take longer than touching the memory would (a large heap; memory counted at 1 GB/s) grows
-   * instead, unless the store is about to fill.
-   */
-  private void reclaimBeforeGrowing(long size) {
-    long capacity = storeCapacity;
-    double usedBytes = storeUsedFraction * capacity;
-    if (capacity <= 0
-        || size < capacity / 64
-        || storeReusableBytes >= size
-        || storedSinceGc.get() < size
-        // A store that has touched little memory grows to a working set of a quarter of its
-        // capacity once, so that collections come every few puts rather than before each.
-        || storeReusableBytes + usedBytes + size <= capacity / 4.0) {
-      return;
-    }
-    boolean nearlyFull = usedBytes + size > 0.9 * capacity;
-    if ((!nearlyFull && lastReclaimGcMillis > size / 1_000_000L)
-        || !gcRunning.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      storedSinceGc.set(0);
-      java.util.concurrent.CountDownLatch cleaned = new java.util.concurrent.CountDownLatch(1);
-      cleaner.register(new Object(), cleaned::countDown);
-      long before = gcMillis();
-      System.gc();
-      lastReclaimGcMillis = gcMillis() - before;
-      nextGcAllowedNanos = System.nanoTime() + gcBackoffNanos(3 * lastReclaimGcMillis);
-      cleaned.await(100, TimeUnit.MILLISECONDS);
-      Thread.sleep(1); // the cleaner runs the other actions of that collection
-      // and the frees they sent reach the node before this object asks for room.
-      long deadline = System.nanoTime() + 50_000_000L;
-      while (freesInFlight.get() > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(1);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      gcRunning.set(false);
-    }
-  }
-
-  /**
-   * Refs this process dropped release their objects only when the GC notices them. Once the store
-   * is a quarter full and this process has stored a quarter of its capacity since the last
-   * collection, ask for one, so that freed memory is reused (it is already faulted in and mapped)
-   * instead of new memory being touched or live objects spilled. Collections requested here are
-   * kept to about a tenth of the wall time.
-   */
-  private void nudgeGcIfNeeded(long stored, double usedFraction, long capacity) {
-    long since = storedSinceGc.addAndGet(stored);
-    if (usedFraction < 0.25 || since < capacity / 4 || System.nanoTime() < nextGcAllowedNanos) {
-      return;
-    }
-    if (gcRunning.compareAndSet(false, true)) {
-      storedSinceGc.set(0);
-      try {
-        callbacks.execute(
-            () -> {
-              long before = gcMillis();
-              try {
-                System.gc();
-              } finally {
-                nextGcAllowedNanos = System.nanoTime() + gcBackoffNanos(9 * (gcMillis() - before));
-                gcRunning.set(false);
-              }
-            });
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        gcRunning.set(false); // shutting down
-      }
-    }
-  }
-
-  /** Time spent in collections so far (not counting waits for a safepoint). */
-  private static long gcMillis() {
-    long t = 0;
-    for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
-      t += Math.max(0, gc.getCollectionTime());
-    }
-    return t;
+    return new Stored(
+        storeClient.storeLarge(objectId, (ValueCodec.Encoded.Large) enc, owner), enc.nestedRefs());
   }
 
   /**
@@ -978,7 +575,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     ObjectStatus s = stored.status();
     // The value keeps the refs inside it alive: registered now, while this task still holds
     // them; the value's owner (the caller) releases them when it frees the value.
-    registerContained(objectId, callerWorkerId, stored.nested());
+    refCounter.registerContained(objectId, callerWorkerId, stored.nested());
     ReturnObject.Builder b =
         ReturnObject.newBuilder().setObjectId(objectId).addAllNestedRefs(stored.nested());
     if (s.hasValue()) {
@@ -997,7 +594,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
    * A ref that carries its value (a small put) is about to leave this process, or to be held by a
    * task: it enters the object table, with the reference counting every other ref gets.
    */
-  private void materialize(ObjectRefImpl<?> r) {
+  void materialize(ObjectRefImpl<?> r) {
     if (r.inlineStatus == null) {
       return;
     }
@@ -1033,169 +630,24 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   // ---------------------------------------------------------------- borrowing
 
-  /**
-   * The borrower name of an object whose value contains refs: {@code c:<object>@<its owner's
-   * worker>}, so that the borrow can be released should the owner die (see {@link
-   * ObjectTable#releaseBorrowersOf}).
-   */
-  private static String containerKey(ByteString containerId, ByteString ownerWorkerId) {
-    return "c:" + Ids.hex(containerId) + "@" + Ids.hex(ownerWorkerId);
+  CompletableFuture<ObjectStatus> statusFuture(ObjectRefImpl<?> r) {
+    return objectResolver.statusFuture(r);
   }
 
-  /** Registers object {@code containerId}, owned here, as a borrower of the refs inside it. */
-  void registerContained(ByteString containerId, List<ObjectReference> nested) {
-    registerContained(containerId, settings.workerId(), nested);
+  ObjectResolver objectResolver() {
+    return objectResolver;
   }
 
-  /** Registers object {@code containerId} as a borrower of every ref inside its value. */
-  void registerContained(
-      ByteString containerId, ByteString ownerWorkerId, List<ObjectReference> nested) {
-    if (nested.isEmpty()) {
-      return;
-    }
-    sendByOwner(nested, containerKey(containerId, ownerWorkerId), false, true);
+  ReferenceCounter refCounter() {
+    return refCounter;
   }
 
-  /** Object {@code containerId} (owned here) was freed: its borrows of the refs inside it stop. */
-  private void releaseContained(ByteString containerId, List<ObjectReference> nested) {
-    sendByOwner(nested, containerKey(containerId, settings.workerId()), true, false);
-  }
-
-  private void sendByOwner(
-      List<ObjectReference> refs, String borrower, boolean released, boolean sync) {
-    Map<Address, List<BorrowUpdate>> byOwner = new java.util.LinkedHashMap<>();
-    for (ObjectReference r : refs) {
-      byOwner
-          .computeIfAbsent(r.getOwner(), k -> new ArrayList<>())
-          .add(
-              BorrowUpdate.newBuilder()
-                  .setObjectId(r.getObjectId())
-                  .setBorrower(borrower)
-                  .setEpoch(1)
-                  .setReleased(released)
-                  .build());
-    }
-    byOwner.forEach((owner, ups) -> sendBorrowUpdates(owner, ups, sync));
-  }
-
-  /** Tells an owner about borrows: this process's own table directly, others over gRPC. */
-  void sendBorrowUpdates(Address owner, List<BorrowUpdate> updates, boolean sync) {
-    if (owner.getWorkerId().equals(settings.workerId())) {
-      applyBorrowUpdates(updates);
-      return;
-    }
-    if (shutdown && !sync) {
-      return;
-    }
-    UpdateBorrowsRequest req = UpdateBorrowsRequest.newBuilder().addAllUpdates(updates).build();
-    Rpc.detached(
-        () -> {
-          if (sync) {
-            try {
-              WorkerServiceGrpc.newBlockingStub(channels.get(owner))
-                  .withDeadlineAfter(30, TimeUnit.SECONDS)
-                  .updateBorrows(req);
-            } catch (io.grpc.StatusRuntimeException e) {
-              // The owner is gone, and its objects with it: reading them fails on its own.
-              LOG.log(System.Logger.Level.DEBUG, "borrow update to " + owner + " failed: " + e);
-            }
-          } else {
-            WorkerServiceGrpc.newStub(channels.get(owner)).updateBorrows(req, ignore());
-          }
-        });
-  }
-
-  /** Borrow updates for objects this process owns. */
-  void applyBorrowUpdates(List<BorrowUpdate> updates) {
-    for (BorrowUpdate u : updates) {
-      objects.updateBorrow(u.getObjectId(), u.getBorrower(), u.getEpoch(), u.getReleased());
-    }
-  }
-
-  /** How many borrowers hold an object this process owns (tests, stats). */
-  int borrowersOf(ByteString id) {
-    return objects.borrowers(id);
+  ObjectTable objects() {
+    return objects;
   }
 
   BorrowTable borrows() {
     return borrows;
-  }
-
-  private final java.util.concurrent.atomic.AtomicLong tasksDone =
-      new java.util.concurrent.atomic.AtomicLong();
-  private volatile long collectedAfter = -1;
-
-  /**
-   * A task finished. Refs this worker borrowed are released only when the GC finds their instances
-   * dropped, and an idle worker allocates nothing that would start a collection: so once it has
-   * stayed idle for a moment while it still borrows, collect once.
-   */
-  void afterTask() {
-    long n = tasksDone.incrementAndGet();
-    if ((borrows.size() == 0 && objects.size() == 0) || shutdown) {
-      return;
-    }
-    try {
-      scheduler.schedule(() -> collectIfIdle(n), IDLE_GC_DELAY_MS, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-      // shutting down: the borrows are released anyway
-    }
-  }
-
-  /** Collects if no task finished since the {@code n}th, none runs, and refs are borrowed. */
-  private void collectIfIdle(long n) {
-    TaskExecutor ex = executor;
-    if (tasksDone.get() == n
-        && collectedAfter != n
-        && (ex == null || ex.idle())
-        && (borrows.size() > 0 || objects.size() > 0)) {
-      collectedAfter = n;
-      callbacks.execute(System::gc);
-    }
-  }
-
-  private static final long IDLE_GC_DELAY_MS = 300;
-
-  private static final long DEAD_WORKER_POLL_MS = 1000;
-  private volatile long deadWorkersSeq;
-  private final java.util.concurrent.atomic.AtomicBoolean deadWorkersPolling =
-      new java.util.concurrent.atomic.AtomicBoolean();
-
-  /**
-   * A borrower whose process died cannot say it let go: while other processes borrow objects this
-   * one owns, ask the control service which workers died and release their borrows.
-   */
-  private void releaseBorrowsOfDeadWorkers() {
-    if (shutdown
-        || objects.remoteBorrows() == 0
-        || !deadWorkersPolling.compareAndSet(false, true)) {
-      return;
-    }
-    controlStub()
-        .withDeadlineAfter(30, TimeUnit.SECONDS)
-        .getDeadWorkers(
-            io.glint.internal.proto.GetDeadWorkersRequest.newBuilder()
-                .setAfterSeq(deadWorkersSeq)
-                .build(),
-            new StreamObserver<>() {
-              @Override
-              public void onNext(io.glint.internal.proto.GetDeadWorkersReply r) {
-                deadWorkersSeq = r.getLastSeq();
-                for (ByteString w : r.getWorkerIdsList()) {
-                  objects.releaseBorrowersOf(Ids.hex(w));
-                }
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                deadWorkersPolling.set(false);
-              }
-
-              @Override
-              public void onCompleted() {
-                deadWorkersPolling.set(false);
-              }
-            });
   }
 
   void completeReturns(List<ByteString> returnIds, TaskResult r) {
@@ -1215,173 +667,13 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     }
   }
 
-  /** Frees a sealed object on its node. */
-  void freeStored(ByteString objectId, ObjectLocation loc) {
-    views.remove(objectId);
-    if (shutdown) {
-      return;
-    }
-    Address node = nodeAddresses.get(loc.getNodeId());
-    if (node == null) {
-      return;
-    }
-    // Frees can be triggered inside a gRPC handler (a borrower's update): detach, or the call
-    // is cancelled when that handler returns.
-    freesInFlight.incrementAndGet();
-    Rpc.detached(
-        () ->
-            nodeStub(node)
-                .freeObjects(
-                    FreeObjectsRequest.newBuilder().addObjectIds(objectId).build(),
-                    new StreamObserver<>() {
-                      @Override
-                      public void onNext(FreeObjectsReply value) {}
-
-                      @Override
-                      public void onError(Throwable t) {
-                        freesInFlight.decrementAndGet();
-                      }
-
-                      @Override
-                      public void onCompleted() {
-                        freesInFlight.decrementAndGet();
-                      }
-                    }));
-  }
-
-  private final java.util.concurrent.atomic.AtomicInteger freesInFlight =
-      new java.util.concurrent.atomic.AtomicInteger();
-
-  /** The status of an object: owned ones from the table, borrowed ones from their owner. */
-  CompletableFuture<ObjectStatus> statusFuture(ObjectRefImpl<?> r) {
-    if (r.inlineStatus != null) {
-      return CompletableFuture.completedFuture(r.inlineStatus);
-    }
-    ObjectTable.Entry e = objects.get(r.objectId);
-    if (e != null) {
-      return e.status;
-    }
-    if (r.owner.getWorkerId().equals(settings.workerId())) {
-      return CompletableFuture.completedFuture(
-          ObjectStatus.newBuilder()
-              .setFailure(
-                  Failures.system(
-                      FailureKind.FAILURE_KIND_OBJECT_LOST,
-                      "ObjectFreedError",
-                      "object " + Ids.shortHex(r.objectId) + " was already freed by its owner",
-                      false))
-              .build());
-    }
-    return fetching.computeIfAbsent(
-        r.objectId,
-        id -> {
-          CompletableFuture<ObjectStatus> f = new CompletableFuture<>();
-          askOwner(r, f);
-          f.whenComplete((s, err) -> fetching.remove(id, f));
-          return f;
-        });
-  }
-
-  private void askOwner(ObjectRefImpl<?> r, CompletableFuture<ObjectStatus> f) {
-    WorkerServiceGrpc.newStub(channels.get(r.owner))
-        .getObjectStatus(
-            GetObjectStatusRequest.newBuilder()
-                .setObjectId(r.objectId)
-                .setTimeoutMs(10_000)
-                .build(),
-            new StreamObserver<>() {
-              @Override
-              public void onNext(GetObjectStatusReply reply) {
-                if (reply.getPending()) {
-                  if (!shutdown) {
-                    askOwner(r, f);
-                  }
-                } else if (reply.getUnknown()) {
-                  f.complete(
-                      failureStatus(
-                          FailureKind.FAILURE_KIND_OBJECT_LOST,
-                          "ObjectLostError",
-                          "the owner of object "
-                              + Ids.shortHex(r.objectId)
-                              + " no longer has it (it was freed)"));
-                } else {
-                  f.complete(reply.getStatus());
-                }
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                f.complete(
-                    failureStatus(
-                        FailureKind.FAILURE_KIND_OWNER_DIED,
-                        "OwnerDiedError",
-                        "the owner of object "
-                            + Ids.shortHex(r.objectId)
-                            + " ("
-                            + r.owner.getHost()
-                            + ":"
-                            + r.owner.getPort()
-                            + ") is unreachable: "
-                            + Status.fromThrowable(t).getCode()));
-              }
-
-              @Override
-              public void onCompleted() {}
-            });
-  }
-
-  private static ObjectStatus failureStatus(FailureKind kind, String type, String message) {
-    return ObjectStatus.newBuilder()
-        .setFailure(Failures.system(kind, type, message, false))
-        .build();
-  }
-
-  /** Owner side of GetObjectStatus. */
-  void answerObjectStatus(
-      ByteString objectId, long timeoutMs, StreamObserver<GetObjectStatusReply> obs) {
-    ObjectTable.Entry e = objects.get(objectId);
-    if (e == null) {
-      obs.onNext(GetObjectStatusReply.newBuilder().setUnknown(true).build());
-      obs.onCompleted();
-      return;
-    }
-    CompletableFuture<ObjectStatus> f = e.status;
-    if (!f.isDone() && timeoutMs > 0) {
-      f = f.copy().completeOnTimeout(null, timeoutMs, TimeUnit.MILLISECONDS);
-    }
-    f.whenComplete(
-        (s, err) -> {
-          try {
-            if (s == null) {
-              obs.onNext(GetObjectStatusReply.newBuilder().setPending(true).build());
-            } else {
-              obs.onNext(GetObjectStatusReply.newBuilder().setStatus(s).build());
-            }
-            obs.onCompleted();
-          } catch (RuntimeException ignored) {
-            // the borrower went away
-          }
-        });
-  }
-
   /** The value of an object status: deserialized, read from the store, or thrown. */
   Object readStatus(ByteString objectId, ObjectStatus s) {
     switch (s.getStateCase()) {
       case VALUE:
-        if (s.getValue().getFormat() == ValueFormat.VALUE_FORMAT_ARROW) {
-          return arrow()
-              .read(MemorySegment.ofBuffer(s.getValue().getPayload().asReadOnlyByteBuffer()), null);
-        }
-        if (s.getValue().getFormat() == ValueFormat.VALUE_FORMAT_XLANG) {
-          return xlang.decode(s.getValue().getPayload().asReadOnlyByteBuffer());
-        }
-        if (s.getValue().getFormat() == ValueFormat.VALUE_FORMAT_BUFFER) {
-          return BufferCodec.read(
-              MemorySegment.ofBuffer(s.getValue().getPayload().asReadOnlyByteBuffer()));
-        }
-        return serializer.deserialize(s.getValue());
+        return codec.decodeInline(s.getValue());
       case LOCATION:
-        return readStored(objectId, s.getLocation());
+        return storeClient.readStored(objectId, s.getLocation());
       case FAILURE:
         throw Failures.toException(s.getFailure(), loader());
       default:
@@ -1389,142 +681,9 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     }
   }
 
-  Object readStored(ByteString objectId, ObjectLocation loc) {
-    if (!loc.getNodeId().equals(settings.nodeId())) {
-      throw Failures.toException(
-          Failures.system(
-              FailureKind.FAILURE_KIND_OBJECT_LOST,
-              "ObjectTransferUnavailable",
-              "object "
-                  + Ids.shortHex(objectId)
-                  + " lives on node "
-                  + Ids.shortHex(loc.getNodeId())
-                  + " and cross-node transfer is not available in this version",
-              false),
-          loader());
-    }
-    // A live view of it in this process holds it already: read through that, no round trip.
-    java.lang.ref.WeakReference<MemorySegment> cached = views.get(objectId);
-    MemorySegment view = cached == null ? null : cached.get();
-    if (view != null) {
-      return decodeStored(loc.getFormat(), view);
-    }
-    // Held while it is read: its memory is not spilled or reused meanwhile (and a spilled
-    // object is restored by the pin).
-    if (!pin(List.of(objectId)).isEmpty()) {
-      throw objectLost(objectId);
-    }
-    try {
-      Optional<SharedMemoryStore.ReadableObject> o = store.get(objectId.toByteArray());
-      if (o.isEmpty()) {
-        throw objectLost(objectId);
-      }
-      try (SharedMemoryStore.ReadableObject obj = o.get()) {
-        ValueFormat format = ValueFormat.forNumber(obj.format());
-        // Zero-copy values (Arrow vectors, buffer views) are read over a view of the mapping that
-        // later gets share; everything else is decoded from the bytes while they are held.
-        boolean zeroCopy =
-            format == ValueFormat.VALUE_FORMAT_ARROW
-                || (format == ValueFormat.VALUE_FORMAT_BUFFER && BufferCodec.isView(obj.payload()));
-        return decodeStored(format, zeroCopy ? mappedView(objectId) : obj.payload());
-      }
-    } finally {
-      unpin(List.of(objectId));
-    }
-  }
-
-  /** A value from its stored bytes (held in place while it is decoded, or by a view). */
-  private Object decodeStored(ValueFormat format, MemorySegment view) {
-    return switch (format) {
-      case VALUE_FORMAT_BUFFER -> BufferCodec.read(view);
-      case VALUE_FORMAT_XLANG -> xlang.decode(view.asByteBuffer());
-      case VALUE_FORMAT_ARROW -> arrow().read(view, null);
-      default -> serializer.deserialize(format, view.asByteBuffer());
-    };
-  }
-
-  private RuntimeException objectLost(ByteString objectId) {
-    return Failures.toException(
-        Failures.system(
-            FailureKind.FAILURE_KIND_OBJECT_LOST,
-            "ObjectLostError",
-            "object " + Ids.shortHex(objectId) + " is no longer in the node's store",
-            false),
-        loader());
-  }
-
   /**
-   * A stored object's memory handed to user code as a read-only view. Gets of the same object in
-   * this process share it. A view of the arena holds the object (a pin) until the view is
-   * unreachable, so its bytes stay put even after every ref is gone; a view of an object's own file
-   * keeps that mapping alive instead.
+   * As {@link ObjectStoreClient#numericVector(TaskArg)}, for an object this process reads by ref.
    */
-  private MemorySegment mappedView(ByteString objectId) {
-    java.lang.ref.WeakReference<MemorySegment> cached = views.get(objectId);
-    MemorySegment seg = cached == null ? null : cached.get();
-    if (seg != null) {
-      return seg;
-    }
-    if (!pin(List.of(objectId)).isEmpty()) {
-      throw objectLost(objectId);
-    }
-    boolean pinKept = false;
-    try {
-      SharedMemoryStore.ReadableObject obj =
-          store.get(objectId.toByteArray(), true).orElseThrow(() -> objectLost(objectId));
-      if (obj.inArena()) {
-        MemorySegment mapping = store.arena();
-        seg =
-            obj.payload()
-                .reinterpret(Arena.ofAuto(), unused -> releaseView(objectId, mapping))
-                .asReadOnly();
-        pinKept = true;
-      } else {
-        seg = obj.payload();
-      }
-      views.put(objectId, new java.lang.ref.WeakReference<>(seg));
-      return seg;
-    } finally {
-      if (!pinKept) {
-        unpin(List.of(objectId));
-      }
-    }
-  }
-
-  /** A view of the arena became unreachable (the GC's cleaner thread): drop its hold. */
-  private void releaseView(ByteString objectId, MemorySegment mapping) {
-    // The mapping stays reachable (and mapped) for as long as any view needs it.
-    java.lang.ref.Reference.reachabilityFence(mapping);
-    views.computeIfPresent(objectId, (id, w) -> w.get() == null ? null : w);
-    try {
-      unpin(List.of(objectId));
-    } catch (RuntimeException ignored) {
-      // shut down meanwhile: the node daemon released everything
-    }
-  }
-
-  ArrowCodec arrow() {
-    ArrowCodec a = arrow;
-    if (a == null) {
-      synchronized (this) {
-        if (arrow == null) {
-          arrow = new ArrowCodec();
-        }
-        a = arrow;
-      }
-    }
-    return a;
-  }
-
-  /** Whether a task argument holds Arrow data. */
-  static boolean isArrow(TaskArg a) {
-    return a.hasValue()
-        ? a.getValue().getFormat() == ValueFormat.VALUE_FORMAT_ARROW
-        : a.hasObject()
-            && a.getObject().getLocation().getFormat() == ValueFormat.VALUE_FORMAT_ARROW;
-  }
-
-  /** As {@link #numericVector(TaskArg)}, for an object this process reads by ref. */
   FieldVector numericVector(ObjectRef<?> ref, long timeoutMs) {
     ObjectStatus s = awaitStatus(checkRef(ref), timeoutMs);
     TaskArg.Builder a = TaskArg.newBuilder();
@@ -1535,7 +694,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     } else {
       return null;
     }
-    return numericVector(a.build());
+    return storeClient.numericVector(a.build());
   }
 
   /** The value format of an object, once it is ready; null when it failed. */
@@ -1546,30 +705,6 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
         : s.hasLocation() ? s.getLocation().getFormat() : null;
   }
 
-  /**
-   * A task argument holding numeric elements (a {@code double[]}, a {@code DoubleBuffer}, ...) as
-   * an Arrow vector over its memory: for a stored object, the mapping itself. Null when the
-   * argument is something else, or not on this node.
-   */
-  FieldVector numericVector(TaskArg a) {
-    MemorySegment src;
-    if (a.hasValue() && a.getValue().getFormat() == ValueFormat.VALUE_FORMAT_BUFFER) {
-      src = MemorySegment.ofBuffer(a.getValue().getPayload().asReadOnlyByteBuffer());
-    } else if (a.hasObject()
-        && a.getObject().hasLocation()
-        && a.getObject().getLocation().getFormat() == ValueFormat.VALUE_FORMAT_BUFFER
-        && a.getObject().getLocation().getNodeId().equals(settings.nodeId())) {
-      src = mappedView(a.getObject().getRef().getObjectId());
-    } else {
-      return null;
-    }
-    BufferCodec.Elements el = BufferCodec.elements(src);
-    if (el.type().equals("byte") || el.type().equals("char")) {
-      return null;
-    }
-    return arrow().vectorOver(el.type(), el.count(), el.data(), src);
-  }
-
   /** The Java value of a task argument (any format). */
   Object argValue(TaskArg a) {
     if (a.hasValue()) {
@@ -1577,42 +712,9 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     }
     var obj = a.getObject();
     if (obj.hasLocation()) {
-      return readStored(obj.getRef().getObjectId(), obj.getLocation());
+      return storeClient.readStored(obj.getRef().getObjectId(), obj.getLocation());
     }
     return get((ObjectRef<?>) argumentRef(obj.getRef()), -1);
-  }
-
-  /** Keeps objects of this node in memory (restoring spilled ones); returns the missing ids. */
-  List<ByteString> pin(List<ByteString> ids) {
-    if (ids.isEmpty()) {
-      return List.of();
-    }
-    try {
-      PinObjectsReply r =
-          NodeServiceGrpc.newBlockingStub(channels.get(settings.nodeAddress()))
-              .withDeadlineAfter(10, TimeUnit.MINUTES)
-              .pinObjects(
-                  PinObjectsRequest.newBuilder()
-                      .setWorkerId(settings.workerId())
-                      .addAllObjectIds(ids)
-                      .build());
-      return r.getMissingList();
-    } catch (StatusRuntimeException e) {
-      throw new ObjectStoreFullException(
-          "Cannot bring objects back into memory: " + e.getStatus().getDescription(), 0);
-    }
-  }
-
-  void unpin(List<ByteString> ids) {
-    if (!ids.isEmpty() && !shutdown) {
-      nodeStub(settings.nodeAddress())
-          .unpinObjects(
-              PinObjectsRequest.newBuilder()
-                  .setWorkerId(settings.workerId())
-                  .addAllObjectIds(ids)
-                  .build(),
-              ignore());
-    }
   }
 
   @Override
@@ -1666,7 +768,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     long deadline = timeoutMs < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMs * 1_000_000;
     List<CompletableFuture<ObjectStatus>> futures = new ArrayList<>(refs.size());
     for (ObjectRef<? extends T> ref : refs) {
-      futures.add(statusFuture(checkRef(ref)));
+      futures.add(objectResolver.statusFuture(checkRef(ref)));
     }
     List<T> out = new ArrayList<>(refs.size());
     for (int i = 0; i < refs.size(); i++) {
@@ -1682,7 +784,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   public <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, long timeoutMs) {
     List<CompletableFuture<ObjectStatus>> futures = new ArrayList<>(refs.size());
     for (ObjectRef<T> ref : refs) {
-      futures.add(statusFuture(checkRef(ref)));
+      futures.add(objectResolver.statusFuture(checkRef(ref)));
     }
     Object lock = new Object();
     int[] done = {0};
@@ -1736,7 +838,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   public <T> CompletableFuture<T> toCompletableFuture(ObjectRef<T> ref) {
     ObjectRefImpl<T> r = checkRef(ref);
     CompletableFuture<T> out = new CompletableFuture<>();
-    statusFuture(r)
+    objectResolver
+        .statusFuture(r)
         .whenCompleteAsync(
             (s, err) -> {
               try {
@@ -1751,10 +854,10 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   /** An object's status once it is ready, failing with a typed timeout after {@code timeoutMs}. */
   private ObjectStatus awaitStatus(ObjectRefImpl<?> r, long timeoutMs) {
-    return await(statusFuture(r), timeoutMs, () -> timeoutMessage(r, timeoutMs));
+    return await(objectResolver.statusFuture(r), timeoutMs, () -> timeoutMessage(r, timeoutMs));
   }
 
-  private <T> T await(CompletableFuture<T> f, long timeoutMs, Supplier<String> timeoutMessage) {
+  <T> T await(CompletableFuture<T> f, long timeoutMs, Supplier<String> timeoutMessage) {
     if (f.isDone()) {
       return f.join();
     }
@@ -1825,28 +928,33 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     return sb.toString();
   }
 
-  /** Null when some node can hold {@code r}; else a message comparing it with the cluster. */
+  /**
+   * Null when some node can hold {@code r}; else why not, as a sentence that compares it with the
+   * largest node (an autoscaler or a joining node may still satisfy it, so it is not an error).
+   */
   String infeasibility(ResourceSet r) {
     List<NodeInfo> nodes = clusterView;
     if (nodes.isEmpty()) {
       return null;
     }
-    ResourceSet total = ResourceSet.EMPTY;
+    ResourceSet largest = null;
     for (NodeInfo n : nodes) {
       ResourceSet t = ResourceSet.fromProto(n.getTotal());
       if (r.fitsIn(t)) {
         return null;
       }
-      total = total.plus(t);
+      if (largest == null || t.get(ResourceSet.CPU) > largest.get(ResourceSet.CPU)) {
+        largest = t;
+      }
     }
-    return "the request "
-        + r
-        + " fits on no node; the cluster has "
-        + total
-        + " in total over "
+    return "no node of the cluster has "
+        + r.describe()
+        + " (the largest has "
+        + largest.describe()
+        + "; "
         + nodes.size()
-        + " node"
-        + (nodes.size() == 1 ? "" : "s");
+        + (nodes.size() == 1 ? " node" : " nodes")
+        + " in all)";
   }
 
   // ---------------------------------------------------------------- control
@@ -1937,7 +1045,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   @Override
   public ObjectReference toReference(ObjectRef<?> ref) {
-    // The caller tracks the refs it writes (see Encoded.nestedRefs).
+    // The caller tracks the refs it writes (see ValueCodec.Encoded.nestedRefs).
     ObjectRefImpl<?> r = checkRef(ref);
     materialize(r);
     return ObjectReference.newBuilder().setObjectId(r.objectId).setOwner(r.owner).build();
@@ -2003,7 +1111,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     return new ActorHandleImpl<>(actorId, "Actor");
   }
 
-  private <T> ObjectRefImpl<T> checkRef(ObjectRef<T> ref) {
+  <T> ObjectRefImpl<T> checkRef(ObjectRef<T> ref) {
     if (ref == null) {
       throw new NullPointerException("ref");
     }
@@ -2049,9 +1157,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     Grpc.shutdown(server);
     channels.close();
     callbacks.shutdownNow();
-    if (arrow != null) {
-      arrow.close();
-    }
+    codec.close();
     store.close();
   }
 }

@@ -205,11 +205,11 @@ final class NormalTaskSubmitter {
       q.infeasible = why;
       LOG.log(
           System.Logger.Level.WARNING,
-          "A task needs "
-              + resources
-              + ", which no node of the cluster can provide: it stays pending until such a node"
-              + " joins. "
-              + why);
+          "Tasks that need "
+              + resources.describe()
+              + " cannot run yet: "
+              + why
+              + ". They stay pending until a node that can run them joins.");
     }
     return q;
   }

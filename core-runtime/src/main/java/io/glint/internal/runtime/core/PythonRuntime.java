@@ -154,18 +154,20 @@ final class PythonRuntime {
     var format = worker.storedFormat(ref, timeoutMs);
     if (format == io.glint.internal.proto.ValueFormat.VALUE_FORMAT_ARROW) {
       var root = (org.apache.arrow.vector.VectorSchemaRoot) worker.get(ref, timeoutMs);
-      return handOver(TaskExecutor.ARROW_TABLE_EXT, root, worker.arrow().exportToC(root));
+      return handOver(TaskExecutor.ARROW_TABLE_EXT, root, worker.codec().arrow().exportToC(root));
     }
     if (format == io.glint.internal.proto.ValueFormat.VALUE_FORMAT_BUFFER && hasPyarrow()) {
       var vector = worker.numericVector(ref, timeoutMs);
       if (vector != null) {
-        return handOver(TaskExecutor.NUMPY_ARRAY_EXT, vector, worker.arrow().exportToC(vector));
+        return handOver(
+            TaskExecutor.NUMPY_ARRAY_EXT, vector, worker.codec().arrow().exportToC(vector));
       }
     }
     Object value = worker.get(ref, timeoutMs);
-    var matrix = hasPyarrow() ? worker.arrow().matrixOf(value) : null;
+    var matrix = hasPyarrow() ? worker.codec().arrow().matrixOf(value) : null;
     if (matrix != null) {
-      return handOver(TaskExecutor.NUMPY_MATRIX_EXT, matrix, worker.arrow().exportToC(matrix));
+      return handOver(
+          TaskExecutor.NUMPY_MATRIX_EXT, matrix, worker.codec().arrow().exportToC(matrix));
     }
     return value;
   }

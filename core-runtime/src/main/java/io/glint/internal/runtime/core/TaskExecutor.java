@@ -229,7 +229,7 @@ final class TaskExecutor {
     // Objects this task reads from the store stay in memory (never spilled) while it runs.
     List<ByteString> pinned = localObjectArgs(spec);
     try {
-      worker.pin(pinned);
+      worker.objectStore().pin(pinned);
     } catch (RuntimeException e) {
       CURRENT.remove();
       synchronized (job) {
@@ -289,9 +289,9 @@ final class TaskExecutor {
                   }
                   r.setExecutionNanos(System.nanoTime() - t0);
                   jobs.remove(spec.getTaskId());
-                  worker.unpin(pinned);
+                  worker.objectStore().unpin(pinned);
                   job.sink.send(r.build());
-                  worker.afterTask();
+                  worker.refCounter().afterTask();
                 });
           } else {
             res.addReturns(worker.returnObject(returnId, spec.getCallerAddress(), out));
@@ -313,14 +313,14 @@ final class TaskExecutor {
       }
       CURRENT.remove();
       if (!replyLater) {
-        worker.unpin(pinned);
+        worker.objectStore().unpin(pinned);
         jobs.remove(spec.getTaskId());
         if (job.cancelled && !res.hasFailure()) {
           res.clearReturns().setFailure(cancelled(spec));
         }
         res.setExecutionNanos(System.nanoTime() - t0);
         job.sink.send(res.build());
-        worker.afterTask();
+        worker.refCounter().afterTask();
       }
     }
   }
@@ -338,25 +338,26 @@ final class TaskExecutor {
     try {
       for (TaskArg a : all) {
         FieldVector numeric;
-        if (CoreWorker.isArrow(a)) {
+        if (ValueCodec.isArrow(a)) {
           var root = (VectorSchemaRoot) worker.argValue(a);
           loaded.add(root);
-          var e = worker.arrow().exportToC(root);
+          var e = worker.codec().arrow().exportToC(root);
           exported.add(e);
           args.add(cDataExt(ARROW_TABLE_EXT, e));
-        } else if (runtime.hasPyarrow() && (numeric = worker.numericVector(a)) != null) {
+        } else if (runtime.hasPyarrow()
+            && (numeric = worker.objectStore().numericVector(a)) != null) {
           loaded.add(numeric);
-          var e = worker.arrow().exportToC(numeric);
+          var e = worker.codec().arrow().exportToC(numeric);
           exported.add(e);
           args.add(cDataExt(NUMPY_ARRAY_EXT, e));
         } else if (isJavaValue(a)) {
           // Decoded once: a numeric matrix goes as one (rows copied into Arrow memory), anything
           // else as XLANG.
           Object v = worker.argValue(a);
-          var matrix = runtime.hasPyarrow() ? worker.arrow().matrixOf(v) : null;
+          var matrix = runtime.hasPyarrow() ? worker.codec().arrow().matrixOf(v) : null;
           if (matrix != null) {
             loaded.add(matrix);
-            var e = worker.arrow().exportToC(matrix);
+            var e = worker.codec().arrow().exportToC(matrix);
             exported.add(e);
             args.add(cDataExt(NUMPY_MATRIX_EXT, e));
           } else {
@@ -463,8 +464,8 @@ final class TaskExecutor {
     if (reply[0] == 2 || reply[0] == 3 || reply[0] == 4) {
       // An Arrow table (2) or a numpy array (3): Python exports it through the C Data Interface;
       // it is written once, into the store, straight from Python's buffers.
-      try (var array = worker.arrow().newArray();
-          var schema = worker.arrow().newSchema()) {
+      try (var array = worker.codec().arrow().newArray();
+          var schema = worker.codec().arrow().newSchema()) {
         byte[] ok = py.exportPending(array.memoryAddress(), schema.memoryAddress());
         if (ok[0] != 0) {
           Map<?, ?> err = (Map<?, ?>) worker.xlang().decode(Arrays.copyOfRange(ok, 1, ok.length));
@@ -475,17 +476,17 @@ final class TaskExecutor {
                   + err.get("message"));
         }
         if (reply[0] == 2) {
-          try (var root = worker.arrow().importFromC(array, schema)) {
+          try (var root = worker.codec().arrow().importFromC(array, schema)) {
             status = worker.storeValue(returnId, root, spec.getCallerAddress());
           }
         } else if (reply[0] == 3) {
-          try (var vector = worker.arrow().importVectorFromC(array, schema)) {
+          try (var vector = worker.codec().arrow().importVectorFromC(array, schema)) {
             status =
                 worker.storeValue(returnId, ArrowCodec.bufferView(vector), spec.getCallerAddress());
           }
         } else {
           // A two-dimensional numpy array: rows of a fixed-size list, copied into a Java matrix.
-          try (var vector = worker.arrow().importVectorFromC(array, schema)) {
+          try (var vector = worker.codec().arrow().importVectorFromC(array, schema)) {
             status =
                 worker.storeValue(
                     returnId,
@@ -498,7 +499,9 @@ final class TaskExecutor {
       status =
           worker.storeEncoded(
               returnId,
-              worker.encodedBytes(payload, io.glint.internal.proto.ValueFormat.VALUE_FORMAT_XLANG),
+              worker
+                  .codec()
+                  .encodedBytes(payload, io.glint.internal.proto.ValueFormat.VALUE_FORMAT_XLANG),
               spec.getCallerAddress());
     }
     var ro = io.glint.internal.proto.ReturnObject.newBuilder().setObjectId(returnId);
@@ -506,7 +509,9 @@ final class TaskExecutor {
       // Refs Python returns live on in the result: registered now, while Python still holds them
       // (its handles are released after this), and released by the caller when it frees it.
       var nested = XlangCodec.refsIn(payload);
-      worker.registerContained(returnId, spec.getCallerAddress().getWorkerId(), nested);
+      worker
+          .refCounter()
+          .registerContained(returnId, spec.getCallerAddress().getWorkerId(), nested);
       ro.addAllNestedRefs(nested);
     }
     if (status.hasValue()) {
@@ -560,7 +565,7 @@ final class TaskExecutor {
     }
     var obj = a.getObject();
     if (obj.hasLocation()) {
-      return worker.readStored(obj.getRef().getObjectId(), obj.getLocation());
+      return worker.objectStore().readStored(obj.getRef().getObjectId(), obj.getLocation());
     }
     return worker.get((io.glint.api.ObjectRef<?>) worker.argumentRef(obj.getRef()), -1);
   }

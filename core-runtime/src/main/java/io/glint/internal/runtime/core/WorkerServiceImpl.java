@@ -68,13 +68,13 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
   @Override
   public void getObjectStatus(
       GetObjectStatusRequest request, StreamObserver<GetObjectStatusReply> obs) {
-    worker.answerObjectStatus(request.getObjectId(), request.getTimeoutMs(), obs);
+    worker.objectResolver().answerObjectStatus(request.getObjectId(), request.getTimeoutMs(), obs);
   }
 
   @Override
   public void updateBorrows(UpdateBorrowsRequest request, StreamObserver<UpdateBorrowsReply> obs) {
     // Applying may free objects and release the borrows they hold: calls not tied to this one.
-    Rpc.detached(() -> worker.applyBorrowUpdates(request.getUpdatesList()));
+    Rpc.detached(() -> worker.refCounter().applyBorrowUpdates(request.getUpdatesList()));
     obs.onNext(UpdateBorrowsReply.getDefaultInstance());
     obs.onCompleted();
   }

@@ -38,4 +38,29 @@ class SessionsTest {
     assertThat(liveSpill).exists();
     assertThat(unrelated).exists();
   }
+
+  @Test
+  void keepsTheNewestFewSessionsOfDeadProcessesAndRemovesOlderOnes() throws Exception {
+    Process p = new ProcessBuilder("true").start();
+    p.waitFor();
+    long dead = p.pid();
+    long alive = ProcessHandle.current().pid();
+    Path root = Files.createDirectories(tmp.resolve("glint"));
+    java.util.List<Path> deadOnes = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      Path d = root.resolve("session_2026-11-2" + i + "_10-00-00_" + dead + "_00" + i + "a");
+      Files.createDirectories(d.resolve("logs"));
+      deadOnes.add(d);
+    }
+    Path oldLive = root.resolve("session_2026-11-01_10-00-00_" + alive + "_beef");
+    Files.createDirectories(oldLive.resolve("logs"));
+
+    Sessions.sweepStale(root, Files.createDirectories(tmp.resolve("shm")));
+
+    // Newest first: the 5 newest dead ones stay, the 3 oldest go; a live session always stays.
+    for (int i = 0; i < 8; i++) {
+      assertThat(Files.exists(deadOnes.get(i))).as("session %d", i).isEqualTo(i >= 3);
+    }
+    assertThat(oldLive).exists();
+  }
 }

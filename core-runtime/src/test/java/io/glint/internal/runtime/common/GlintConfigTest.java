@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.glint.api.InitOptions;
+import io.glint.api.exception.ConfigurationException;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -69,6 +70,35 @@ class GlintConfigTest {
                 new GlintConfig(Map.of("GLINT_RESOURCES", "x=-1"), new Properties())
                     .resolve(InitOptions.defaults()))
         .hasMessageContaining("negative");
+  }
+
+  @Test
+  void storeSizesTakeUnitsAndAreCheckedAgainstTheMachine() {
+    GlintConfig ok = new GlintConfig(Map.of("GLINT_OBJECT_STORE_MEMORY", "1.5g"), new Properties());
+    assertThat(ok.resolve(InitOptions.defaults()).objectStoreMemory()).isEqualTo(3L << 29);
+    for (String bad : List.of("banana", "-5g", "0", "100t")) {
+      assertThatThrownBy(
+              () ->
+                  new GlintConfig(Map.of("GLINT_OBJECT_STORE_MEMORY", bad), new Properties())
+                      .resolve(InitOptions.defaults()))
+          .as(bad)
+          .isInstanceOf(ConfigurationException.class)
+          .hasMessageContaining("GLINT_OBJECT_STORE_MEMORY='" + bad + "'")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+    assertThatThrownBy(
+            () ->
+                new GlintConfig(Map.of(), props("glint.objectStoreMemory", "100t"))
+                    .resolve(InitOptions.defaults()))
+        .hasMessageContaining("more than this machine's memory")
+        .hasMessageContaining("GiB");
+    assertThatThrownBy(
+            () ->
+                new GlintConfig(Map.of(), new Properties())
+                    .resolve(InitOptions.builder().objectStoreMemory(1L << 60).build()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("InitOptions.objectStoreMemory(" + (1L << 60) + ")")
+        .hasMessageContaining("1.00 EiB");
   }
 
   @Test
