@@ -90,7 +90,19 @@ public final class Quickstart {
   }
 
   public static void main(String[] args) {
-    Glint.init();
+    try {
+      Glint.init();
+    } catch (io.glint.api.exception.ConfigurationException e) {
+      System.err.println("quickstart: " + e.getMessage());
+      System.exit(2);
+    }
+    if (Glint.clusterResources().getOrDefault("CPU", 0.0) < 1) {
+      Glint.shutdown();
+      System.err.println(
+          "quickstart: its tasks run on an embedded cluster, which needs at least 1 CPU"
+              + " (GLINT_NUM_CPUS / -Dglint.numCpus is 0)");
+      System.exit(2);
+    }
     try {
       // Tasks
       ObjectRef<Integer> ref = Glint.task(Quickstart::square, 4).remote();

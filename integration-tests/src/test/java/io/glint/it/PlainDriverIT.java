@@ -52,4 +52,36 @@ class PlainDriverIT {
             .toList();
     assertThat(left).isEmpty();
   }
+
+  /** A mistake in the settings ends the quickstart at once with one line and exit code 2. */
+  @Test
+  void badSettingsEndTheQuickstartWithOneLine() throws IOException, InterruptedException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String[][] cases = {
+      {"-Dglint.numCpus=0", "at least 1 CPU"},
+      {"-Dglint.objectStoreMemory=banana", "-Dglint.objectStoreMemory='banana'"},
+      {"-Dglint.objectStoreMemory=100t", "more than this machine's memory"},
+    };
+    for (String[] c : cases) {
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  java,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+                  c[0],
+                  "io.glint.examples.Quickstart")
+              .redirectErrorStream(true);
+      pb.environment().remove("GLINT_ADDRESS");
+      Process p = pb.start();
+      String out;
+      try (var in = p.getInputStream()) {
+        out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as(out).isEqualTo(2);
+      assertThat(out.strip().lines().count()).as(out).isEqualTo(1);
+      assertThat(out).contains(c[1]).doesNotContain("\tat ");
+    }
+  }
 }
