@@ -6,6 +6,7 @@ ARROW_C_DATA_EXT = 2
 NUMPY_C_DATA_EXT = 3
 HELD_REF_EXT = 4
 NUMPY_MATRIX_C_DATA_EXT = 5
+TYPED_TEXT_EXT = 6  # [tag, text]: UUIDs, decimals and date/time values in their natural types
 
 _released = []  # handles of held refs Python collected; Java takes them (see take_released)
 
@@ -35,9 +36,67 @@ class ObjectRef:
         return f"ObjectRef({self._data[:8].hex()}...)"
 
 
+def _typed(tag, text):
+    return msgpack.ExtType(TYPED_TEXT_EXT, msgpack.packb([tag, text], use_bin_type=True))
+
+
+def _typed_default(obj):
+    """The TYPED_TEXT_EXT of a uuid, Decimal or datetime value; None for anything else."""
+    import datetime
+    import decimal
+    import uuid
+    if isinstance(obj, uuid.UUID):
+        return _typed("uuid", str(obj))
+    if isinstance(obj, decimal.Decimal):
+        return _typed("decimal", str(obj))
+    if isinstance(obj, datetime.datetime):
+        if obj.tzinfo is None:
+            return _typed("datetime", obj.isoformat())
+        return _typed("offset_datetime", obj.isoformat())
+    if isinstance(obj, datetime.date):
+        return _typed("date", obj.isoformat())
+    if isinstance(obj, datetime.time):
+        return _typed("time", obj.isoformat())
+    if isinstance(obj, datetime.timedelta):
+        return _typed("duration", str(decimal.Decimal(obj.days * 86400 + obj.seconds)
+                                      + decimal.Decimal(obj.microseconds).scaleb(-6)))
+    return None
+
+
+def _from_typed(data):
+    import datetime
+    import decimal
+    import uuid
+    tag, text = msgpack.unpackb(data, raw=False)
+    if tag == "uuid":
+        return uuid.UUID(text)
+    if tag == "decimal":
+        return decimal.Decimal(text)
+    if tag == "date":
+        return datetime.date.fromisoformat(text)
+    if tag == "time":
+        return datetime.time.fromisoformat(_micros(text))
+    if tag == "datetime":
+        return datetime.datetime.fromisoformat(_micros(text))
+    if tag in ("instant", "offset_datetime"):
+        return datetime.datetime.fromisoformat(_micros(text.replace("Z", "+00:00")))
+    if tag == "duration":
+        return datetime.timedelta(seconds=float(decimal.Decimal(text)))
+    raise ValueError(f"unknown typed value {tag!r}")
+
+
+def _micros(text):
+    """ISO text with at most 6 fractional digits (Python's datetime has microseconds)."""
+    import re
+    return re.sub(r"(\.\d{6})\d+", r"\1", text)
+
+
 def _default(obj):
     if isinstance(obj, ObjectRef):
         return msgpack.ExtType(OBJECT_REF_EXT, obj._data)
+    typed = _typed_default(obj)
+    if typed is not None:
+        return typed
     if isinstance(obj, (set, frozenset, tuple)):
         return list(obj)
     if hasattr(obj, "tolist"):  # numpy scalars and small arrays
@@ -55,6 +114,8 @@ def take_released():
 def _ext_hook(code, data):
     if code == OBJECT_REF_EXT:
         return ObjectRef(data)
+    if code == TYPED_TEXT_EXT:
+        return _from_typed(data)
     if code == NUMPY_MATRIX_C_DATA_EXT:
         # A Java matrix (double[][], ...) exported as a fixed-size list of rows: a read-only
         # two-dimensional numpy array on the exported memory.

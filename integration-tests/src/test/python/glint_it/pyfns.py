@@ -197,3 +197,10 @@ def matrix_inspect(m):
 def get_matrix(refs):
     """glint.get of a stored Java matrix."""
     return matrix_inspect(glint.get(refs[0]))
+
+
+def type_names(values):
+    """The Python type of each value, and the values back: Java's UUIDs, decimals and java.time
+    values arrive as their natural Python types."""
+    return {"types": [type(v).__module__ + "." + type(v).__qualname__ for v in values],
+            "values": values}

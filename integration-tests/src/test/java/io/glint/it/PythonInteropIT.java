@@ -185,4 +185,45 @@ class PythonInteropIT {
             io.glint.api.exception.ActorDiedFailure.class,
             f -> assertThat(f.type()).isEqualTo("TypeError"));
   }
+
+  @Test
+  void uuidsDecimalsAndTimesReachPythonAsTheirNaturalTypesAndComeBack() {
+    List<Object> values =
+        List.of(
+            java.util.UUID.fromString("123e4567-e89b-12d3-a456-426614174000"),
+            new java.math.BigDecimal("1234.5678"),
+            java.time.LocalDate.of(2026, 11, 29),
+            java.time.LocalTime.of(10, 15, 30),
+            java.time.LocalDateTime.of(2026, 11, 29, 10, 15, 30, 123_456_000),
+            java.time.Instant.parse("2026-11-29T10:15:30Z"),
+            java.time.OffsetDateTime.parse("2026-11-29T10:15:30+02:00"),
+            java.time.Duration.ofMillis(1500));
+    @SuppressWarnings("unchecked")
+    Map<String, List<Object>> back =
+        Glint.get(Glint.task(PyFunction.of(MOD, "type_names", Map.class), values).remote());
+    assertThat(back.get("types"))
+        .containsExactly(
+            "uuid.UUID",
+            "decimal.Decimal",
+            "datetime.date",
+            "datetime.time",
+            "datetime.datetime",
+            "datetime.datetime",
+            "datetime.datetime",
+            "datetime.timedelta");
+    assertThat(back.get("values").subList(0, 5)).isEqualTo(values.subList(0, 5));
+    assertThat(back.get("values").get(5))
+        .isEqualTo(java.time.OffsetDateTime.parse("2026-11-29T10:15:30Z"));
+    assertThat(back.get("values").get(6)).isEqualTo(values.get(6));
+    assertThat(back.get("values").get(7)).isEqualTo(values.get(7));
+  }
+
+  @Test
+  void aValueWithNoPythonEquivalentFailsNamingItsType() {
+    assertThatThrownBy(
+            () ->
+                Glint.task(PyFunction.of(MOD, "square", Integer.class), new StringBuilder("x"))
+                    .remote())
+        .hasMessageContaining("java.lang.StringBuilder");
+  }
 }

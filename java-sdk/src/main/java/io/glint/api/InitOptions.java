@@ -30,6 +30,7 @@ public final class InitOptions {
   private final Boolean logToDriver;
   private final Path tempDir;
   private final Long objectStoreMemory;
+  private final List<Class<? extends ValueSerializer<?>>> serializers;
 
   private InitOptions(Builder b) {
     this.address = b.address;
@@ -42,6 +43,12 @@ public final class InitOptions {
     this.logToDriver = b.logToDriver;
     this.tempDir = b.tempDir;
     this.objectStoreMemory = b.objectStoreMemory;
+    this.serializers = List.copyOf(b.serializers);
+  }
+
+  /** Serializers for the job's own types, registered in the driver and every worker. */
+  public List<Class<? extends ValueSerializer<?>>> serializers() {
+    return serializers;
   }
 
   public static Builder builder() {
@@ -106,6 +113,8 @@ public final class InitOptions {
 
   /** Builds {@link InitOptions}. Each setting may be given once. */
   public static final class Builder {
+    private final List<Class<? extends ValueSerializer<?>>> serializers =
+        new java.util.ArrayList<>();
     private final SettingGuard guard = new SettingGuard("InitOptions");
     private String address;
     private Double numCpus;
@@ -195,6 +204,29 @@ public final class InitOptions {
     public Builder tempDir(Path tempDir) {
       guard.set("tempDir", tempDir);
       this.tempDir = tempDir;
+      return this;
+    }
+
+    /**
+     * Registers a {@link ValueSerializer} for the driver and every worker of the job (workers
+     * create their own instance, so it needs a public no-argument constructor). Serializers listed
+     * in {@code META-INF/services/io.glint.api.ValueSerializer} are registered without this.
+     */
+    public Builder serializer(Class<? extends ValueSerializer<?>> serializer) {
+      java.util.Objects.requireNonNull(serializer, "serializer");
+      if (serializers.contains(serializer)) {
+        throw new IllegalArgumentException(
+            "serializer " + serializer.getName() + " is registered twice");
+      }
+      try {
+        serializer.getConstructor();
+      } catch (NoSuchMethodException e) {
+        throw new IllegalArgumentException(
+            "serializer "
+                + serializer.getName()
+                + " needs a public no-argument constructor: workers create their own instance");
+      }
+      serializers.add(serializer);
       return this;
     }
 

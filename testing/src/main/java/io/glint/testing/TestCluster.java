@@ -88,6 +88,7 @@ public final class TestCluster implements AutoCloseable {
     if (!spec.jobCodePath.isEmpty()) {
       o.jobCodePath(spec.jobCodePath);
     }
+    spec.serializers.forEach(o::serializer);
     Properties props = new Properties();
     props.setProperty(GlintConfig.LEASE_IDLE_MS.property(), Long.toString(spec.leaseIdleMs));
     // scripts/test hands the project's venv python to tests as -Dglint.python.
@@ -216,8 +217,16 @@ public final class TestCluster implements AutoCloseable {
     private long objectStoreMemory = 512L << 20;
     private long leaseIdleMs = 10;
     private List<String> pythonPath = List.of();
+    private final List<Class<? extends io.glint.api.ValueSerializer<?>>> serializers =
+        new ArrayList<>();
 
     private Builder() {}
+
+    /** A value serializer for the driver and every worker (InitOptions.serializer). */
+    public Builder serializer(Class<? extends io.glint.api.ValueSerializer<?>> serializer) {
+      serializers.add(serializer);
+      return this;
+    }
 
     /** Directories with Python modules for Python tasks (glint.python.path). */
     public Builder pythonPath(List<String> dirs) {

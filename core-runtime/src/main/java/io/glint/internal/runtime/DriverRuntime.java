@@ -125,6 +125,9 @@ public final class DriverRuntime {
     } finally {
       Grpc.shutdown(ch);
     }
+    String serializers = String.join(",", cfg.serializers());
+    io.glint.internal.runtime.serialization.ValueSerializers.register(
+        serializers, Thread.currentThread().getContextClassLoader());
     CoreWorker cw =
         new CoreWorker(
             new CoreWorker.Settings(
@@ -150,6 +153,8 @@ public final class DriverRuntime {
               .setLogToDriver(cfg.logToDriver())
               .putWorkerProperties(
                   GlintConfig.LEASE_IDLE_MS.property(), Long.toString(cfg.leaseIdleMs()))
+              .putWorkerProperties(
+                  io.glint.internal.runtime.serialization.ValueSerializers.PROPERTY, serializers)
               // Resolved here, on the driver's PATH, so an active virtual environment wins.
               .putWorkerProperties(
                   GlintConfig.PYTHON_EXECUTABLE.property(),

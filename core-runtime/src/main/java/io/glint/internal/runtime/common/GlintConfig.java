@@ -113,6 +113,13 @@ public final class GlintConfig {
           "10",
           "How long a submitter keeps an idle worker lease before returning it.");
 
+  public static final Key SERIALIZERS =
+      new Key(
+          "glint.serializers",
+          "GLINT_SERIALIZERS",
+          "(none; META-INF/services/io.glint.api.ValueSerializer are always used)",
+          "ValueSerializer classes for the job's own types, comma-separated.");
+
   public static final List<Key> ALL =
       List.of(
           ADDRESS,
@@ -126,7 +133,8 @@ public final class GlintConfig {
           LOG_TO_DRIVER,
           TEMP_DIR,
           PRESTART_WORKERS,
-          LEASE_IDLE_MS);
+          LEASE_IDLE_MS,
+          SERIALIZERS);
 
   /** The resolved settings. Nullable fields mean "not set anywhere". */
   public record Resolved(
@@ -144,7 +152,8 @@ public final class GlintConfig {
       Long objectStoreMemory,
       String pythonExecutable,
       List<String> pythonPath,
-      long leaseIdleMs) {}
+      long leaseIdleMs,
+      List<String> serializers) {}
 
   private final Map<String, String> env;
   private final Properties props;
@@ -240,7 +249,22 @@ public final class GlintConfig {
         storeBytes,
         text(PYTHON_EXECUTABLE),
         splitNonEmpty(text(PYTHON_PATH) == null ? "" : text(PYTHON_PATH), File.pathSeparator),
-        idle == null ? 10 : idle);
+        idle == null ? 10 : idle,
+        serializerNames(o));
+  }
+
+  /** The job's value serializer classes: from code, else from GLINT_SERIALIZERS. */
+  private List<String> serializerNames(InitOptions o) {
+    List<String> names = new ArrayList<>(o.serializers().stream().map(Class::getName).toList());
+    String t = text(SERIALIZERS);
+    if (t != null) {
+      for (String n : splitNonEmpty(t, ",")) {
+        if (!names.contains(n)) {
+          names.add(n);
+        }
+      }
+    }
+    return names;
   }
 
   private String text(Key k) {

@@ -57,9 +57,73 @@ public final class Serializer {
     com.esotericsoftware.minlog.Log.set(com.esotericsoftware.minlog.Log.LEVEL_ERROR);
   }
 
+  /** Java serialization for classes that define their own (see {@link #faithful}). */
+  private final JavaContractSerializer contract = new JavaContractSerializer(new Embedder());
+
   public Serializer(RefResolver refs, Supplier<ClassLoader> loader) {
     this.refs = refs;
     this.loader = loader;
+  }
+
+  /** A ref inside a Java-serialized value. */
+  private record RefToken(byte[] reference) implements Serializable {}
+
+  /** An actor handle inside a Java-serialized value. */
+  private record ActorToken(byte[] actorId) implements Serializable {}
+
+  /** A value Java serialization cannot write (not Serializable), written by Kryo instead. */
+  private record KryoToken(byte[] bytes) implements Serializable {}
+
+  /** Hands what Java serialization cannot carry back to Glint (refs) and to Kryo (the rest). */
+  private final class Embedder implements JavaContractSerializer.Embedder {
+    @Override
+    public Object replace(Object value) {
+      if (value instanceof ObjectRef<?> ref) {
+        ObjectReference r = refs.toReference(ref);
+        List<ObjectReference> c = collecting.get();
+        if (c != null) {
+          c.add(r);
+        }
+        return new RefToken(r.toByteArray());
+      }
+      if (value instanceof ActorHandle<?> h) {
+        return new ActorToken(refs.actorIdOf(h).toByteArray());
+      }
+      if (value instanceof Serializable || value.getClass().isArray()) {
+        return null;
+      }
+      Kryo kryo = pool.obtain();
+      try {
+        kryo.setClassLoader(loader.get());
+        Output out = new Output(64, -1);
+        kryo.writeClassAndObject(out, value);
+        return new KryoToken(out.toBytes());
+      } finally {
+        pool.free(kryo);
+      }
+    }
+
+    @Override
+    public Object resolve(Object replacement) {
+      try {
+        return switch (replacement) {
+          case RefToken t -> refs.fromReference(ObjectReference.parseFrom(t.reference()));
+          case ActorToken t -> refs.actorFromId(ByteString.copyFrom(t.actorId()));
+          case KryoToken t -> {
+            Kryo kryo = pool.obtain();
+            try {
+              kryo.setClassLoader(loader.get());
+              yield kryo.readClassAndObject(new Input(t.bytes()));
+            } finally {
+              pool.free(kryo);
+            }
+          }
+          default -> replacement;
+        };
+      } catch (InvalidProtocolBufferException e) {
+        throw new KryoException("corrupt ObjectRef", e);
+      }
+    }
   }
 
   /** Serializes {@code value} in the JAVA format. */
@@ -80,19 +144,22 @@ public final class Serializer {
     } catch (NotSerializable e) {
       throw new ObjectSerializationException(
           e.type.getName(),
-          "Cannot serialize a value of type " + e.type.getName() + ": " + e.why,
+          "Cannot serialize a value of type " + e.type.getName() + ": it " + e.why + HINT,
           e);
     } catch (RuntimeException e) {
       NotSerializable inner = findNotSerializable(e);
       if (inner != null) {
+        String path = fieldPath(e);
         throw new ObjectSerializationException(
             inner.type.getName(),
             "Cannot serialize a value of type "
                 + (value == null ? "null" : value.getClass().getName())
-                + ": it contains "
+                + ": "
+                + (path.isEmpty() ? "it contains " : "its field " + path + " holds ")
                 + inner.type.getName()
                 + ", which "
-                + inner.why,
+                + inner.why
+                + HINT,
             e);
       }
       String type = value == null ? "null" : value.getClass().getName();
@@ -129,12 +196,23 @@ public final class Serializer {
               : new ByteBufferInput(payload);
       return kryo.readClassAndObject(in);
     } catch (RuntimeException e) {
+      String path = fieldPath(e);
       throw new ObjectSerializationException(
-          "unknown", "Cannot deserialize a value: " + rootMessage(e), e);
+          "unknown",
+          "Cannot deserialize a value"
+              + (path.isEmpty() ? "" : " (at " + path + ")")
+              + ": "
+              + rootMessage(e),
+          e);
     } finally {
       pool.free(kryo);
       refs.endRead();
     }
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
   }
 
   private static NotSerializable findNotSerializable(Throwable e) {
@@ -146,16 +224,54 @@ public final class Serializer {
     return null;
   }
 
+  /** How to make a type work, appended to every refusal. */
+  static final String HINT =
+      ". Make it java.io.Serializable (with writeObject/readObject where it keeps state that way),"
+          + " give it a no-argument constructor, or register a ValueSerializer for it"
+          + " (io.glint.api.ValueSerializer).";
+
+  /**
+   * Where in the value Kryo was when it failed, from its serialization trace: {@code holder.worker}
+   * (outermost field first); empty when unknown.
+   */
+  static String fieldPath(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof KryoException k && k.getMessage() != null) {
+        String m = k.getMessage();
+        int at = m.indexOf("Serialization trace:");
+        if (at < 0) {
+          continue;
+        }
+        List<String> fields = new ArrayList<>();
+        for (String line : m.substring(at).split("\\R")) {
+          line = line.strip();
+          int paren = line.indexOf(" (");
+          if (paren > 0 && !line.startsWith("Serialization trace")) {
+            fields.add(0, line.substring(0, paren));
+          }
+        }
+        return String.join(".", fields);
+      }
+    }
+    return "";
+  }
+
   private static String rootMessage(Throwable e) {
-    String m = e.getMessage();
+    if (e.getMessage() == null && e.getCause() == null) {
+      return e.getClass().getName();
+    }
+    String m = e.getMessage() == null ? e.getClass().getName() : firstLine(e.getMessage());
     Throwable c = e.getCause();
     while (c != null && c != e) {
       if (c instanceof NotSerializable ns) {
         return "type " + ns.type.getName() + " " + ns.why;
       }
-      if (c.getMessage() != null) {
-        m = m + " (" + c.getClass().getSimpleName() + ": " + c.getMessage() + ")";
-      }
+      m =
+          m
+              + " ("
+              + c.getClass().getName()
+              + (c.getMessage() == null ? "" : ": " + firstLine(c.getMessage()))
+              + ")";
       e = c;
       c = c.getCause();
     }
@@ -206,7 +322,14 @@ public final class Serializer {
         });
     kryo.addDefaultSerializer(ObjectRef.class, new ObjectRefSerializer());
     kryo.addDefaultSerializer(ActorHandle.class, new ActorHandleSerializer());
+    for (io.glint.api.ValueSerializer<?> vs : ValueSerializers.all(loader.get())) {
+      addUserSerializer(kryo, vs);
+    }
     return kryo;
+  }
+
+  private static <T> void addUserSerializer(Kryo kryo, io.glint.api.ValueSerializer<T> vs) {
+    kryo.addDefaultSerializer(vs.type(), new ValueSerializers.Adapter<>(vs));
   }
 
   /**
@@ -214,8 +337,11 @@ public final class Serializer {
    * serialization for serializable ones, and refuse the rest with a clear message.
    */
   @SuppressWarnings("rawtypes")
-  private static com.esotericsoftware.kryo.Serializer checkCrossable(
+  private com.esotericsoftware.kryo.Serializer checkCrossable(
       Class<?> type, com.esotericsoftware.kryo.Serializer s) {
+    if (s instanceof ValueSerializers.Adapter) {
+      return s; // the user said how
+    }
     if (type.isArray() || type.isEnum() || type.isPrimitive()) {
       return s;
     }
@@ -225,7 +351,7 @@ public final class Serializer {
     }
     boolean jdk = type.getModule().isNamed();
     if (!jdk) {
-      return s;
+      return faithful(type, s);
     }
     if (JdkCollectionSerializer.handles(type)
         && !hasPublicNoArgConstructor(type)
@@ -249,6 +375,82 @@ public final class Serializer {
     throw new NotSerializable(
         type,
         "holds process-local state (threads, streams, sockets, native handles) and cannot be sent to another process");
+  }
+
+  /**
+   * Kryo's default for an application class, unless it could bring the value back different:
+   * classes that define their own serialization (Java's hooks) use it; collections and maps with
+   * state of their own, or without a constructor to rebuild them, and classes whose transient state
+   * only a constructor sets, use Java serialization when they are Serializable and are refused
+   * otherwise, naming what would be lost.
+   */
+  @SuppressWarnings("rawtypes")
+  private com.esotericsoftware.kryo.Serializer faithful(
+      Class<?> type, com.esotericsoftware.kryo.Serializer s) {
+    boolean serializable = Serializable.class.isAssignableFrom(type);
+    if (serializable && JavaContractSerializer.definesSerializationHooks(type)) {
+      return contract;
+    }
+    String problem = fidelityProblem(type, s);
+    if (problem == null) {
+      return s;
+    }
+    if (serializable) {
+      return contract;
+    }
+    throw new NotSerializable(type, problem);
+  }
+
+  /** Why Kryo's serializer {@code s} could bring a {@code type} back different; null if not. */
+  @SuppressWarnings("rawtypes")
+  static String fidelityProblem(Class<?> type, com.esotericsoftware.kryo.Serializer s) {
+    if (s instanceof CollectionSerializer || s instanceof MapSerializer) {
+      if (!hasNoArgConstructor(type)) {
+        return "is a collection without a no-argument constructor, so it cannot be rebuilt"
+            + " element by element";
+      }
+      List<String> own = ownFields(type, false);
+      if (!own.isEmpty()) {
+        return "is a collection with fields of its own ("
+            + String.join(", ", own)
+            + "), which rebuilding it element by element would lose";
+      }
+      return null;
+    }
+    if (s instanceof FieldSerializer && !hasNoArgConstructor(type)) {
+      List<String> t = ownFields(type, true);
+      if (!t.isEmpty()) {
+        return "has transient fields ("
+            + String.join(", ", t)
+            + ") and no no-argument constructor to set them, so they would arrive unset";
+      }
+    }
+    return null;
+  }
+
+  /** Instance fields declared by the application classes of the hierarchy (transient or not). */
+  private static List<String> ownFields(Class<?> type, boolean transientOnes) {
+    List<String> out = new ArrayList<>();
+    for (Class<?> c = type; c != null && !c.getModule().isNamed(); c = c.getSuperclass()) {
+      for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+        int mod = f.getModifiers();
+        if (!Modifier.isStatic(mod)
+            && !f.isSynthetic()
+            && Modifier.isTransient(mod) == transientOnes) {
+          out.add(f.getName());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static boolean hasNoArgConstructor(Class<?> type) {
+    try {
+      type.getDeclaredConstructor();
+      return !Modifier.isAbstract(type.getModifiers());
+    } catch (NoSuchMethodException e) {
+      return false;
+    }
   }
 
   private static boolean hasPublicNoArgConstructor(Class<?> type) {

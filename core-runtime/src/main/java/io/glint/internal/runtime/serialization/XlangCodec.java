@@ -42,6 +42,13 @@ import org.msgpack.value.ValueType;
 public final class XlangCodec {
   public static final byte OBJECT_REF_EXT = 1;
 
+  /**
+   * A value with a natural equivalent in the other language, as a tag and its text: UUIDs, big
+   * decimals and {@code java.time} values reach Python as {@code uuid.UUID}, {@code
+   * decimal.Decimal}, {@code datetime} values (see glint._values).
+   */
+  public static final byte TYPED_TEXT_EXT = 6;
+
   /** A MessagePack extension written as is (e.g. a C Data hand-off for Python). */
   public record Ext(byte type, byte[] data) {}
 
@@ -143,6 +150,22 @@ public final class XlangCodec {
         }
       }
       case Enum<?> e -> p.packString(e.name());
+      case java.util.UUID u -> typedText(p, "uuid", u.toString());
+      case java.math.BigDecimal d -> typedText(p, "decimal", d.toString());
+      case java.time.LocalDate d -> typedText(p, "date", d.toString());
+      case java.time.LocalTime d -> typedText(p, "time", d.toString());
+      case java.time.LocalDateTime d -> typedText(p, "datetime", d.toString());
+      case java.time.Instant d -> typedText(p, "instant", d.toString());
+      case java.time.OffsetDateTime d -> typedText(p, "offset_datetime", d.toString());
+      case java.time.ZonedDateTime d ->
+          typedText(p, "offset_datetime", d.toOffsetDateTime().toString());
+      case java.time.Duration d ->
+          typedText(
+              p,
+              "duration",
+              java.math.BigDecimal.valueOf(d.getSeconds())
+                  .add(java.math.BigDecimal.valueOf(d.getNano(), 9))
+                  .toPlainString());
       case Optional<?> o -> write(p, nested, o.orElse(null), top);
       case Ext x -> {
         p.packExtensionTypeHeader(x.type(), x.data().length);
@@ -204,7 +227,8 @@ public final class XlangCodec {
                 + v.getClass().getName()
                 + (v == top ? "" : " (inside a " + top.getClass().getName() + ")")
                 + " to another language: only null, booleans, numbers, strings, bytes, lists,"
-                + " maps, records, enums and ObjectRefs cross",
+                + " maps, records, enums, UUIDs, big decimals, java.time values and ObjectRefs"
+                + " cross",
             null);
       }
     }
@@ -323,11 +347,61 @@ public final class XlangCodec {
           if (h.getType() == OBJECT_REF_EXT) {
             return refs.fromReference(ObjectReference.parseFrom(payload));
           }
+          if (h.getType() == TYPED_TEXT_EXT) {
+            return fromTypedText(payload);
+          }
           throw new ObjectSerializationException(
               "ext" + h.getType(), "Unknown XLANG extension type " + h.getType(), null);
         }
       default:
         throw new ObjectSerializationException(t.name(), "Unknown XLANG value " + t, null);
+    }
+  }
+
+  private static void typedText(MessageBufferPacker p, String tag, String text) throws IOException {
+    byte[] payload;
+    try (var inner = MessagePack.newDefaultBufferPacker()) {
+      inner.packArrayHeader(2).packString(tag).packString(text);
+      payload = inner.toByteArray();
+    }
+    p.packExtensionTypeHeader(TYPED_TEXT_EXT, payload.length);
+    p.writePayload(payload);
+  }
+
+  private static Object fromTypedText(byte[] payload) throws IOException {
+    String tag;
+    String text;
+    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(payload)) {
+      u.unpackArrayHeader();
+      tag = u.unpackString();
+      text = u.unpackString();
+    }
+    try {
+      return switch (tag) {
+        case "uuid" -> java.util.UUID.fromString(text);
+        case "decimal" -> new java.math.BigDecimal(text);
+        case "date" -> java.time.LocalDate.parse(text);
+        case "time" -> java.time.LocalTime.parse(text);
+        case "datetime" -> java.time.LocalDateTime.parse(text);
+        case "instant" -> java.time.Instant.parse(text);
+        case "offset_datetime" -> java.time.OffsetDateTime.parse(text);
+        case "duration" -> {
+          java.math.BigDecimal secs = new java.math.BigDecimal(text);
+          long whole = secs.longValue();
+          yield java.time.Duration.ofSeconds(
+              whole,
+              secs.subtract(java.math.BigDecimal.valueOf(whole)).movePointRight(9).longValue());
+        }
+        default ->
+            throw new ObjectSerializationException(
+                tag, "Unknown XLANG typed value '" + tag + "'", null);
+      };
+    } catch (RuntimeException e) {
+      if (e instanceof ObjectSerializationException o) {
+        throw o;
+      }
+      throw new ObjectSerializationException(
+          tag, "Cannot read the XLANG " + tag + " '" + text + "': " + e.getMessage(), e);
     }
   }
 

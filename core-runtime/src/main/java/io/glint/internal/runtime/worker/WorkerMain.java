@@ -46,6 +46,9 @@ public final class WorkerMain {
             .setPort(Integer.parseInt(boot.getProperty("controlPort")))
             .build();
     long leaseIdleMs = Long.getLong(GlintConfig.LEASE_IDLE_MS.property(), 10);
+    io.glint.internal.runtime.serialization.ValueSerializers.register(
+        System.getProperty(io.glint.internal.runtime.serialization.ValueSerializers.PROPERTY),
+        ClassLoader.getSystemClassLoader());
     CoreWorker worker =
         new CoreWorker(
             new CoreWorker.Settings(
