@@ -50,7 +50,7 @@ final class RuntimeContextImpl implements RuntimeContext {
 
   @Override
   public List<Integer> getGpuIds() {
-    return task == null ? List.of() : task.gpuIds();
+    return task == null ? List.of() : List.copyOf(task.gpuIds());
   }
 
   @Override

@@ -409,7 +409,9 @@ public final class Serializer {
         return "is a collection without a no-argument constructor, so it cannot be rebuilt"
             + " element by element";
       }
-      List<String> own = ownFields(type, false);
+      // Storage (arrays, collections, sizes and flags) is rebuilt by adding the elements; other
+      // fields hold state of the collection's own.
+      List<String> own = ownStateFields(type);
       if (!own.isEmpty()) {
         return "is a collection with fields of its own ("
             + String.join(", ", own)
@@ -426,6 +428,31 @@ public final class Serializer {
       }
     }
     return null;
+  }
+
+  /**
+   * Non-transient fields of a collection class's own hierarchy that are not its storage: not an
+   * array, a collection, a map, or a primitive (sizes, counters, flags).
+   */
+  private static List<String> ownStateFields(Class<?> type) {
+    List<String> out = new ArrayList<>();
+    for (Class<?> c = type; c != null && !c.getModule().isNamed(); c = c.getSuperclass()) {
+      for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+        int mod = f.getModifiers();
+        Class<?> t = f.getType();
+        if (Modifier.isStatic(mod)
+            || Modifier.isTransient(mod)
+            || f.isSynthetic()
+            || t.isArray()
+            || t.isPrimitive()
+            || java.util.Collection.class.isAssignableFrom(t)
+            || java.util.Map.class.isAssignableFrom(t)) {
+          continue;
+        }
+        out.add(f.getName());
+      }
+    }
+    return out;
   }
 
   /** Instance fields declared by the application classes of the hierarchy (transient or not). */

@@ -104,6 +104,42 @@ class SerializerFidelityTest {
         .hasMessageContaining("ValueSerializer");
   }
 
+  /** Only storage of its own (an array, a size): rebuilt element by element, equal. */
+  static final class IntBag extends java.util.AbstractList<Integer> {
+    int[] data = new int[4];
+    int size;
+
+    IntBag() {}
+
+    @Override
+    public boolean add(Integer v) {
+      if (size == data.length) {
+        data = java.util.Arrays.copyOf(data, size * 2);
+      }
+      data[size++] = v;
+      return true;
+    }
+
+    @Override
+    public Integer get(int i) {
+      return data[i];
+    }
+
+    @Override
+    public int size() {
+      return size;
+    }
+  }
+
+  @Test
+  void aCollectionWhoseFieldsAreItsStorageIsRebuiltEqual() {
+    IntBag b = new IntBag();
+    for (int i = 0; i < 10; i++) {
+      b.add(i);
+    }
+    assertThat(roundTrip(b)).isEqualTo(b).isInstanceOf(IntBag.class);
+  }
+
   @Test
   void aSerializableCollectionWithItsOwnStateKeepsIt() {
     SerializableTaggedList l = new SerializableTaggedList();
