@@ -65,6 +65,12 @@ public final class ActorCreator<A> {
   }
 
   /** See {@link ActorOptions.Builder#setJvmOptions}. */
+  /** See {@link ActorOptions.Builder#setSchedulingStrategy}. */
+  public ActorCreator<A> setSchedulingStrategy(SchedulingStrategy strategy) {
+    options.setSchedulingStrategy(strategy);
+    return this;
+  }
+
   public ActorCreator<A> setJvmOptions(String... jvmOptions) {
     options.setJvmOptions(List.of(jvmOptions));
     return this;

@@ -24,6 +24,7 @@ public final class ActorOptions {
   private final String name;
   private final String namespace;
   private final List<String> jvmOptions;
+  private final SchedulingStrategy schedulingStrategy;
 
   private ActorOptions(Builder b) {
     this.resources = Collections.unmodifiableMap(new LinkedHashMap<>(b.resources));
@@ -33,6 +34,12 @@ public final class ActorOptions {
     this.name = b.name;
     this.namespace = b.namespace;
     this.jvmOptions = List.copyOf(b.jvmOptions);
+    this.schedulingStrategy =
+        b.schedulingStrategy == null ? SchedulingStrategy.defaultStrategy() : b.schedulingStrategy;
+  }
+
+  public SchedulingStrategy schedulingStrategy() {
+    return schedulingStrategy;
   }
 
   public static Builder builder() {
@@ -81,8 +88,17 @@ public final class ActorOptions {
     private String name;
     private String namespace;
     private List<String> jvmOptions = List.of();
+    private SchedulingStrategy schedulingStrategy;
 
     private Builder() {}
+
+    /** Where the actor may be placed (see {@link SchedulingStrategy}). */
+    public Builder setSchedulingStrategy(SchedulingStrategy strategy) {
+      java.util.Objects.requireNonNull(strategy, "strategy");
+      guard.set("schedulingStrategy", strategy);
+      this.schedulingStrategy = strategy;
+      return this;
+    }
 
     public Builder setResource(String name, double quantity) {
       ResourceValidation.checkQuantity(name, quantity);

@@ -23,12 +23,19 @@ public final class CallOptions {
   private final int maxRetries;
   private final boolean retryExceptions;
   private final String name;
+  private final SchedulingStrategy schedulingStrategy;
 
   private CallOptions(Builder b) {
     this.resources = Collections.unmodifiableMap(new LinkedHashMap<>(b.resources));
     this.maxRetries = b.maxRetries == null ? DEFAULT_MAX_RETRIES : b.maxRetries;
     this.retryExceptions = b.retryExceptions;
     this.name = b.name;
+    this.schedulingStrategy =
+        b.schedulingStrategy == null ? SchedulingStrategy.defaultStrategy() : b.schedulingStrategy;
+  }
+
+  public SchedulingStrategy schedulingStrategy() {
+    return schedulingStrategy;
   }
 
   public static Builder builder() {
@@ -59,8 +66,17 @@ public final class CallOptions {
     private Integer maxRetries;
     private boolean retryExceptions;
     private String name;
+    private SchedulingStrategy schedulingStrategy;
 
     private Builder() {}
+
+    /** Where the task may run (see {@link SchedulingStrategy}); default: the default strategy. */
+    public Builder setSchedulingStrategy(SchedulingStrategy strategy) {
+      java.util.Objects.requireNonNull(strategy, "strategy");
+      guard.set("schedulingStrategy", strategy);
+      this.schedulingStrategy = strategy;
+      return this;
+    }
 
     /**
      * Sets a resource the task needs while it runs: {@code "CPU"}, {@code "GPU"}, {@code "memory"}

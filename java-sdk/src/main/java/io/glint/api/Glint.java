@@ -171,6 +171,11 @@ public final class Glint extends GlintCall {
   }
 
   /** The resources of all live nodes together, e.g. {@code {CPU=8.0, GPU=1.0, memory=...}}. */
+  /** The cluster's nodes, alive and dead (Ray's {@code ray.nodes()}). */
+  public static List<NodeInfo> nodes() {
+    return runtime().nodes();
+  }
+
   public static Map<String, Double> clusterResources() {
     return runtime().clusterResources();
   }

@@ -23,6 +23,9 @@ import java.util.List;
  * @param evictionsTotal objects ever moved out of memory to make room
  * @param objectsCreatedTotal objects ever created in this store
  * @param objects every stored object (empty unless asked for)
+ * @param bytesSentTotal bytes of objects this node sent to other nodes (and remote drivers)
+ * @param bytesReceivedTotal bytes of objects this node pulled from other nodes
+ * @param peers bytes sent to and received from each other node, by node id
  */
 public record ObjectStoreStats(
     String nodeId,
@@ -35,7 +38,18 @@ public record ObjectStoreStats(
     long restoredBytesTotal,
     long evictionsTotal,
     long objectsCreatedTotal,
-    List<StoredObject> objects) {
+    List<StoredObject> objects,
+    long bytesSentTotal,
+    long bytesReceivedTotal,
+    java.util.Map<String, PeerTransfer> peers) {
+
+  /**
+   * Bytes moved between this node and one peer.
+   *
+   * @param bytesSent bytes this node sent to the peer
+   * @param bytesReceived bytes this node received from the peer
+   */
+  public record PeerTransfer(long bytesSent, long bytesReceived) {}
 
   /**
    * One stored object.

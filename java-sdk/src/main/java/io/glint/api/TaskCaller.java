@@ -54,6 +54,12 @@ public final class TaskCaller<R> {
     return this;
   }
 
+  /** See {@link CallOptions.Builder#setSchedulingStrategy}. */
+  public TaskCaller<R> setSchedulingStrategy(SchedulingStrategy strategy) {
+    options.setSchedulingStrategy(strategy);
+    return this;
+  }
+
   /** Submits the task and returns a reference to its future result at once. */
   public ObjectRef<R> remote() {
     return Glint.runtime().submitTask(func, args, options.build());

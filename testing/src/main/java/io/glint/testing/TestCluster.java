@@ -4,6 +4,7 @@ import io.glint.api.InitOptions;
 import io.glint.api.internal.RuntimeRegistry;
 import io.glint.internal.runtime.DriverRuntime;
 import io.glint.internal.runtime.cluster.LocalCluster;
+import io.glint.internal.runtime.cluster.NodeProcess;
 import io.glint.internal.runtime.common.GlintConfig;
 import io.glint.internal.runtime.common.Grpc;
 import io.glint.internal.runtime.common.ResourceSet;
@@ -63,17 +64,96 @@ public final class TestCluster implements AutoCloseable {
     for (int i = 0; i < spec.nodes; i++) {
       nodes.add(spec.nodeSpec());
     }
+    String token = Grpc.newToken();
+    if (!spec.nodeProcesses) {
+      this.cluster =
+          LocalCluster.start(
+              "127.0.0.1",
+              token,
+              session,
+              SharedMemoryStore.defaultRoot(LocalCluster.storeBytes(nodes)),
+              nodes);
+      return;
+    }
+    // The control service here; every node daemon a process of its own on 127.0.0.<n>.
     this.cluster =
-        LocalCluster.start(
-            "127.0.0.1",
-            Grpc.newToken(),
-            session,
-            SharedMemoryStore.defaultRoot(LocalCluster.storeBytes(nodes)),
-            nodes);
+        LocalCluster.start("127.0.0.1", token, session, tempDir, List.of(), spec.nodeTimeoutMs);
+    try {
+      tokenFile = tempDir.resolve("token");
+      Files.writeString(tokenFile, token);
+      Files.setPosixFilePermissions(
+          tokenFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      for (int i = 0; i < spec.nodes; i++) {
+        addNodeProcess();
+      }
+    } catch (IOException | RuntimeException e) {
+      closeQuietly();
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+    }
+  }
+
+  private Path tokenFile;
+  private final List<NodeProcess> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  private NodeProcess addNodeProcess() {
+    int n = processes.size() + 1;
+    NodeProcess p =
+        NodeProcess.start(
+            new NodeProcess.Spec(
+                "node-" + n,
+                "127.0.0." + n,
+                spec.nodeSpec().resources(),
+                spec.objectStoreMemory,
+                cluster.controlAddress().getHost() + ":" + cluster.controlAddress().getPort(),
+                tokenFile,
+                cluster.sessionDir(),
+                spec.privateStores,
+                io.glint.internal.runtime.cluster.ClassPaths.forWorkers(List.of())));
+    processes.add(p);
+    return p;
+  }
+
+  private void closeQuietly() {
+    for (NodeProcess p : processes) {
+      p.kill();
+    }
+    cluster.close();
+  }
+
+  /**
+   * The node daemon processes of a cluster built with {@link Builder#nodeProcesses}, in start order
+   * (node {@code i} listens on 127.0.0.{@code i+1}).
+   */
+  public List<NodeProcess> nodeProcesses() {
+    return List.copyOf(processes);
   }
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** Whether this machine can give node processes private stores (unshare as root). */
+  public static boolean privateStoresAvailable() {
+    try {
+      Process p =
+          new ProcessBuilder(
+                  "unshare",
+                  "--mount",
+                  "--propagation",
+                  "private",
+                  "sh",
+                  "-c",
+                  "mount -t tmpfs -o size=1m glint-probe /dev/shm")
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      return p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** Connects this JVM as the cluster's driver; {@code Glint.*} works until {@link #close()}. */
@@ -112,19 +192,40 @@ public final class TestCluster implements AutoCloseable {
     return cluster.nodes();
   }
 
-  /** Adds a node with the builder's per-node resources. */
+  /** Adds a node with the builder's per-node resources (in-process clusters). */
   public NodeDaemon addNode() {
     return cluster.addNode(spec.nodeSpec());
   }
 
-  /** Stops node {@code index} abruptly; its workers die with it. */
+  /** Adds a node daemon process (clusters built with {@link Builder#nodeProcesses}). */
+  public NodeProcess addNodeProcessNow() {
+    return addNodeProcess();
+  }
+
+  /** Stops node {@code index} abruptly (kill -9 for a node process); its workers die with it. */
   public void killNode(int index) {
+    if (spec.nodeProcesses) {
+      processes.get(index).kill();
+      return;
+    }
     cluster.killNode(cluster.nodes().get(index));
   }
 
   /** Process ids of all live workers. */
   public List<Long> workerPids() {
-    return cluster.workerPids();
+    if (!spec.nodeProcesses) {
+      return cluster.workerPids();
+    }
+    List<Long> pids = new ArrayList<>();
+    for (NodeProcess p : processes) {
+      ProcessHandle.of(p.pid())
+          .ifPresent(
+              h ->
+                  h.descendants()
+                      .filter(d -> d.info().commandLine().orElse("").contains("WorkerMain"))
+                      .forEach(d -> pids.add(d.pid())));
+    }
+    return pids;
   }
 
   /** Where this cluster's worker logs are written. */
@@ -145,6 +246,9 @@ public final class TestCluster implements AutoCloseable {
         driver.shutdown();
       }
     } finally {
+      for (NodeProcess p : processes) {
+        p.close();
+      }
       cluster.close();
       deleteTree(tempDir);
     }
@@ -219,8 +323,40 @@ public final class TestCluster implements AutoCloseable {
     private List<String> pythonPath = List.of();
     private final List<Class<? extends io.glint.api.ValueSerializer<?>>> serializers =
         new ArrayList<>();
+    private boolean nodeProcesses;
+    private boolean privateStores;
+    private long nodeTimeoutMs = 30_000;
+
+    /** How long a node may miss its reports before it is declared dead (default 30 s). */
+    public Builder nodeTimeoutMs(long millis) {
+      this.nodeTimeoutMs = millis;
+      return this;
+    }
 
     private Builder() {}
+
+    /**
+     * Runs every node daemon as a process of its own, node {@code i} on 127.0.0.{@code i+1}, each
+     * with its own store (a multi-machine cluster on one machine). The control service and the
+     * driver stay in this JVM.
+     */
+    public Builder nodeProcesses(boolean processes) {
+      this.nodeProcesses = processes;
+      return this;
+    }
+
+    /**
+     * Also gives each node process a mount namespace with a private {@code /dev/shm}, so no other
+     * process can see its store: objects reach other nodes and the driver only over the network.
+     * Needs {@code unshare} and root; see {@link #privateStoresAvailable()}.
+     */
+    public Builder privateStores(boolean privateStores) {
+      this.privateStores = privateStores;
+      if (privateStores) {
+        this.nodeProcesses = true;
+      }
+      return this;
+    }
 
     /** A value serializer for the driver and every worker (InitOptions.serializer). */
     public Builder serializer(Class<? extends io.glint.api.ValueSerializer<?>> serializer) {

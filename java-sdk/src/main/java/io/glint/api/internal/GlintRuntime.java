@@ -42,6 +42,9 @@ public interface GlintRuntime {
 
   Map<String, Double> clusterResources();
 
+  /** The cluster's nodes. */
+  java.util.List<io.glint.api.NodeInfo> nodes();
+
   Map<String, Double> availableResources();
 
   RuntimeContext runtimeContext();

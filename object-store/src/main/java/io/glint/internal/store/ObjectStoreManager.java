@@ -59,6 +59,12 @@ public final class ObjectStoreManager implements AutoCloseable {
     int pins;
     long lastUse;
 
+    /**
+     * A copy of an object whose primary lives on another node: under pressure it is dropped (it can
+     * be pulled again), not spilled, and it goes before primaries.
+     */
+    boolean secondary;
+
     /** Where the object starts in the arena; -1 when it has a file of its own. */
     long offset = -1;
 
@@ -86,6 +92,10 @@ public final class ObjectStoreManager implements AutoCloseable {
 
     public boolean pinned() {
       return pins > 0;
+    }
+
+    public boolean secondary() {
+      return secondary;
     }
   }
 
@@ -212,7 +222,7 @@ public final class ObjectStoreManager implements AutoCloseable {
       if (victim == null) {
         return -1;
       }
-      spill(victim);
+      evict(victim);
       offset = allocator.allocate(size);
     }
     return offset;
@@ -225,7 +235,9 @@ public final class ObjectStoreManager implements AutoCloseable {
       if (en.state == State.SEALED
           && en.pins == 0
           && en.offset >= 0
-          && (best == null || en.lastUse < best.lastUse)) {
+          && (best == null
+              || (en.secondary && !best.secondary)
+              || (en.secondary == best.secondary && en.lastUse < best.lastUse))) {
         best = en;
       }
     }
@@ -347,7 +359,12 @@ public final class ObjectStoreManager implements AutoCloseable {
         candidates.add(en);
       }
     }
-    candidates.sort((a, b) -> Long.compare(a.lastUse, b.lastUse));
+    // Copies of other nodes' objects go first (dropped, not written to disk), then LRU.
+    candidates.sort(
+        (a, b) ->
+            a.secondary != b.secondary
+                ? (a.secondary ? -1 : 1)
+                : Long.compare(a.lastUse, b.lastUse));
     long spillable = 0;
     for (Entry en : candidates) {
       spillable += en.fileBytes;
@@ -358,10 +375,34 @@ public final class ObjectStoreManager implements AutoCloseable {
     Iterator<Entry> it = candidates.iterator();
     while (freed < bytes && it.hasNext()) {
       Entry en = it.next();
-      spill(en);
+      evict(en);
       freed += en.fileBytes;
     }
     return true;
+  }
+
+  /** Makes room by dropping a secondary copy or spilling a primary. */
+  private void evict(Entry en) {
+    if (en.secondary) {
+      delete(HexFormat.of().parseHex(en.name));
+      evictionsTotal++;
+    } else {
+      spill(en);
+    }
+  }
+
+  /** Marks an object as a copy of another node's (see {@link Entry#secondary}). */
+  public void markSecondary(byte[] objectId) {
+    Entry en = entries.get(name(objectId));
+    if (en != null) {
+      en.secondary = true;
+    }
+  }
+
+  /** Whether a sealed (or spilled) copy of the object is here. */
+  public boolean contains(byte[] objectId) {
+    Entry en = entries.get(name(objectId));
+    return en != null && en.state != State.CREATING;
   }
 
   private void spill(Entry en) {

@@ -52,7 +52,18 @@ public final class LocalCluster implements AutoCloseable {
 
   public static LocalCluster start(
       String host, String token, Path sessionDir, Path storeRoot, List<NodeSpec> specs) {
-    ControlServer c = ControlServer.start(host, token);
+    return start(host, token, sessionDir, storeRoot, specs, 30_000);
+  }
+
+  /** As above, with nodes declared dead after {@code nodeTimeoutMs} without a report. */
+  public static LocalCluster start(
+      String host,
+      String token,
+      Path sessionDir,
+      Path storeRoot,
+      List<NodeSpec> specs,
+      long nodeTimeoutMs) {
+    ControlServer c = ControlServer.start(host, token, java.time.Clock.systemUTC(), nodeTimeoutMs);
     LocalCluster lc = new LocalCluster(host, token, sessionDir, storeRoot, c);
     try {
       for (NodeSpec s : specs) {

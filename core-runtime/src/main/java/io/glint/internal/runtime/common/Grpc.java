@@ -50,8 +50,14 @@ public final class Grpc {
    */
   public static Server startServer(
       String host, List<BindableService> services, String token, Executor executor) {
+    return startServer(host, 0, services, token, executor);
+  }
+
+  /** As {@link #startServer(String, List, String, Executor)} on {@code port} (0: ephemeral). */
+  public static Server startServer(
+      String host, int port, List<BindableService> services, String token, Executor executor) {
     NettyServerBuilder b =
-        NettyServerBuilder.forAddress(new InetSocketAddress(host, 0))
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .permitKeepAliveTime(1, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true);
@@ -67,7 +73,15 @@ public final class Grpc {
     try {
       return b.build().start();
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot start gRPC server on " + host, e);
+      throw new UncheckedIOException(
+          "Cannot listen on "
+              + host
+              + ":"
+              + port
+              + " ("
+              + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())
+              + ")",
+          e);
     }
   }
 
@@ -131,7 +145,9 @@ public final class Grpc {
           || !MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.US_ASCII))) {
         call.close(
             Status.UNAUTHENTICATED.withDescription(
-                "missing or wrong cluster token: this Glint cluster only accepts its own processes"),
+                "missing or wrong cluster token: this Glint cluster only accepts callers that"
+                    + " present its token; set GLINT_TOKEN to the token glint start --head"
+                    + " printed"),
             new Metadata());
         return new ServerCall.Listener<>() {};
       }

@@ -164,8 +164,14 @@ public final class ControlServer implements AutoCloseable {
    */
   public static ControlServer start(
       String host, String token, Clock clock, long nodeTimeoutMillis) {
+    return start(host, 0, token, clock, nodeTimeoutMillis);
+  }
+
+  /** As {@link #start(String, String, Clock, long)} on {@code port} (0: ephemeral). */
+  public static ControlServer start(
+      String host, int port, String token, Clock clock, long nodeTimeoutMillis) {
     ControlServer c = new ControlServer(token, clock, nodeTimeoutMillis);
-    c.server = Grpc.startServer(host, List.of(new ControlServiceImpl(c)), token, c.executor);
+    c.server = Grpc.startServer(host, port, List.of(new ControlServiceImpl(c)), token, c.executor);
     c.address = Address.newBuilder().setHost(host).setPort(c.server.getPort()).build();
     c.timer.scheduleWithFixedDelay(c::checkNodeHealth, 1, 1, TimeUnit.SECONDS);
     return c;
@@ -199,14 +205,19 @@ public final class ControlServer implements AutoCloseable {
     }
   }
 
-  synchronized boolean reportResources(
-      ByteString nodeId, io.glint.internal.proto.ResourceSet available) {
-    NodeRecord r = nodes.get(nodeId);
+  synchronized boolean reportResources(io.glint.internal.proto.ReportNodeResourcesRequest req) {
+    NodeRecord r = nodes.get(req.getNodeId());
     if (r == null || !r.alive) {
       return false;
     }
     r.lastReportMillis = clock.millis();
-    r.info = r.info.toBuilder().setAvailable(available).build();
+    r.info =
+        r.info.toBuilder()
+            .setAvailable(req.getAvailable())
+            .setObjectStoreUsed(req.getObjectStoreUsed())
+            .clearDemand()
+            .addAllDemand(req.getDemandList())
+            .build();
     return true;
   }
 
@@ -235,7 +246,7 @@ public final class ControlServer implements AutoCloseable {
   /** Holds the lock. */
   private void markNodeDead(NodeRecord r, String why) {
     r.alive = false;
-    r.info = r.info.toBuilder().setAlive(false).build();
+    r.info = r.info.toBuilder().setAlive(false).setDeathReason(why).clearDemand().build();
     for (ActorRecord a : new ArrayList<>(actors.values())) {
       if (r.info.getNodeId().equals(a.nodeId) && a.state != ActorState.ACTOR_STATE_DEAD) {
         onActorProcessDied(a, "the actor's node died: " + why);
@@ -381,9 +392,31 @@ public final class ControlServer implements AutoCloseable {
       }
       return;
     }
-    // Prefer a node with the resources free now; rotate among equals to spread actors.
+    var strategy = a.creation.getSchedulingStrategy();
     NodeRecord chosen = null;
-    for (int i = 0; i < candidates.size(); i++) {
+    if (strategy.hasNodeAffinity()) {
+      NodeRecord target = nodes.get(strategy.getNodeAffinity().getNodeId());
+      if (target != null && candidates.contains(target)) {
+        chosen = target;
+      } else if (!strategy.getNodeAffinity().getSoft()) {
+        markDead(
+            a,
+            deathCause(
+                "ActorUnschedulableError",
+                "NodeAffinityError: node "
+                    + Ids.hex(strategy.getNodeAffinity().getNodeId())
+                    + (target == null
+                        ? " is not part of the cluster"
+                        : !target.alive ? " is dead" : " cannot hold " + placement.describe())
+                    + " (hard node affinity)"));
+        return;
+      }
+    } else if (strategy.hasSpread()) {
+      candidates.sort(java.util.Comparator.comparing(r -> Ids.hex(r.info.getNodeId())));
+      chosen = candidates.get(nextNode % candidates.size());
+    }
+    // Prefer a node with the resources free now; rotate among equals to spread actors.
+    for (int i = 0; chosen == null && i < candidates.size(); i++) {
       NodeRecord r = candidates.get((nextNode + i) % candidates.size());
       if (placement.fitsIn(ResourceSet.fromProto(r.info.getAvailable()))) {
         chosen = r;

@@ -72,7 +72,8 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
     Rpc.reply(
         obs,
         ReportNodeResourcesReply.newBuilder()
-            .setKnown(c.reportResources(request.getNodeId(), request.getAvailable()))
+            .setKnown(c.reportResources(request))
+            .addAllNodes(c.allNodes())
             .build());
   }
 
@@ -103,12 +104,15 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
             total = total.plus(ResourceSet.fromProto(n.getTotal()));
             available = available.plus(ResourceSet.fromProto(n.getAvailable()));
           }
+          // Dead nodes are listed too (alive = false), after the live ones; totals are the live.
+          List<NodeInfo> dead = c.allNodes().stream().filter(n -> !n.getAlive()).toList();
           Rpc.reply(
               obs,
               GetClusterResourcesReply.newBuilder()
                   .setTotal(total.toProto())
                   .setAvailable(available.toProto())
                   .addAllNodes(ns)
+                  .addAllNodes(dead)
                   .build());
         });
   }

@@ -181,6 +181,110 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     scheduler.scheduleWithFixedDelay(this::refreshClusterView, 0, 2, TimeUnit.SECONDS);
   }
 
+  /** The protocol's form of a public scheduling strategy. */
+  static io.glint.internal.proto.SchedulingStrategy strategyProto(
+      io.glint.api.SchedulingStrategy s) {
+    var b = io.glint.internal.proto.SchedulingStrategy.newBuilder();
+    switch (s) {
+      case io.glint.api.SchedulingStrategy.Spread sp ->
+          b.setSpread(io.glint.internal.proto.SpreadSchedulingStrategy.getDefaultInstance());
+      case io.glint.api.SchedulingStrategy.NodeAffinity na ->
+          b.setNodeAffinity(
+              io.glint.internal.proto.NodeAffinitySchedulingStrategy.newBuilder()
+                  .setNodeId(Ids.fromHex(na.nodeId()))
+                  .setSoft(na.soft()));
+      default ->
+          b.setDefaultStrategy(
+              io.glint.internal.proto.DefaultSchedulingStrategy.getDefaultInstance());
+    }
+    return b.build();
+  }
+
+  /** Whether the cluster view has {@code nodeId} as an alive node. */
+  boolean isAliveNode(ByteString nodeId) {
+    for (NodeInfo n : clusterView) {
+      if (n.getNodeId().equals(nodeId)) {
+        return n.getAlive();
+      }
+    }
+    return false;
+  }
+
+  /** The node daemon to ask for leases on {@code nodeId}; this process's node when unknown. */
+  Address leaseTarget(ByteString nodeId) {
+    Address a = nodeAddresses.get(nodeId);
+    return a != null && isAliveNode(nodeId) ? a : settings.nodeAddress();
+  }
+
+  /**
+   * Why a hard node affinity can never be satisfied (the node is dead, unknown, or too small); null
+   * when it can, or for other strategies.
+   */
+  String affinityProblem(io.glint.internal.proto.SchedulingStrategy s, ResourceSet need) {
+    if (!s.hasNodeAffinity() || s.getNodeAffinity().getSoft()) {
+      return null;
+    }
+    ByteString target = s.getNodeAffinity().getNodeId();
+    NodeInfo found = null;
+    for (NodeInfo n : clusterView) {
+      if (n.getNodeId().equals(target)) {
+        found = n;
+      }
+    }
+    if (found == null) {
+      refreshClusterViewNow();
+      for (NodeInfo n : clusterView) {
+        if (n.getNodeId().equals(target)) {
+          found = n;
+        }
+      }
+    }
+    if (found == null) {
+      return "NodeAffinityError: node " + Ids.hex(target) + " is not part of the cluster";
+    }
+    if (!found.getAlive()) {
+      return "NodeAffinityError: node "
+          + Ids.hex(target)
+          + " is dead"
+          + (found.getDeathReason().isEmpty() ? "" : " (" + found.getDeathReason() + ")");
+    }
+    if (!need.fitsIn(ResourceSet.fromProto(found.getTotal()))) {
+      return "NodeAffinityError: node "
+          + Ids.hex(target)
+          + " has "
+          + ResourceSet.fromProto(found.getTotal()).describe()
+          + ", not "
+          + need.describe();
+    }
+    return null;
+  }
+
+  @Override
+  public List<io.glint.api.NodeInfo> nodes() {
+    GetClusterResourcesReply r =
+        controlBlocking()
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .getClusterResources(GetClusterResourcesRequest.getDefaultInstance());
+    setClusterView(r.getNodesList());
+    List<io.glint.api.NodeInfo> out = new ArrayList<>();
+    for (NodeInfo n : r.getNodesList()) {
+      out.add(
+          new io.glint.api.NodeInfo(
+              Ids.hex(n.getNodeId()),
+              n.getNodeName(),
+              n.getAddress().getHost() + ":" + n.getAddress().getPort(),
+              n.getAlive(),
+              ResourceSet.fromProto(n.getTotal()).toMap(),
+              ResourceSet.fromProto(n.getAvailable()).toMap()));
+    }
+    return out;
+  }
+
+  /** The nodes of the cluster as last fetched. */
+  List<NodeInfo> clusterView() {
+    return clusterView;
+  }
+
   /** Fetches the cluster view now, blocking (used at start so feasibility checks see it). */
   public void refreshClusterViewNow() {
     try {
@@ -330,7 +434,13 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     ObjectRef<R> ref = newOwnedRef(returnId, fn.resultType());
     NormalTaskSubmitter.PendingTask pending =
         normalSubmitter.newTask(
-            taskId, name, resources, List.of(returnId), ab.argRefs, options.maxRetries());
+            taskId,
+            name,
+            resources,
+            List.of(returnId),
+            ab.argRefs,
+            options.maxRetries(),
+            strategyProto(options.schedulingStrategy()));
     entry.producer = pending;
     TaskExecutor.TaskContext parent = TaskExecutor.current();
     TaskSpec.Builder spec =
@@ -392,6 +502,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
             .setNumReturns(0)
             .setRequiredResources(ResourceSet.of(options.resources()).toProto())
             .setPlacementResources(ResourceSet.of(placement).toProto())
+            .setSchedulingStrategy(strategyProto(options.schedulingStrategy()))
             .setCallerAddress(address)
             .setName(fn.displayName())
             .setActorCreation(creation);
@@ -722,6 +833,9 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     fetchResources();
     List<ObjectStoreStats> out = new ArrayList<>();
     for (NodeInfo n : clusterView) {
+      if (!n.getAlive()) {
+        continue;
+      }
       io.glint.internal.proto.ObjectStoreStats s =
           NodeServiceGrpc.newBlockingStub(channels.get(n.getAddress()))
               .withDeadlineAfter(30, TimeUnit.SECONDS)
@@ -737,6 +851,14 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
                 o.getPinned(),
                 o.getSpilled()));
       }
+      java.util.Map<String, ObjectStoreStats.PeerTransfer> peers = new java.util.LinkedHashMap<>();
+      for (var p : s.getPeersList()) {
+        peers.put(
+            p.getNodeId().isValidUtf8() && p.getNodeId().toStringUtf8().equals("driver")
+                ? "driver"
+                : Ids.hex(p.getNodeId()),
+            new ObjectStoreStats.PeerTransfer(p.getBytesSent(), p.getBytesReceived()));
+      }
       out.add(
           new ObjectStoreStats(
               Ids.hex(s.getNodeId()),
@@ -749,7 +871,10 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
               s.getRestoredBytesTotal(),
               s.getEvictionsTotal(),
               s.getObjectsCreatedTotal(),
-              objs));
+              objs,
+              s.getBytesSentTotal(),
+              s.getBytesReceivedTotal(),
+              peers));
     }
     return out;
   }
@@ -938,6 +1063,10 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       return null;
     }
     ResourceSet largest = null;
+    nodes = nodes.stream().filter(NodeInfo::getAlive).toList();
+    if (nodes.isEmpty()) {
+      return null;
+    }
     for (NodeInfo n : nodes) {
       ResourceSet t = ResourceSet.fromProto(n.getTotal());
       if (r.fitsIn(t)) {

@@ -20,11 +20,9 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +50,7 @@ final class NormalTaskSubmitter {
     final ResourceSet resources;
     final List<ByteString> returnIds;
     final List<ByteString> argRefs;
+    final io.glint.internal.proto.SchedulingStrategy strategy;
 
     /** Set once the arguments are resolved. */
     volatile TaskSpec spec;
@@ -68,13 +67,15 @@ final class NormalTaskSubmitter {
         ResourceSet resources,
         List<ByteString> returnIds,
         List<ByteString> argRefs,
-        int maxRetries) {
+        int maxRetries,
+        io.glint.internal.proto.SchedulingStrategy strategy) {
       this.taskId = taskId;
       this.name = name;
       this.resources = resources;
       this.returnIds = returnIds;
       this.argRefs = argRefs;
       this.retriesLeft = maxRetries;
+      this.strategy = strategy;
     }
 
     ByteString taskId() {
@@ -103,17 +104,31 @@ final class NormalTaskSubmitter {
     }
   }
 
-  /** Tasks of one resource shape, and the leases serving them. */
+  /**
+   * Which queue a task joins: its resource shape, its scheduling strategy, and the node its leases
+   * are asked of (the local node, the node holding most of its arguments, or its affinity node).
+   */
+  record QueueKey(
+      ResourceSet resources,
+      io.glint.internal.proto.SchedulingStrategy strategy,
+      ByteString targetNode) {}
+
+  /** Tasks of one resource shape and strategy, and the leases serving them. */
   final class Queue {
+    final QueueKey key;
     final ResourceSet resources;
     final ArrayDeque<PendingTask> tasks = new ArrayDeque<>();
     final List<Lease> leases = new ArrayList<>();
-    final Set<ByteString> leaseRequests = new HashSet<>();
+
+    /** Lease requests outstanding, and the node each was sent to. */
+    final Map<ByteString, Address> leaseRequests = new java.util.HashMap<>();
+
     int pendingLeaseRequests;
     volatile String infeasible;
 
-    Queue(ResourceSet resources) {
-      this.resources = resources;
+    Queue(QueueKey key) {
+      this.key = key;
+      this.resources = key.resources();
     }
   }
 
@@ -160,7 +175,7 @@ final class NormalTaskSubmitter {
   }
 
   private final CoreWorker worker;
-  private final ConcurrentHashMap<ResourceSet, Queue> queues = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<QueueKey, Queue> queues = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<ByteString, PendingTask> tasks = new ConcurrentHashMap<>();
   private final long leaseIdleMs;
   private volatile boolean shutdown;
@@ -177,8 +192,10 @@ final class NormalTaskSubmitter {
       ResourceSet resources,
       List<ByteString> returnIds,
       List<ByteString> argRefs,
-      int maxRetries) {
-    PendingTask t = new PendingTask(taskId, name, resources, returnIds, argRefs, maxRetries);
+      int maxRetries,
+      io.glint.internal.proto.SchedulingStrategy strategy) {
+    PendingTask t =
+        new PendingTask(taskId, name, resources, returnIds, argRefs, maxRetries, strategy);
     tasks.put(taskId, t);
     return t;
   }
@@ -190,7 +207,17 @@ final class NormalTaskSubmitter {
       finishCancelled(t);
       return;
     }
-    Queue q = queues.computeIfAbsent(t.resources, this::newQueue);
+    String unschedulable = worker.affinityProblem(t.strategy, t.resources);
+    if (unschedulable != null) {
+      finish(
+          t,
+          Failures.system(
+              FailureKind.FAILURE_KIND_RUNTIME, "TaskUnschedulableError", unschedulable, false));
+      return;
+    }
+    Queue q =
+        queues.computeIfAbsent(
+            new QueueKey(t.resources, t.strategy, target(t, spec)), this::newQueue);
     t.queue = q;
     synchronized (q) {
       q.tasks.add(t);
@@ -198,8 +225,43 @@ final class NormalTaskSubmitter {
     }
   }
 
-  private Queue newQueue(ResourceSet resources) {
-    Queue q = new Queue(resources);
+  /**
+   * The node to ask for leases: an affinity node (when alive), else the node holding most of the
+   * task's stored argument bytes (when it is not this one), else this process's node.
+   */
+  private ByteString target(PendingTask t, TaskSpec spec) {
+    ByteString local = worker.localNodeAddress().getNodeId();
+    if (t.strategy.hasNodeAffinity()) {
+      ByteString n = t.strategy.getNodeAffinity().getNodeId();
+      return worker.isAliveNode(n) ? n : local;
+    }
+    if (t.strategy.hasSpread()) {
+      return local;
+    }
+    java.util.Map<ByteString, Long> bytes = new java.util.HashMap<>();
+    for (List<io.glint.internal.proto.TaskArg> list :
+        List.of(spec.getCapturedArgsList(), spec.getArgsList())) {
+      for (io.glint.internal.proto.TaskArg a : list) {
+        if (a.hasObject() && a.getObject().hasLocation()) {
+          var loc = a.getObject().getLocation();
+          bytes.merge(loc.getNodeId(), loc.getSizeBytes(), Long::sum);
+        }
+      }
+    }
+    ByteString best = local;
+    long most = bytes.getOrDefault(local, 0L);
+    for (var e : bytes.entrySet()) {
+      if (e.getValue() > most && worker.isAliveNode(e.getKey())) {
+        best = e.getKey();
+        most = e.getValue();
+      }
+    }
+    return best;
+  }
+
+  private Queue newQueue(QueueKey key) {
+    ResourceSet resources = key.resources();
+    Queue q = new Queue(key);
     String why = worker.infeasibility(resources);
     if (why != null) {
       q.infeasible = why;
@@ -218,9 +280,12 @@ final class NormalTaskSubmitter {
   private void dispatch(Queue q) {
     while (!q.tasks.isEmpty()) {
       Lease best = null;
+      // SPREAD: each lease was placed for one task, and serves only that one.
+      boolean oneEach = q.key.strategy().hasSpread();
       for (Lease l : q.leases) {
         if (!l.dead
-            && l.inFlight.size() < l.capacity()
+            && l.inFlight.size() < (oneEach ? 1 : l.capacity())
+            && !(oneEach && l.completed > 0)
             && (best == null || l.inFlight.size() < best.inFlight.size())) {
           best = l;
         }
@@ -254,17 +319,17 @@ final class NormalTaskSubmitter {
     }
     int wanted = Math.min(q.tasks.size(), MAX_PENDING_LEASES) - q.pendingLeaseRequests;
     for (int i = 0; i < wanted && !shutdown; i++) {
-      requestLease(q, worker.localNodeAddress(), false);
+      requestLease(q, worker.leaseTarget(q.key.targetNode()), false);
     }
     if (q.tasks.isEmpty()) {
       if (!q.leaseRequests.isEmpty()) {
-        for (ByteString id : q.leaseRequests) {
-          worker
-              .nodeStub(worker.localNodeAddress())
-              .cancelWorkerLease(
-                  CancelLeaseRequest.newBuilder().setLeaseRequestId(id).build(),
-                  CoreWorker.ignore());
-        }
+        q.leaseRequests.forEach(
+            (id, node) ->
+                worker
+                    .nodeStub(node)
+                    .cancelWorkerLease(
+                        CancelLeaseRequest.newBuilder().setLeaseRequestId(id).build(),
+                        CoreWorker.ignore()));
         q.leaseRequests.clear();
       }
       for (Lease l : q.leases) {
@@ -321,7 +386,7 @@ final class NormalTaskSubmitter {
                 + " pending="
                 + q.pendingLeaseRequests);
     q.pendingLeaseRequests++;
-    q.leaseRequests.add(requestId);
+    q.leaseRequests.put(requestId, node);
     LeaseRequest req =
         LeaseRequest.newBuilder()
             .setLeaseRequestId(requestId)
@@ -329,6 +394,7 @@ final class NormalTaskSubmitter {
             .setResources(q.resources.toProto())
             .setSpilledBack(spilled)
             .setRequesterWorkerId(worker.settings().workerId())
+            .setSchedulingStrategy(q.key.strategy())
             .build();
     worker
         .nodeStub(node)
@@ -373,6 +439,7 @@ final class NormalTaskSubmitter {
     Lease toReturn = null;
     List<PendingTask> toFail = List.of();
     String failure = null;
+    boolean unschedulable = false;
     synchronized (q) {
       q.pendingLeaseRequests--;
       q.leaseRequests.remove(requestId);
@@ -397,7 +464,12 @@ final class NormalTaskSubmitter {
         }
         default -> {
           String why = reply.getRejected();
-          if (why.startsWith("worker failed to start") && !q.tasks.isEmpty()) {
+          if (reply.getUnschedulable() && !q.tasks.isEmpty()) {
+            toFail = new ArrayList<>(q.tasks);
+            q.tasks.clear();
+            failure = why;
+            unschedulable = true;
+          } else if (why.startsWith("worker failed to start") && !q.tasks.isEmpty()) {
             // Workers of this job cannot start: fail what waits rather than retry forever.
             toFail = new ArrayList<>(q.tasks);
             q.tasks.clear();
@@ -423,8 +495,11 @@ final class NormalTaskSubmitter {
     for (PendingTask t : toFail) {
       finish(
           t,
-          Failures.system(
-              FailureKind.FAILURE_KIND_WORKER_CRASHED, "WorkerStartupError", failure, false));
+          unschedulable
+              ? Failures.system(
+                  FailureKind.FAILURE_KIND_RUNTIME, "TaskUnschedulableError", failure, false)
+              : Failures.system(
+                  FailureKind.FAILURE_KIND_WORKER_CRASHED, "WorkerStartupError", failure, false));
     }
   }
 
@@ -455,12 +530,20 @@ final class NormalTaskSubmitter {
         worker.completeReturns(t.returnIds, r);
       }
     }
+    boolean spent = false;
     synchronized (l.queue) {
       if (r.getWorkerExiting() && !l.dead) {
         l.dead = true;
         l.queue.leases.remove(l);
+      } else if (l.queue.key.strategy().hasSpread() && !l.dead && l.inFlight.isEmpty()) {
+        l.dead = true;
+        l.queue.leases.remove(l);
+        spent = true;
       }
       dispatch(l.queue);
+    }
+    if (spent) {
+      returnLease(l, false);
     }
   }
 

@@ -9,12 +9,16 @@ import io.glint.internal.proto.FailureKind;
 import io.glint.internal.proto.FreeObjectsReply;
 import io.glint.internal.proto.FreeObjectsRequest;
 import io.glint.internal.proto.NodeServiceGrpc;
+import io.glint.internal.proto.ObjectArg;
 import io.glint.internal.proto.ObjectLocation;
 import io.glint.internal.proto.ObjectStatus;
 import io.glint.internal.proto.PinObjectsReply;
 import io.glint.internal.proto.PinObjectsRequest;
+import io.glint.internal.proto.PullObjectReply;
+import io.glint.internal.proto.PullObjectRequest;
 import io.glint.internal.proto.SealObjectRequest;
 import io.glint.internal.proto.TaskArg;
+import io.glint.internal.proto.TaskSpec;
 import io.glint.internal.proto.ValueFormat;
 import io.glint.internal.runtime.common.Failures;
 import io.glint.internal.runtime.common.Ids;
@@ -26,6 +30,7 @@ import io.grpc.stub.StreamObserver;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,6 +54,125 @@ final class ObjectStoreClient {
 
   SharedMemoryStore store() {
     return store;
+  }
+
+  /**
+   * Makes sure this node holds a copy of an object that lives on another node: its node daemon
+   * pulls it from there (sharing a transfer already under way). Throws a typed ObjectLost failure
+   * when no node can provide it.
+   */
+  void ensureLocal(ByteString objectId, ObjectLocation loc) {
+    if (views.containsKey(objectId)) {
+      return;
+    }
+    PullObjectReply r =
+        NodeServiceGrpc.newBlockingStub(worker.channels().get(worker.settings().nodeAddress()))
+            .withDeadlineAfter(30, TimeUnit.MINUTES)
+            .pullObject(pullRequest(objectId, loc));
+    if (!r.getError().isEmpty()) {
+      throw Failures.toException(
+          Failures.system(
+              FailureKind.FAILURE_KIND_OBJECT_LOST,
+              r.getLost() ? "ObjectLostError" : "ObjectTransferError",
+              r.getError(),
+              !r.getLost()),
+          worker.loader());
+    }
+  }
+
+  /** A pull of an object from the node that holds it. */
+  PullObjectRequest pullRequest(ByteString objectId, ObjectLocation loc) {
+    PullObjectRequest.Builder b = PullObjectRequest.newBuilder().setObjectId(objectId);
+    Address source = worker.nodeAddress(loc.getNodeId());
+    if (source == null) {
+      worker.refreshClusterViewNow();
+      source = worker.nodeAddress(loc.getNodeId());
+    }
+    if (source != null) {
+      b.addSources(source);
+    }
+    return b.build();
+  }
+
+  /**
+   * A task's arguments with every stored one on this node: those on other nodes are pulled here
+   * (all at once) and their locations rewritten, so the task reads them in place like local ones.
+   */
+  TaskSpec localize(TaskSpec spec) {
+    ByteString here = worker.settings().nodeId();
+    List<java.util.concurrent.CompletableFuture<PullObjectReply>> pulls = new ArrayList<>();
+    List<ObjectArg> remote = new ArrayList<>();
+    for (List<TaskArg> list : List.of(spec.getCapturedArgsList(), spec.getArgsList())) {
+      for (TaskArg a : list) {
+        if (a.hasObject()
+            && a.getObject().hasLocation()
+            && !a.getObject().getLocation().getNodeId().equals(here)) {
+          remote.add(a.getObject());
+        }
+      }
+    }
+    if (remote.isEmpty()) {
+      return spec;
+    }
+    var stub =
+        NodeServiceGrpc.newStub(worker.channels().get(worker.settings().nodeAddress()))
+            .withDeadlineAfter(30, TimeUnit.MINUTES);
+    for (ObjectArg o : remote) {
+      var f = new java.util.concurrent.CompletableFuture<PullObjectReply>();
+      stub.pullObject(
+          pullRequest(o.getRef().getObjectId(), o.getLocation()),
+          new StreamObserver<>() {
+            @Override
+            public void onNext(PullObjectReply r) {
+              f.complete(r);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              f.complete(PullObjectReply.newBuilder().setError(t.toString()).build());
+            }
+
+            @Override
+            public void onCompleted() {}
+          });
+      pulls.add(f);
+    }
+    for (int i = 0; i < remote.size(); i++) {
+      PullObjectReply r = pulls.get(i).join();
+      if (!r.getError().isEmpty()) {
+        throw Failures.toException(
+            Failures.system(
+                FailureKind.FAILURE_KIND_OBJECT_LOST,
+                r.getLost() ? "ObjectLostError" : "ObjectTransferError",
+                "argument "
+                    + Ids.shortHex(remote.get(i).getRef().getObjectId())
+                    + " of "
+                    + spec.getName()
+                    + ": "
+                    + r.getError(),
+                !r.getLost()),
+            worker.loader());
+      }
+    }
+    TaskSpec.Builder b = spec.toBuilder();
+    for (int i = 0; i < b.getCapturedArgsCount(); i++) {
+      b.setCapturedArgs(i, localArg(b.getCapturedArgs(i), here));
+    }
+    for (int i = 0; i < b.getArgsCount(); i++) {
+      b.setArgs(i, localArg(b.getArgs(i), here));
+    }
+    return b.build();
+  }
+
+  private static TaskArg localArg(TaskArg a, ByteString here) {
+    if (!a.hasObject() || !a.getObject().hasLocation()) {
+      return a;
+    }
+    return a.toBuilder()
+        .setObject(
+            a.getObject().toBuilder()
+                .setLocation(a.getObject().getLocation().toBuilder().setNodeId(here)))
+        .build();
   }
 
   /** This process no longer reads the object (it was freed). */
@@ -257,17 +381,8 @@ final class ObjectStoreClient {
 
   Object readStored(ByteString objectId, ObjectLocation loc) {
     if (!loc.getNodeId().equals(worker.settings().nodeId())) {
-      throw Failures.toException(
-          Failures.system(
-              FailureKind.FAILURE_KIND_OBJECT_LOST,
-              "ObjectTransferUnavailable",
-              "object "
-                  + Ids.shortHex(objectId)
-                  + " lives on node "
-                  + Ids.shortHex(loc.getNodeId())
-                  + " and cross-node transfer is not available in this version",
-              false),
-          worker.loader());
+      // On another node: bring a copy here first (unless one is here already).
+      ensureLocal(objectId, loc);
     }
     // A live view of it in this process holds it already: read through that, no round trip.
     java.lang.ref.WeakReference<MemorySegment> cached = views.get(objectId);

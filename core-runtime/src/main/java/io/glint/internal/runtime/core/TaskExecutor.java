@@ -201,7 +201,19 @@ final class TaskExecutor {
   }
 
   private void execute(Job job) {
-    TaskSpec spec = job.spec;
+    TaskSpec spec;
+    try {
+      // Arguments stored on other nodes come here first, so every read below is local.
+      spec = worker.objectStore().localize(job.spec);
+    } catch (RuntimeException e) {
+      jobs.remove(job.spec.getTaskId());
+      job.sink.send(
+          TaskResult.newBuilder()
+              .setTaskId(job.spec.getTaskId())
+              .setFailure(failure(e, FailureKind.FAILURE_KIND_OBJECT_LOST, job.spec))
+              .build());
+      return;
+    }
     TaskResult.Builder res = TaskResult.newBuilder().setTaskId(spec.getTaskId());
     // A cancel either sees the thread (and interrupts it) or has set the flag before this check:
     // both happen under the job's lock, so a cancel is never lost between them.

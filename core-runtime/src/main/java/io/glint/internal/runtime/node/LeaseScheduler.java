@@ -79,14 +79,24 @@ final class LeaseScheduler implements WorkerPool.Events {
   private final WorkerPool pool;
   private final Consumer<Exit> onExit;
 
+  /** This node's id; the cluster's nodes as the control service last reported them. */
+  private final ByteString nodeId;
+
   // Guarded by this.
+  private Map<ByteString, io.glint.internal.proto.NodeInfo> view = Map.of();
+  private int spreadNext;
   private ResourceSet available;
   private final List<PendingLease> pending = new ArrayList<>();
   private final Map<ByteString, Lease> leases = new HashMap<>();
   private boolean closed;
 
   LeaseScheduler(
-      ResourceSet total, int maxStartupConcurrency, WorkerPool pool, Consumer<Exit> onExit) {
+      ByteString nodeId,
+      ResourceSet total,
+      int maxStartupConcurrency,
+      WorkerPool pool,
+      Consumer<Exit> onExit) {
+    this.nodeId = nodeId;
     this.total = total;
     this.available = total;
     this.maxStartupConcurrency = maxStartupConcurrency;
@@ -129,6 +139,31 @@ final class LeaseScheduler implements WorkerPool.Events {
               + pool.lastStartError(req.getJobId()));
       return;
     }
+    if (!req.getSpilledBack() && !req.getForActor()) {
+      Placement where = place(req);
+      if (where.unschedulable() != null) {
+        try {
+          reply.onNext(
+              LeaseReply.newBuilder()
+                  .setRejected(where.unschedulable())
+                  .setUnschedulable(true)
+                  .build());
+          reply.onCompleted();
+        } catch (RuntimeException ignored) {
+          // the requester went away
+        }
+        return;
+      }
+      if (where.elsewhere() != null) {
+        try {
+          reply.onNext(LeaseReply.newBuilder().setSpillback(where.elsewhere()).build());
+          reply.onCompleted();
+        } catch (RuntimeException ignored) {
+          // the requester went away
+        }
+        return;
+      }
+    }
     pending.add(new PendingLease(req, reply));
     LOG.log(
         System.Logger.Level.DEBUG,
@@ -150,6 +185,115 @@ final class LeaseScheduler implements WorkerPool.Events {
     } catch (RuntimeException ignored) {
       // the requester went away
     }
+  }
+
+  // ------------------------------------------------------------------ placement across nodes
+
+  /** Where a lease request should be served: here (both null), elsewhere, or nowhere. */
+  private record Placement(io.glint.internal.proto.Address elsewhere, String unschedulable) {
+    static final Placement HERE = new Placement(null, null);
+  }
+
+  /** The cluster's nodes as the control service reported them (with each heartbeat). */
+  synchronized void updateView(List<io.glint.internal.proto.NodeInfo> nodes) {
+    Map<ByteString, io.glint.internal.proto.NodeInfo> m = new java.util.LinkedHashMap<>();
+    for (io.glint.internal.proto.NodeInfo n : nodes) {
+      m.put(n.getNodeId(), n);
+    }
+    view = m;
+  }
+
+  /**
+   * Ray's policies. Node affinity: that node (a hard affinity to a node that is dead, or cannot
+   * hold the request, is unschedulable; a soft one falls back to the default). Spread: the
+   * cluster's nodes that can hold it, in turn. Default (hybrid): here while this node has room;
+   * else the least loaded node with room now; else here if this node could ever hold it, else a
+   * node that could. Holds the lock.
+   */
+  private Placement place(LeaseRequest req) {
+    ResourceSet need = ResourceSet.fromProto(req.getResources());
+    var strategy = req.getSchedulingStrategy();
+    if (strategy.hasNodeAffinity()) {
+      ByteString target = strategy.getNodeAffinity().getNodeId();
+      if (target.equals(nodeId) && need.fitsIn(total)) {
+        return Placement.HERE;
+      }
+      io.glint.internal.proto.NodeInfo n = view.get(target);
+      boolean usable =
+          n != null && n.getAlive() && need.fitsIn(ResourceSet.fromProto(n.getTotal()));
+      if (usable && !target.equals(nodeId)) {
+        return new Placement(n.getAddress(), null);
+      }
+      if (!strategy.getNodeAffinity().getSoft()) {
+        return new Placement(
+            null,
+            "NodeAffinityError: node "
+                + Ids.shortHex(target)
+                + (n == null
+                    ? " is not part of the cluster"
+                    : !n.getAlive() ? " is dead" : " cannot hold " + need.describe())
+                + " (hard node affinity)");
+      }
+    }
+    List<io.glint.internal.proto.NodeInfo> feasible = new ArrayList<>();
+    for (io.glint.internal.proto.NodeInfo n : view.values()) {
+      if (n.getAlive() && need.fitsIn(ResourceSet.fromProto(n.getTotal()))) {
+        feasible.add(n);
+      }
+    }
+    if (strategy.hasSpread() && !feasible.isEmpty()) {
+      feasible.sort(java.util.Comparator.comparing(n -> Ids.hex(n.getNodeId())));
+      io.glint.internal.proto.NodeInfo chosen = feasible.get(spreadNext++ % feasible.size());
+      return chosen.getNodeId().equals(nodeId) ? Placement.HERE : elsewhere(chosen, need);
+    }
+    boolean waitingHere = pending.stream().anyMatch(p -> !p.reserved);
+    if (!waitingHere && need.fitsIn(available)) {
+      return Placement.HERE;
+    }
+    io.glint.internal.proto.NodeInfo best = null;
+    double bestLoad = Double.MAX_VALUE;
+    for (io.glint.internal.proto.NodeInfo n : feasible) {
+      if (n.getNodeId().equals(nodeId) || !need.fitsIn(ResourceSet.fromProto(n.getAvailable()))) {
+        continue;
+      }
+      double load = utilization(n);
+      if (load < bestLoad) {
+        best = n;
+        bestLoad = load;
+      }
+    }
+    if (best != null) {
+      return elsewhere(best, need);
+    }
+    if (need.fitsIn(total) || feasible.isEmpty()) {
+      return Placement.HERE; // wait here (or stay pending: nothing can hold it yet)
+    }
+    return elsewhere(feasible.get(0), need);
+  }
+
+  /** Spills to {@code n}, counting the request against its availability until the next report. */
+  private Placement elsewhere(io.glint.internal.proto.NodeInfo n, ResourceSet need) {
+    ResourceSet avail = ResourceSet.fromProto(n.getAvailable());
+    ResourceSet left = need.fitsIn(avail) ? avail.minus(need) : avail;
+    Map<ByteString, io.glint.internal.proto.NodeInfo> m = new java.util.LinkedHashMap<>(view);
+    m.put(n.getNodeId(), n.toBuilder().setAvailable(left.toProto()).build());
+    view = m;
+    return new Placement(n.getAddress(), null);
+  }
+
+  private static double utilization(io.glint.internal.proto.NodeInfo n) {
+    double total = ResourceSet.fromProto(n.getTotal()).get(ResourceSet.CPU);
+    double free = ResourceSet.fromProto(n.getAvailable()).get(ResourceSet.CPU);
+    return total <= 0 ? 1 : 1 - free / total;
+  }
+
+  /** Lease requests waiting here, by resource shape (for the control service's demand view). */
+  synchronized Map<ResourceSet, Integer> pendingDemand() {
+    Map<ResourceSet, Integer> m = new java.util.LinkedHashMap<>();
+    for (PendingLease p : pending) {
+      m.merge(p.resources, 1, Integer::sum);
+    }
+    return m;
   }
 
   /** Grants what can be granted. Holds the lock. */

@@ -9,6 +9,7 @@ import io.glint.internal.proto.RegisterNodeRequest;
 import io.glint.internal.proto.ReportNodeResourcesReply;
 import io.glint.internal.proto.ReportNodeResourcesRequest;
 import io.glint.internal.proto.ReportWorkerDeathRequest;
+import io.glint.internal.proto.ResourceDemand;
 import io.glint.internal.proto.UnregisterNodeRequest;
 import io.glint.internal.runtime.common.ChannelPool;
 import io.glint.internal.runtime.common.Grpc;
@@ -46,7 +47,32 @@ public final class NodeDaemon implements AutoCloseable {
       Path storeRoot,
       int maxStartupConcurrency,
       Map<String, String> labels,
-      long objectStoreBytes) {}
+      long objectStoreBytes,
+      String name) {
+    /** As the embedded cluster makes them: named after their address once they listen. */
+    public Options(
+        String host,
+        ResourceSet total,
+        Address controlAddress,
+        String token,
+        Path sessionDir,
+        Path storeRoot,
+        int maxStartupConcurrency,
+        Map<String, String> labels,
+        long objectStoreBytes) {
+      this(
+          host,
+          total,
+          controlAddress,
+          token,
+          sessionDir,
+          storeRoot,
+          maxStartupConcurrency,
+          labels,
+          objectStoreBytes,
+          "");
+    }
+  }
 
   private final Options options;
   private final ByteString nodeId;
@@ -65,6 +91,7 @@ public final class NodeDaemon implements AutoCloseable {
   private final WorkerLogs logs;
   private final NodeObjectStore objects;
   private final LeaseScheduler scheduler;
+  private final ObjectTransfer transfer;
   private Server server;
   private volatile Address address;
   private volatile boolean closed;
@@ -91,6 +118,7 @@ public final class NodeDaemon implements AutoCloseable {
             options.objectStoreBytes(),
             timer);
     this.logs = new WorkerLogs(logDir, io);
+    this.transfer = new ObjectTransfer(nodeId, objects, channels, io);
     WorkerPool pool =
         new WorkerPool(
             new WorkerPool.Boot(
@@ -106,7 +134,7 @@ public final class NodeDaemon implements AutoCloseable {
             this::control);
     this.scheduler =
         new LeaseScheduler(
-            options.total(), options.maxStartupConcurrency(), pool, this::onWorkerExit);
+            nodeId, options.total(), options.maxStartupConcurrency(), pool, this::onWorkerExit);
   }
 
   private static ExecutorService daemonPool(String name) {
@@ -145,6 +173,15 @@ public final class NodeDaemon implements AutoCloseable {
 
   public ByteString nodeId() {
     return nodeId;
+  }
+
+  /** The node's name for people: {@code --node-name}, else {@code host:port}. */
+  public String name() {
+    if (!options.name().isEmpty()) {
+      return options.name();
+    }
+    Address a = address;
+    return a == null ? options.host() : a.getHost() + ":" + a.getPort();
   }
 
   public Address address() {
@@ -196,6 +233,21 @@ public final class NodeDaemon implements AutoCloseable {
     return logs;
   }
 
+  ObjectTransfer transfer() {
+    return transfer;
+  }
+
+  /** The store's stats, with this node's transfers. */
+  io.glint.internal.proto.ObjectStoreStats storeStats(boolean includeObjects) {
+    return objects.stats(nodeId, includeObjects).toBuilder()
+        .addAllPeers(transfer.peerStats())
+        .setBytesSentTotal(transfer.sentTotal())
+        .setBytesReceivedTotal(transfer.receivedTotal())
+        .setPullsTotal(transfer.pullsTotal())
+        .setPullsDeduplicatedTotal(transfer.pullsDeduplicated())
+        .build();
+  }
+
   NodeInfo nodeInfo() {
     return NodeInfo.newBuilder()
         .setNodeId(nodeId)
@@ -206,6 +258,9 @@ public final class NodeDaemon implements AutoCloseable {
         .setObjectStoreDir(objects.directory().toString())
         .setHostname(options.host())
         .putAllLabels(options.labels())
+        .setNodeName(name())
+        .setObjectStoreCapacity(options.objectStoreBytes())
+        .setObjectStoreUsed(objects.usedBytes())
         .build();
   }
 
@@ -215,18 +270,27 @@ public final class NodeDaemon implements AutoCloseable {
 
   private void reportResources() {
     ResourceSet a = available();
+    ReportNodeResourcesRequest.Builder req =
+        ReportNodeResourcesRequest.newBuilder()
+            .setNodeId(nodeId)
+            .setAvailable(a.toProto())
+            .setObjectStoreUsed(objects.usedBytes());
+    scheduler
+        .pendingDemand()
+        .forEach(
+            (shape, count) ->
+                req.addDemand(
+                    ResourceDemand.newBuilder().setShape(shape.toProto()).setCount(count)));
     ControlServiceGrpc.newStub(channels.get(options.controlAddress()))
         .reportNodeResources(
-            ReportNodeResourcesRequest.newBuilder()
-                .setNodeId(nodeId)
-                .setAvailable(a.toProto())
-                .build(),
+            req.build(),
             new StreamObserver<>() {
               @Override
               public void onNext(ReportNodeResourcesReply r) {
                 if (!r.getKnown() && !closed) {
                   io.execute(NodeDaemon.this::reregister);
                 }
+                scheduler.updateView(r.getNodesList());
               }
 
               @Override

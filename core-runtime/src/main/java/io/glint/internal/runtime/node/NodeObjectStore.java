@@ -151,6 +151,53 @@ final class NodeObjectStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Reserves room for an object this node writes itself (a pulled copy, a driver's streamed put),
+   * waiting up to {@code timeoutMs} for room. The reply's error is set when there is none.
+   */
+  CreateObjectReply reserve(
+      ByteString objectId, long size, Address owner, ByteString writer, long timeoutMs) {
+    java.util.concurrent.CompletableFuture<CreateObjectReply> f =
+        new java.util.concurrent.CompletableFuture<>();
+    createObject(
+        CreateObjectRequest.newBuilder()
+            .setObjectId(objectId)
+            .setSizeBytes(size)
+            .setOwner(owner)
+            .setWriterWorkerId(writer)
+            .setTimeoutMs(timeoutMs)
+            .build(),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(CreateObjectReply r) {
+            f.complete(r);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            f.complete(CreateObjectReply.newBuilder().setError(t.toString()).build());
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    return f.join();
+  }
+
+  /** Whether a sealed (or spilled) copy of the object is on this node. */
+  synchronized boolean contains(ByteString objectId) {
+    return objects.contains(objectId.toByteArray());
+  }
+
+  /** The object is a copy of another node's: dropped, not spilled, under pressure. */
+  synchronized void markSecondary(ByteString objectId) {
+    objects.markSecondary(objectId.toByteArray());
+  }
+
+  synchronized long usedBytes() {
+    return objects.usedBytes();
+  }
+
   synchronized void seal(ByteString objectId) {
     objects.seal(objectId.toByteArray());
     creatingBy.remove(objectId);

@@ -193,12 +193,41 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   public void getObjectStoreStats(
       io.glint.internal.proto.GetObjectStoreStatsRequest request,
       StreamObserver<io.glint.internal.proto.ObjectStoreStats> obs) {
-    Rpc.reply(obs, d.objects().stats(d.nodeId(), request.getIncludeObjects()));
+    Rpc.reply(obs, d.storeStats(request.getIncludeObjects()));
   }
 
   @Override
   public void freeObjects(FreeObjectsRequest request, StreamObserver<FreeObjectsReply> obs) {
     d.objects().free(request.getObjectIdsList());
     Rpc.reply(obs, FreeObjectsReply.getDefaultInstance());
+  }
+
+  @Override
+  public void pullObject(
+      io.glint.internal.proto.PullObjectRequest request,
+      StreamObserver<io.glint.internal.proto.PullObjectReply> obs) {
+    d.transfer()
+        .pull(request)
+        .thenAccept(
+            r -> {
+              try {
+                Rpc.reply(obs, r);
+              } catch (RuntimeException ignored) {
+                // the caller went away
+              }
+            });
+  }
+
+  @Override
+  public void readObject(
+      io.glint.internal.proto.ReadObjectRequest request,
+      StreamObserver<io.glint.internal.proto.ObjectChunk> obs) {
+    d.transfer().read(request, obs);
+  }
+
+  @Override
+  public StreamObserver<io.glint.internal.proto.ObjectChunk> writeObject(
+      StreamObserver<io.glint.internal.proto.WriteObjectReply> obs) {
+    return d.transfer().write(obs);
   }
 }

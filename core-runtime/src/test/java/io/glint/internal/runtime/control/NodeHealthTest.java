@@ -58,11 +58,19 @@ class NodeHealthTest {
                 .build());
       }
       clock.advance(6_000);
-      assertThat(c.reportResources(a, ResourceSet.EMPTY.toProto())).isTrue();
+      assertThat(c.reportResources(report(a))).isTrue();
       clock.advance(6_000);
       c.checkNodeHealth();
       assertThat(c.aliveNodes()).extracting(NodeInfo::getNodeId).containsExactly(a);
-      assertThat(c.reportResources(b, ResourceSet.EMPTY.toProto())).isFalse(); // must re-register
+      assertThat(c.reportResources(report(b))).isFalse(); // must re-register
     }
+  }
+
+  private static io.glint.internal.proto.ReportNodeResourcesRequest report(
+      com.google.protobuf.ByteString node) {
+    return io.glint.internal.proto.ReportNodeResourcesRequest.newBuilder()
+        .setNodeId(node)
+        .setAvailable(ResourceSet.EMPTY.toProto())
+        .build();
   }
 }

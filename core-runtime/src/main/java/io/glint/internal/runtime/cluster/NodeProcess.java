@@ -1,0 +1,208 @@
+package io.glint.internal.runtime.cluster;
+
+import io.glint.internal.runtime.common.ResourceSet;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * A node daemon in a process of its own ({@code NodeMain}), as {@code glint start} and multi-node
+ * test clusters run them: its own address, its own sized store and, optionally, its own mount
+ * namespace with a private {@code /dev/shm} (so no other process of the machine can see its store:
+ * what separate machines look like, on one machine).
+ */
+public final class NodeProcess implements AutoCloseable {
+  /** How to start one. */
+  public record Spec(
+      String name,
+      String host,
+      ResourceSet resources,
+      long objectStoreBytes,
+      String controlAddress,
+      Path tokenFile,
+      Path sessionDir,
+      boolean privateShm,
+      List<String> classPath) {}
+
+  private final Spec spec;
+  private final Process process;
+  private final String nodeIdHex;
+  private final String address;
+  private final Path storeDir;
+
+  private NodeProcess(Spec spec, Process process, String[] ready) {
+    this.spec = spec;
+    this.process = process;
+    this.nodeIdHex = ready[0];
+    this.address = ready[1];
+    this.storeDir = Path.of(ready[2]);
+  }
+
+  /** Starts a node and waits until it has registered with the control service. */
+  public static NodeProcess start(Spec spec) {
+    Path ready = spec.sessionDir().resolve("node-" + spec.name() + ".ready");
+    Path log = spec.sessionDir().resolve("logs").resolve("node-" + spec.name() + ".log");
+    try {
+      Files.createDirectories(log.getParent());
+      Files.deleteIfExists(ready);
+    } catch (IOException e) {
+      throw new IllegalStateException("Cannot prepare " + spec.sessionDir() + ": " + e, e);
+    }
+    List<String> java = new ArrayList<>();
+    java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    java.add("--enable-native-access=ALL-UNNAMED");
+    java.add("--sun-misc-unsafe-memory-access=allow");
+    java.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
+    java.add("-XX:+UseSerialGC");
+    java.add("-Xss512k");
+    java.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
+    java.add("-cp");
+    java.add(String.join(File.pathSeparator, spec.classPath()));
+    java.add("io.glint.internal.runtime.node.NodeMain");
+    java.add("--node-name=" + spec.name());
+    java.add("--num-cpus=" + spec.resources().get(ResourceSet.CPU));
+    java.add("--num-gpus=" + spec.resources().get(ResourceSet.GPU));
+    String custom =
+        spec.resources().toMap().entrySet().stream()
+            .filter(
+                e ->
+                    !e.getKey().equals(ResourceSet.CPU)
+                        && !e.getKey().equals(ResourceSet.GPU)
+                        && !e.getKey().equals(ResourceSet.MEMORY))
+            .map(e -> e.getKey() + "=" + e.getValue())
+            .collect(Collectors.joining(","));
+    if (!custom.isEmpty()) {
+      java.add("--resources=" + custom);
+    }
+    java.add("--object-store-memory=" + spec.objectStoreBytes());
+    java.add("--host=" + spec.host());
+    java.add("--control=" + spec.controlAddress());
+    java.add("--token-file=" + spec.tokenFile());
+    java.add("--session-dir=" + spec.sessionDir());
+    java.add("--ready-file=" + ready);
+    List<String> cmd = new ArrayList<>();
+    if (spec.privateShm()) {
+      java.add("--store-root=/dev/shm");
+      // A mount namespace of its own with a private tmpfs on /dev/shm, sized for its store.
+      cmd.addAll(
+          List.of(
+              "unshare",
+              "--mount",
+              "--propagation",
+              "private",
+              "sh",
+              "-c",
+              "mount -t tmpfs -o size="
+                  + (spec.objectStoreBytes() + (64L << 20))
+                  + " glint-shm /dev/shm && exec \"$@\"",
+              "sh"));
+    }
+    cmd.addAll(java);
+    Process p;
+    try {
+      p =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .start();
+    } catch (IOException e) {
+      throw new IllegalStateException("Cannot start node " + spec.name() + ": " + e, e);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!Files.exists(ready)) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        p.destroyForcibly();
+        String tail = tail(log);
+        throw new IllegalStateException(
+            "Node " + spec.name() + " did not start" + (tail.isEmpty() ? "" : ": " + tail));
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        p.destroyForcibly();
+        throw new IllegalStateException("interrupted while starting node " + spec.name(), e);
+      }
+    }
+    try {
+      String[] parts = Files.readString(ready, StandardCharsets.UTF_8).strip().split(" ");
+      return new NodeProcess(spec, p, parts);
+    } catch (IOException e) {
+      p.destroyForcibly();
+      throw new IllegalStateException("Cannot read " + ready + ": " + e, e);
+    }
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  public String name() {
+    return spec.name();
+  }
+
+  public String nodeIdHex() {
+    return nodeIdHex;
+  }
+
+  /** The node daemon's {@code host:port}. */
+  public String address() {
+    return address;
+  }
+
+  public Path storeDir() {
+    return storeDir;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** kill -9: the node dies at once (its workers follow when they notice). */
+  public void kill() {
+    process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    waitFor(10);
+  }
+
+  /** SIGTERM: the node ends its workers and deletes its store, then exits. */
+  @Override
+  public void close() {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    if (!waitFor(20)) {
+      kill();
+    }
+  }
+
+  private boolean waitFor(long seconds) {
+    try {
+      return process.waitFor(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "node " + spec.name() + " (" + address + ", pid " + process.pid() + ")";
+  }
+}
