@@ -103,16 +103,19 @@ public final class DriverRuntime {
       GlintConfig.Resolved cfg, Address control, String token, LocalCluster owned) {
     ManagedChannel ch = Grpc.channel(control.getHost(), control.getPort(), token, null);
     NodeInfo local;
+    NodeInfo home;
     try {
       var stub = ControlServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
       Versions.check(stub.handshake(Versions.request()), "control service " + control);
       GetAllNodesReply nodes = stub.getAllNodes(GetAllNodesRequest.getDefaultInstance());
-      local =
-          nodes.getNodesList().stream()
-              .filter(NodeInfo::getAlive)
-              .findFirst()
-              .orElseThrow(
-                  () -> new GlintException("The cluster at " + control + " has no live node"));
+      List<NodeInfo> alive = nodes.getNodesList().stream().filter(NodeInfo::getAlive).toList();
+      if (alive.isEmpty()) {
+        throw new GlintException("The cluster at " + control + " has no live node");
+      }
+      // The node of this machine whose store this process can map; else none: a remote driver,
+      // whose objects move over the network (to and from its home node, the first one).
+      local = alive.stream().filter(DriverRuntime::storeVisible).findFirst().orElse(null);
+      home = local != null ? local : alive.get(0);
     } catch (StatusRuntimeException e) {
       throw new GlintException(
           "Cannot reach the Glint control service at "
@@ -133,12 +136,12 @@ public final class DriverRuntime {
             new CoreWorker.Settings(
                 CoreWorker.Mode.DRIVER,
                 Ids.random(),
-                local.getNodeId(),
-                local.getAddress(),
+                home.getNodeId(),
+                home.getAddress(),
                 control,
                 token,
-                Path.of(local.getObjectStoreDir()),
-                HOST,
+                local == null ? null : Path.of(local.getObjectStoreDir()),
+                driverHost(control),
                 cfg.leaseIdleMs(),
                 null));
     try {
@@ -176,16 +179,29 @@ public final class DriverRuntime {
       ByteString jobId = reg.getJobId();
       cw.setJob(jobId, reg.getNamespace());
       if (cfg.logToDriver()) {
-        NodeServiceGrpc.newStub(cw.channels().get(local.getAddress()))
-            .streamWorkerLogs(
-                StreamWorkerLogsRequest.newBuilder().setJobId(jobId).build(), new LogPrinter());
+        LogPrinter printer = new LogPrinter();
+        java.util.Set<ByteString> subscribed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Runnable subscribe =
+            () -> {
+              for (NodeInfo n : cw.clusterView()) {
+                if (n.getAlive() && subscribed.add(n.getNodeId())) {
+                  NodeServiceGrpc.newStub(cw.channels().get(n.getAddress()))
+                      .streamWorkerLogs(
+                          StreamWorkerLogsRequest.newBuilder().setJobId(jobId).build(), printer);
+                }
+              }
+            };
+        cw.refreshClusterViewNow();
+        subscribe.run();
+        // Nodes that join later print their workers' output too.
+        cw.onClusterView(subscribe);
       }
       int prestart =
           cfg.prestartWorkers() != null
               ? cfg.prestartWorkers()
-              : (int) Math.floor(ResourceSet.fromProto(local.getTotal()).get(ResourceSet.CPU));
+              : (int) Math.floor(ResourceSet.fromProto(home.getTotal()).get(ResourceSet.CPU));
       if (prestart > 0) {
-        NodeServiceGrpc.newBlockingStub(cw.channels().get(local.getAddress()))
+        NodeServiceGrpc.newBlockingStub(cw.channels().get(home.getAddress()))
             .withDeadlineAfter(30, TimeUnit.SECONDS)
             .prestartWorkers(
                 PrestartWorkersRequest.newBuilder().setJobId(jobId).setCount(prestart).build());
@@ -218,6 +234,37 @@ public final class DriverRuntime {
     } catch (RuntimeException e) {
       cw.shutdown();
       throw e;
+    }
+  }
+
+  /**
+   * Whether this process can map the node's store: a node of this machine, in this process's mount
+   * namespace.
+   */
+  static boolean storeVisible(NodeInfo n) {
+    if (n.getObjectStoreDir().isEmpty()) {
+      return false;
+    }
+    Path dir = Path.of(n.getObjectStoreDir());
+    return java.nio.file.Files.isRegularFile(dir.resolve(SharedMemoryStore.ARENA_FILE));
+  }
+
+  /**
+   * The address this driver listens on, for the owners' side of its objects: loopback for a cluster
+   * on loopback, else the local address that reaches the control service.
+   */
+  static String driverHost(Address control) {
+    try {
+      java.net.InetAddress c = java.net.InetAddress.getByName(control.getHost());
+      if (c.isLoopbackAddress()) {
+        return HOST;
+      }
+      try (java.net.DatagramSocket s = new java.net.DatagramSocket()) {
+        s.connect(c, control.getPort());
+        return s.getLocalAddress().getHostAddress();
+      }
+    } catch (java.io.IOException e) {
+      return HOST;
     }
   }
 

@@ -143,7 +143,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
               t.setDaemon(true);
               return t;
             });
-    this.store = SharedMemoryStore.attach(settings.storeDir());
+    // A driver on a machine with no node of the cluster maps no store (a remote driver).
+    this.store = settings.storeDir() == null ? null : SharedMemoryStore.attach(settings.storeDir());
     this.storeClient = new ObjectStoreClient(this, store);
     this.serializer = new Serializer(this, this::loader);
     this.codec = new ValueCodec(serializer, xlang);
@@ -281,7 +282,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   }
 
   /** The nodes of the cluster as last fetched. */
-  List<NodeInfo> clusterView() {
+  public List<NodeInfo> clusterView() {
     return clusterView;
   }
 
@@ -324,6 +325,25 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     for (NodeInfo n : nodes) {
       nodeAddresses.put(n.getNodeId(), n.getAddress());
     }
+    for (Runnable r : viewListeners) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "cluster view listener failed: " + e);
+      }
+    }
+  }
+
+  private final List<Runnable> viewListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Runs {@code r} after each refresh of the cluster view. */
+  public void onClusterView(Runnable r) {
+    viewListeners.add(r);
+  }
+
+  /** This process maps no store: its objects move over the network. */
+  boolean isRemoteDriver() {
+    return store == null;
   }
 
   // ---------------------------------------------------------------- accessors for collaborators
@@ -1287,6 +1307,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     channels.close();
     callbacks.shutdownNow();
     codec.close();
-    store.close();
+    if (store != null) {
+      store.close();
+    }
   }
 }

@@ -56,6 +56,125 @@ final class ObjectStoreClient {
     return store;
   }
 
+  // ------------------------------------------------------------------ remote drivers
+
+  /**
+   * A large put from a driver that maps no store: encoded once into memory of its own, then
+   * streamed in chunks to its home node, which stores it.
+   */
+  private ObjectStatus storeRemotely(
+      ByteString objectId, ValueCodec.Encoded.Large value, Address owner) {
+    long size = value.sizeBytes();
+    java.util.concurrent.CompletableFuture<io.glint.internal.proto.WriteObjectReply> done =
+        new java.util.concurrent.CompletableFuture<>();
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment bytes = arena.allocate(Math.max(1, size));
+      value.writer().accept(bytes.asSlice(0, size));
+      StreamObserver<io.glint.internal.proto.ObjectChunk> out =
+          NodeServiceGrpc.newStub(worker.channels().get(worker.settings().nodeAddress()))
+              .withDeadlineAfter(30, TimeUnit.MINUTES)
+              .writeObject(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(io.glint.internal.proto.WriteObjectReply r) {
+                      done.complete(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      done.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {}
+                  });
+      long offset = 0;
+      do {
+        int n = (int) Math.min(4 << 20, size - offset);
+        var c =
+            io.glint.internal.proto.ObjectChunk.newBuilder()
+                .setOffset(offset)
+                .setData(
+                    com.google.protobuf.ByteString.copyFrom(
+                        bytes.asSlice(offset, n).asByteBuffer()));
+        if (offset == 0) {
+          c.setObjectId(objectId)
+              .setTotalSize(size)
+              .setFormat(value.format().getNumber())
+              .setOwner(owner);
+        }
+        out.onNext(c.build());
+        offset += n;
+      } while (offset < size);
+      out.onCompleted();
+      io.glint.internal.proto.WriteObjectReply r = done.join();
+      if (!r.getError().isEmpty()) {
+        throw new ObjectStoreFullException(r.getError(), size);
+      }
+    } catch (java.util.concurrent.CompletionException e) {
+      throw new ObjectStoreFullException(
+          "Cannot send the object to node "
+              + worker.settings().nodeAddress().getHost()
+              + ": "
+              + e.getCause(),
+          size);
+    }
+    return ObjectStatus.newBuilder()
+        .setLocation(
+            ObjectLocation.newBuilder()
+                .setNodeId(worker.settings().nodeId())
+                .setSizeBytes(size)
+                .setFormat(value.format()))
+        .build();
+  }
+
+  /** A stored object's bytes, streamed from the node that holds it into memory of our own. */
+  private MemorySegment readRemotely(ByteString objectId, ObjectLocation loc) {
+    Address node = worker.nodeAddress(loc.getNodeId());
+    if (node == null) {
+      worker.refreshClusterViewNow();
+      node = worker.nodeAddress(loc.getNodeId());
+    }
+    if (node == null) {
+      throw objectLost(objectId);
+    }
+    try {
+      java.util.Iterator<io.glint.internal.proto.ObjectChunk> chunks =
+          NodeServiceGrpc.newBlockingStub(worker.channels().get(node))
+              .withDeadlineAfter(30, TimeUnit.MINUTES)
+              .readObject(
+                  io.glint.internal.proto.ReadObjectRequest.newBuilder()
+                      .setObjectId(objectId)
+                      .build());
+      io.glint.internal.proto.ObjectChunk first = chunks.next();
+      MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, first.getTotalSize()), 64);
+      first.getData().copyTo(seg.asSlice(first.getOffset(), first.getData().size()).asByteBuffer());
+      while (chunks.hasNext()) {
+        var c = chunks.next();
+        c.getData().copyTo(seg.asSlice(c.getOffset(), c.getData().size()).asByteBuffer());
+      }
+      return seg.asSlice(0, first.getTotalSize()).asReadOnly();
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND) {
+        throw objectLost(objectId);
+      }
+      throw Failures.toException(
+          Failures.system(
+              FailureKind.FAILURE_KIND_OBJECT_LOST,
+              "ObjectTransferError",
+              "cannot read object "
+                  + Ids.shortHex(objectId)
+                  + " from node "
+                  + node.getHost()
+                  + ":"
+                  + node.getPort()
+                  + ": "
+                  + e.getStatus(),
+              true),
+          worker.loader());
+    }
+  }
+
   /**
    * Makes sure this node holds a copy of an object that lives on another node: its node daemon
    * pulls it from there (sharing a transfer already under way). Throws a typed ObjectLost failure
@@ -190,6 +309,9 @@ final class ObjectStoreClient {
    * it.
    */
   ObjectStatus storeLarge(ByteString objectId, ValueCodec.Encoded.Large value, Address owner) {
+    if (store == null) {
+      return storeRemotely(objectId, value, owner);
+    }
     reclaimBeforeGrowing(value.sizeBytes());
     var node =
         NodeServiceGrpc.newBlockingStub(worker.channels().get(worker.settings().nodeAddress()))
@@ -380,6 +502,9 @@ final class ObjectStoreClient {
       new java.util.concurrent.atomic.AtomicInteger();
 
   Object readStored(ByteString objectId, ObjectLocation loc) {
+    if (store == null) {
+      return worker.codec().decodeStored(loc.getFormat(), readRemotely(objectId, loc));
+    }
     if (!loc.getNodeId().equals(worker.settings().nodeId())) {
       // On another node: bring a copy here first (unless one is here already).
       ensureLocal(objectId, loc);
@@ -500,7 +625,7 @@ final class ObjectStoreClient {
 
   /** Keeps objects of this node in memory (restoring spilled ones); returns the missing ids. */
   List<ByteString> pin(List<ByteString> ids) {
-    if (ids.isEmpty()) {
+    if (ids.isEmpty() || store == null) {
       return List.of();
     }
     try {
@@ -520,7 +645,7 @@ final class ObjectStoreClient {
   }
 
   void unpin(List<ByteString> ids) {
-    if (!ids.isEmpty() && !worker.isShutdown()) {
+    if (!ids.isEmpty() && !worker.isShutdown() && store != null) {
       worker
           .nodeStub(worker.settings().nodeAddress())
           .unpinObjects(
