@@ -18,14 +18,20 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code glint} command line. Verbs and flags follow Ray's CLI; the root script {@code ./glint}
- * runs it. Today: {@code microbenchmark}, {@code version}.
+ * runs it: {@code start}, {@code stop}, {@code status}, {@code microbenchmark}.
  */
 @Command(
     name = "glint",
     mixinStandardHelpOptions = true,
     version = "glint 0.1.0",
     description = "Glint: Ray's programming model for the JVM.",
-    subcommands = {GlintCli.MicrobenchmarkCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      StartCommand.class,
+      StopCommand.class,
+      StatusCommand.class,
+      GlintCli.MicrobenchmarkCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class GlintCli implements Callable<Integer> {
   public static void main(String[] args) {
     System.exit(run(args));

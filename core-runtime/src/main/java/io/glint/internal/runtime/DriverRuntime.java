@@ -2,6 +2,7 @@ package io.glint.internal.runtime;
 
 import com.google.protobuf.ByteString;
 import io.glint.api.InitOptions;
+import io.glint.api.exception.ConfigurationException;
 import io.glint.api.exception.GlintException;
 import io.glint.internal.proto.Address;
 import io.glint.internal.proto.ControlServiceGrpc;
@@ -18,6 +19,7 @@ import io.glint.internal.proto.RegisterJobReply;
 import io.glint.internal.proto.RegisterJobRequest;
 import io.glint.internal.proto.StreamWorkerLogsRequest;
 import io.glint.internal.runtime.cluster.ClassPaths;
+import io.glint.internal.runtime.cluster.ClusterRecords;
 import io.glint.internal.runtime.cluster.JvmDefaults;
 import io.glint.internal.runtime.cluster.LocalCluster;
 import io.glint.internal.runtime.cluster.NodeResources;
@@ -79,14 +81,30 @@ public final class DriverRuntime {
                           : NodeResources.defaultObjectStoreBytes())));
       control = cluster.controlAddress();
     } else {
-      if (cfg.token() == null) {
-        throw new GlintException(
+      ClusterRecords records = new ClusterRecords(cfg.tempDir());
+      String address = cfg.address();
+      if (address.equals("auto")) {
+        address =
+            records
+                .latest()
+                .map(ClusterRecords.Cluster::address)
+                .orElseThrow(
+                    () ->
+                        new ConfigurationException(
+                            "GLINT_ADDRESS=auto, but no cluster started with glint start runs on"
+                                + " this machine (records under "
+                                + records.root()
+                                + ")"));
+      }
+      // This user's clusters on this machine: their token is recorded where only the user reads.
+      token = cfg.token() != null ? cfg.token() : records.token(address).orElse(null);
+      if (token == null) {
+        throw new ConfigurationException(
             "Joining the cluster at "
-                + cfg.address()
+                + address
                 + " needs its token: set GLINT_TOKEN (or -Dglint.token)");
       }
-      token = cfg.token();
-      control = parseAddress(cfg.address());
+      control = parseAddress(address);
     }
     try {
       return connect(cfg, control, token, cluster);
@@ -117,13 +135,24 @@ public final class DriverRuntime {
       local = alive.stream().filter(DriverRuntime::storeVisible).findFirst().orElse(null);
       home = local != null ? local : alive.get(0);
     } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == io.grpc.Status.Code.UNAUTHENTICATED) {
+        throw new ConfigurationException(
+            "The Glint cluster at "
+                + control.getHost()
+                + ":"
+                + control.getPort()
+                + " refused this driver's token: set GLINT_TOKEN to the cluster's token");
+      }
       throw new GlintException(
           "Cannot reach the Glint control service at "
               + control.getHost()
               + ":"
               + control.getPort()
               + ": "
-              + e.getStatus(),
+              + e.getStatus().getCode()
+              + (e.getStatus().getDescription() == null
+                  ? ""
+                  : " (" + e.getStatus().getDescription() + ")"),
           e);
     } finally {
       Grpc.shutdown(ch);
@@ -271,13 +300,15 @@ public final class DriverRuntime {
   static Address parseAddress(String address) {
     int colon = address.lastIndexOf(':');
     if (colon <= 0 || colon == address.length() - 1) {
-      throw new IllegalArgumentException("Glint address must be host:port, got '" + address + "'");
+      throw new ConfigurationException(
+          "GLINT_ADDRESS must be host:port or auto, got '" + address + "'");
     }
     try {
       int port = Integer.parseInt(address.substring(colon + 1));
       return Address.newBuilder().setHost(address.substring(0, colon)).setPort(port).build();
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("Glint address must be host:port, got '" + address + "'");
+      throw new ConfigurationException(
+          "GLINT_ADDRESS must be host:port or auto, got '" + address + "'");
     }
   }
 

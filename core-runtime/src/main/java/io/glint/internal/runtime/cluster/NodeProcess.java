@@ -48,23 +48,14 @@ public final class NodeProcess implements AutoCloseable {
   public static NodeProcess start(Spec spec) {
     Path ready = spec.sessionDir().resolve("node-" + spec.name() + ".ready");
     Path log = spec.sessionDir().resolve("logs").resolve("node-" + spec.name() + ".log");
-    try {
-      Files.createDirectories(log.getParent());
-      Files.deleteIfExists(ready);
-    } catch (IOException e) {
-      throw new IllegalStateException("Cannot prepare " + spec.sessionDir() + ": " + e, e);
-    }
-    List<String> java = new ArrayList<>();
-    java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    java.add("--enable-native-access=ALL-UNNAMED");
-    java.add("--sun-misc-unsafe-memory-access=allow");
-    java.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
-    java.add("-XX:+UseSerialGC");
-    java.add("-Xss512k");
-    java.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
-    java.add("-cp");
-    java.add(String.join(File.pathSeparator, spec.classPath()));
-    java.add("io.glint.internal.runtime.node.NodeMain");
+    Process p = launch(command(spec, ready, false), ready, log);
+    String[] parts = awaitReady(p, ready, log, "Node " + spec.name());
+    return new NodeProcess(spec, p, parts);
+  }
+
+  /** The JVM command line of {@code NodeMain} for {@code spec}. */
+  public static List<String> command(Spec spec, Path ready, boolean detached) {
+    List<String> java = javaCommand(spec.classPath(), "io.glint.internal.runtime.node.NodeMain");
     java.add("--node-name=" + spec.name());
     java.add("--num-cpus=" + spec.resources().get(ResourceSet.CPU));
     java.add("--num-gpus=" + spec.resources().get(ResourceSet.GPU));
@@ -87,6 +78,9 @@ public final class NodeProcess implements AutoCloseable {
     java.add("--session-dir=" + spec.sessionDir());
     java.add("--ready-file=" + ready);
     List<String> cmd = new ArrayList<>();
+    if (detached && Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+      cmd.add("/usr/bin/setsid"); // a session of its own: it outlives the command that started it
+    }
     if (spec.privateShm()) {
       java.add("--store-root=/dev/shm");
       // A mount namespace of its own with a private tmpfs on /dev/shm, sized for its store.
@@ -104,42 +98,72 @@ public final class NodeProcess implements AutoCloseable {
               "sh"));
     }
     cmd.addAll(java);
-    Process p;
+    return cmd;
+  }
+
+  /** {@code java <flags every Glint JVM needs> -cp <classPath> <mainClass>}. */
+  public static List<String> javaCommand(List<String> classPath, String mainClass) {
+    List<String> java = new ArrayList<>();
+    java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    java.add("--enable-native-access=ALL-UNNAMED");
+    java.add("--sun-misc-unsafe-memory-access=allow");
+    java.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
+    java.add("-XX:+UseSerialGC");
+    java.add("-Xss512k");
+    java.add("-Dslf4j.internal.verbosity=ERROR");
+    java.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
+    java.add("-cp");
+    java.add(String.join(File.pathSeparator, classPath));
+    java.add(mainClass);
+    return java;
+  }
+
+  /** Starts {@code cmd} with its output appended to {@code log}. */
+  public static Process launch(List<String> cmd, Path ready, Path log) {
     try {
-      p =
-          new ProcessBuilder(cmd)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .start();
+      Files.createDirectories(log.getParent());
+      Files.deleteIfExists(ready);
+      return new ProcessBuilder(cmd)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+          .start();
     } catch (IOException e) {
-      throw new IllegalStateException("Cannot start node " + spec.name() + ": " + e, e);
+      throw new IllegalStateException("Cannot start " + cmd.get(0) + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Waits for a daemon's ready file and returns its fields; fails with the end of its log when it
+   * exits or takes more than a minute.
+   */
+  public static String[] awaitReady(Process p, Path ready, Path log, String what) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!Files.exists(ready)) {
-      if (!p.isAlive() || System.nanoTime() > deadline) {
-        p.destroyForcibly();
+      boolean gone = p != null && !p.isAlive() && p.exitValue() != 0;
+      if (gone || System.nanoTime() > deadline) {
+        if (p != null) {
+          p.destroyForcibly();
+        }
         String tail = tail(log);
         throw new IllegalStateException(
-            "Node " + spec.name() + " did not start" + (tail.isEmpty() ? "" : ": " + tail));
+            what + " did not start" + (tail.isEmpty() ? "" : ": " + tail));
       }
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        p.destroyForcibly();
-        throw new IllegalStateException("interrupted while starting node " + spec.name(), e);
+        throw new IllegalStateException("interrupted while starting " + what, e);
       }
     }
     try {
-      String[] parts = Files.readString(ready, StandardCharsets.UTF_8).strip().split(" ");
-      return new NodeProcess(spec, p, parts);
+      return Files.readString(ready, StandardCharsets.UTF_8).strip().split(" ");
     } catch (IOException e) {
-      p.destroyForcibly();
       throw new IllegalStateException("Cannot read " + ready + ": " + e, e);
     }
   }
 
-  private static String tail(Path log) {
+  static String tail(Path log) {
     try {
       List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
       return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
@@ -178,6 +202,23 @@ public final class NodeProcess implements AutoCloseable {
     process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
     waitFor(10);
+    // A killed node cannot delete its store; a private one went with its mount namespace.
+    if (!spec.privateShm()) {
+      try (var files = Files.walk(storeDir)) {
+        files
+            .sorted(java.util.Comparator.reverseOrder())
+            .forEach(
+                f -> {
+                  try {
+                    Files.deleteIfExists(f);
+                  } catch (IOException ignored) {
+                    // best effort
+                  }
+                });
+      } catch (IOException | RuntimeException ignored) {
+        // gone already
+      }
+    }
   }
 
   /** SIGTERM: the node ends its workers and deletes its store, then exits. */

@@ -15,7 +15,7 @@ import java.util.concurrent.CountDownLatch;
  *     --token-file=FILE [--ready-file=FILE] [--node-timeout-ms=30000]
  * </pre>
  *
- * Once it listens it writes {@code host:port} to the ready file; it stops on SIGTERM.
+ * Once it listens it writes {@code host:port pid} to the ready file; it stops on SIGTERM.
  */
 public final class ControlMain {
   private ControlMain() {}
@@ -47,7 +47,13 @@ public final class ControlMain {
     String ready = a.get("ready-file", "");
     if (!ready.isEmpty()) {
       DaemonArgs.writeAtomically(
-          Path.of(ready), c.address().getHost() + ":" + c.address().getPort() + "\n");
+          Path.of(ready),
+          c.address().getHost()
+              + ":"
+              + c.address().getPort()
+              + " "
+              + ProcessHandle.current().pid()
+              + "\n");
     }
     stop.await();
   }

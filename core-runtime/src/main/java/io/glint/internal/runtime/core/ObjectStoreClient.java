@@ -239,7 +239,9 @@ final class ObjectStoreClient {
     for (ObjectArg o : remote) {
       var f = new java.util.concurrent.CompletableFuture<PullObjectReply>();
       stub.pullObject(
-          pullRequest(o.getRef().getObjectId(), o.getLocation()),
+          pullRequest(o.getRef().getObjectId(), o.getLocation()).toBuilder()
+              .setOwner(o.getRef().getOwner())
+              .build(),
           new StreamObserver<>() {
             @Override
             public void onNext(PullObjectReply r) {
@@ -473,29 +475,39 @@ final class ObjectStoreClient {
     if (node == null) {
       return;
     }
-    // Frees can be triggered inside a gRPC handler (a borrower's update): detach, or the call
-    // is cancelled when that handler returns.
-    freesInFlight.incrementAndGet();
-    Rpc.detached(
-        () ->
-            worker
-                .nodeStub(node)
-                .freeObjects(
-                    FreeObjectsRequest.newBuilder().addObjectIds(objectId).build(),
-                    new StreamObserver<>() {
-                      @Override
-                      public void onNext(FreeObjectsReply value) {}
+    // The primary's node, and every other node: any of them may hold a copy it pulled.
+    List<Address> targets = new ArrayList<>();
+    targets.add(node);
+    for (io.glint.internal.proto.NodeInfo n : worker.clusterView()) {
+      if (n.getAlive() && !n.getNodeId().equals(loc.getNodeId())) {
+        targets.add(n.getAddress());
+      }
+    }
+    for (Address target : targets) {
+      // Frees can be triggered inside a gRPC handler (a borrower's update): detach, or the call
+      // is cancelled when that handler returns.
+      freesInFlight.incrementAndGet();
+      Rpc.detached(
+          () ->
+              worker
+                  .nodeStub(target)
+                  .freeObjects(
+                      FreeObjectsRequest.newBuilder().addObjectIds(objectId).build(),
+                      new StreamObserver<>() {
+                        @Override
+                        public void onNext(FreeObjectsReply value) {}
 
-                      @Override
-                      public void onError(Throwable t) {
-                        freesInFlight.decrementAndGet();
-                      }
+                        @Override
+                        public void onError(Throwable t) {
+                          freesInFlight.decrementAndGet();
+                        }
 
-                      @Override
-                      public void onCompleted() {
-                        freesInFlight.decrementAndGet();
-                      }
-                    }));
+                        @Override
+                        public void onCompleted() {
+                          freesInFlight.decrementAndGet();
+                        }
+                      }));
+    }
   }
 
   private final java.util.concurrent.atomic.AtomicInteger freesInFlight =

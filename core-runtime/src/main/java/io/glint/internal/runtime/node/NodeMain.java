@@ -26,8 +26,8 @@ import java.util.concurrent.CountDownLatch;
  *     [--ready-file=FILE]
  * </pre>
  *
- * Once registered it writes {@code <node id> <host>:<port> <store dir>} to the ready file. It stops
- * on SIGTERM, ending its workers and deleting its store.
+ * Once registered it writes {@code <node id> <host>:<port> <store dir> <pid>} to the ready file. It
+ * stops on SIGTERM, ending its workers and deleting its store.
  */
 public final class NodeMain {
   private NodeMain() {}
@@ -106,6 +106,8 @@ public final class NodeMain {
               + d.address().getPort()
               + " "
               + d.storeDir()
+              + " "
+              + ProcessHandle.current().pid()
               + "\n");
     }
     stop.await();

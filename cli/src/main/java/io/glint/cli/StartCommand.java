@@ -1,0 +1,309 @@
+package io.glint.cli;
+
+import io.glint.api.exception.ConfigurationException;
+import io.glint.internal.runtime.cluster.ClassPaths;
+import io.glint.internal.runtime.cluster.ClusterRecords;
+import io.glint.internal.runtime.cluster.NodeProcess;
+import io.glint.internal.runtime.cluster.NodeResources;
+import io.glint.internal.runtime.common.GlintConfig;
+import io.glint.internal.runtime.common.Grpc;
+import io.glint.internal.runtime.common.ResourceSet;
+import io.glint.internal.store.ByteSizes;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code glint start --head} / {@code glint start --address HOST:PORT}: Ray's {@code ray start}.
+ * The daemons run as background processes that outlive this command (the control service in a
+ * process of its own, so that it can be restarted alone).
+ */
+@Command(
+    name = "start",
+    mixinStandardHelpOptions = true,
+    description =
+        "Starts a cluster's head (--head: control service and a node) or a node that joins one"
+            + " (--address), as background processes.")
+final class StartCommand implements Callable<Integer> {
+  @Option(names = "--head", description = "Start the head: the control service and a node.")
+  boolean head;
+
+  @Option(names = "--address", description = "Join the cluster whose control service is here.")
+  String address;
+
+  @Option(names = "--port", description = "The control service's port (--head; 0: any free one).")
+  Integer port;
+
+  @Option(
+      names = "--node-ip-address",
+      description = "The address this node's daemons listen on (default 127.0.0.1).")
+  String nodeIp;
+
+  @Option(names = "--num-cpus", description = "CPUs of this node (default: the machine's).")
+  Double numCpus;
+
+  @Option(names = "--num-gpus", description = "GPUs of this node (default: nvidia-smi's count).")
+  Double numGpus;
+
+  @Option(
+      names = "--resources",
+      description = "Custom resources, as JSON ('{\"disk\": 2}') or name=qty,...")
+  String resources;
+
+  @Option(
+      names = "--object-store-memory",
+      description = "This node's object store (bytes, or 2g, 1.5GiB; default 30% of memory).")
+  String objectStoreMemory;
+
+  @Option(
+      names = "--temp-dir",
+      description = "Where the cluster's records and logs live (default: glint.tempDir).")
+  Path tempDir;
+
+  @Option(names = "--node-name", description = "A name for this node (default: head, node-<n>).")
+  String nodeName;
+
+  @Option(names = "--block", description = "Stay in the foreground; stop everything on Ctrl-C.")
+  boolean block;
+
+  @Option(
+      names = "--node-timeout-ms",
+      description =
+          "(--head) How long a node may miss its reports before it is declared dead (default"
+              + " 30000).")
+  Long nodeTimeoutMs;
+
+  @Override
+  public Integer call() throws Exception {
+    if (head == (address != null)) {
+      throw new GlintCli.UserError("give exactly one of --head or --address HOST:PORT");
+    }
+    if (numCpus != null && (numCpus.isNaN() || numCpus < 0)) {
+      throw new GlintCli.UserError("--num-cpus must be 0 or more, got " + numCpus);
+    }
+    if (numGpus != null && (numGpus.isNaN() || numGpus < 0)) {
+      throw new GlintCli.UserError("--num-gpus must be 0 or more, got " + numGpus);
+    }
+    if (port != null && (port < 0 || port > 65535)) {
+      throw new GlintCli.UserError("--port must be between 0 and 65535, got " + port);
+    }
+    long storeBytes;
+    ResourceSet res;
+    try {
+      storeBytes =
+          objectStoreMemory == null
+              ? NodeResources.defaultObjectStoreBytes()
+              : GlintConfig.checkStoreSize(ByteSizes.parse(objectStoreMemory));
+      res =
+          NodeResources.of(
+              numCpus, numGpus, resources == null ? Map.of() : parseResources(resources));
+    } catch (IllegalArgumentException e) {
+      throw new GlintCli.UserError(
+          (objectStoreMemory != null && e.getMessage().contains(objectStoreMemory)
+                  ? "--object-store-memory: "
+                  : "")
+              + e.getMessage());
+    }
+    String host = nodeIp == null ? "127.0.0.1" : nodeIp;
+    ClusterRecords records = new ClusterRecords(tempDir());
+    List<String> cp = ClassPaths.forWorkers(List.of());
+    PrintStream out = System.out;
+    ClusterRecords.Cluster cluster;
+    String controlAddress;
+    long controlPid = -1;
+    if (head) {
+      int p = port == null ? 6379 : port;
+      if (p != 0) {
+        records
+            .find(host + ":" + p)
+            .filter(ClusterRecords::controlAlive)
+            .ifPresent(
+                c -> {
+                  throw new GlintCli.UserError(
+                      "a Glint cluster already runs at "
+                          + c.address()
+                          + " (glint stop ends it; --port chooses another)");
+                });
+      }
+      if (p == 0) {
+        p = freePort(host);
+      }
+      String token = Grpc.newToken();
+      cluster = records.create(host + ":" + p, token);
+      Path ready = cluster.controlReady();
+      Path log = cluster.sessionDir().resolve("logs").resolve("control.log");
+      List<String> cmd =
+          new java.util.ArrayList<>(
+              NodeProcess.javaCommand(cp, "io.glint.internal.runtime.control.ControlMain"));
+      cmd.add("--host=" + host);
+      cmd.add("--port=" + p);
+      cmd.add("--token-file=" + cluster.tokenFile());
+      cmd.add("--ready-file=" + ready);
+      if (nodeTimeoutMs != null) {
+        cmd.add("--node-timeout-ms=" + nodeTimeoutMs);
+      }
+      if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+        cmd.add(0, "/usr/bin/setsid");
+      }
+      Process proc = NodeProcess.launch(cmd, ready, log);
+      String[] fields = NodeProcess.awaitReady(proc, ready, log, "The control service");
+      controlAddress = fields[0];
+      controlPid = Long.parseLong(fields[1]);
+    } else {
+      controlAddress = address;
+      String token = System.getenv("GLINT_TOKEN");
+      if (token == null || token.isBlank()) {
+        token = records.token(address).orElse(null);
+      }
+      if (token == null) {
+        throw new GlintCli.UserError(
+            "joining "
+                + address
+                + " needs its token: set GLINT_TOKEN (glint start --head printed how to get it)");
+      }
+      cluster = records.create(address, token);
+    }
+    String name = nodeName != null ? nodeName : head ? "head" : nextNodeName(cluster);
+    Path ready = cluster.nodesDir().resolve(name + ".ready");
+    Path log = cluster.sessionDir().resolve("logs").resolve("node-" + name + ".log");
+    NodeProcess.Spec spec =
+        new NodeProcess.Spec(
+            name,
+            host,
+            res,
+            storeBytes,
+            controlAddress,
+            cluster.tokenFile(),
+            cluster.sessionDir(),
+            false,
+            cp);
+    Process proc = NodeProcess.launch(NodeProcess.command(spec, ready, true), ready, log);
+    String[] node;
+    try {
+      node = NodeProcess.awaitReady(proc, ready, log, "Node " + name);
+    } catch (IllegalStateException e) {
+      if (controlPid > 0) {
+        ProcessHandle.of(controlPid).ifPresent(ProcessHandle::destroy);
+      }
+      throw new GlintCli.UserError(e.getMessage());
+    }
+    if (head) {
+      out.println("Glint head started: control service at " + controlAddress + ".");
+    } else {
+      out.println("Glint node " + name + " joined the cluster at " + controlAddress + ".");
+    }
+    out.println(
+        "  node "
+            + name
+            + " at "
+            + node[1]
+            + ": "
+            + res.describe()
+            + ", object store "
+            + ByteSizes.format(storeBytes));
+    if (head) {
+      out.println();
+      out.println(
+          "  Connect a driver on this machine:  GLINT_ADDRESS=auto (or " + controlAddress + ")");
+      out.println(
+          "  Join from another machine:         GLINT_TOKEN=$(cat "
+              + cluster.tokenFile()
+              + ") glint start --address "
+              + controlAddress);
+      out.println(
+          "  Drivers and glint commands of this user find the token in "
+              + cluster.tokenFile()
+              + "; others pass it as GLINT_TOKEN.");
+      out.println("  Status: glint status    Stop: glint stop");
+    }
+    if (block) {
+      out.println("Blocking; Ctrl-C stops what this command started.");
+      long nodePid = Long.parseLong(node[3]);
+      long cp2 = controlPid;
+      Thread t = Thread.currentThread();
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    StopCommand.stopPid(nodePid, false);
+                    if (cp2 > 0) {
+                      StopCommand.stopPid(cp2, false);
+                    }
+                    t.interrupt();
+                  }));
+      try {
+        Thread.currentThread().join();
+      } catch (InterruptedException e) {
+        return 0;
+      }
+    }
+    return 0;
+  }
+
+  private Path tempDir() {
+    if (tempDir != null) {
+      return tempDir;
+    }
+    try {
+      return GlintConfig.fromSystem().resolve(io.glint.api.InitOptions.defaults()).tempDir();
+    } catch (ConfigurationException e) {
+      throw new GlintCli.UserError(e.getMessage());
+    }
+  }
+
+  /** A port nobody listens on now (for --port=0: the cluster's address must be known first). */
+  private static int freePort(String host) {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new GlintCli.UserError("cannot listen on " + host + ": " + e.getMessage());
+    }
+  }
+
+  private static String nextNodeName(ClusterRecords.Cluster c) {
+    for (int i = 1; ; i++) {
+      if (!Files.exists(c.nodesDir().resolve("node-" + i + ".ready"))) {
+        return "node-" + i;
+      }
+    }
+  }
+
+  static Map<String, Double> parseResources(String text) {
+    Map<String, Double> m = new java.util.LinkedHashMap<>();
+    String t = text.strip();
+    if (t.startsWith("{") && t.endsWith("}")) {
+      t = t.substring(1, t.length() - 1).replace("\"", "").replace("'", "").replace(":", "=");
+    }
+    for (String part : t.split(",")) {
+      String p = part.strip();
+      if (p.isEmpty()) {
+        continue;
+      }
+      int eq = p.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException(
+            "--resources takes a JSON object or name=quantity pairs, got '" + text + "'");
+      }
+      String n = p.substring(0, eq).strip();
+      m.put(
+          n,
+          io.glint.api.internal.ResourceValidation.parseQuantity(n, p.substring(eq + 1).strip()));
+    }
+    return m;
+  }
+
+  static String read(Path p) {
+    try {
+      return Files.readString(p, StandardCharsets.UTF_8).strip();
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+}

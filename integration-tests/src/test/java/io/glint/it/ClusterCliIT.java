@@ -1,0 +1,184 @@
+package io.glint.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.glint.cli.GlintCli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code glint start --head}, {@code glint start --address}, {@code glint status} and {@code glint
+ * stop}, as an operator runs them: daemons in the background, drivers joining with GLINT_ADDRESS,
+ * nothing left behind.
+ */
+class ClusterCliIT {
+  @TempDir Path tmp;
+
+  private record Run(int code, String out, String err) {}
+
+  private Run cli(String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+    try {
+      int code = GlintCli.run(args);
+      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  @AfterEach
+  void stopAnyway() {
+    cli("stop", "--force", "--temp-dir=" + tmp);
+  }
+
+  private Process driver(Map<String, String> env) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+                "io.glint.examples.Quickstart")
+            .redirectErrorStream(true);
+    pb.environment().remove("GLINT_ADDRESS");
+    pb.environment().remove("GLINT_TOKEN");
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  private static String output(Process p) throws Exception {
+    String out;
+    try (var in = p.getInputStream()) {
+      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    assertThat(p.waitFor(180, TimeUnit.SECONDS)).as(out).isTrue();
+    return out;
+  }
+
+  @Test
+  void startJoinStatusDriveAndStop() throws Exception {
+    String temp = "--temp-dir=" + tmp;
+    Run head =
+        cli(
+            "start",
+            "--head",
+            "--port=0",
+            temp,
+            "--num-cpus=2",
+            "--object-store-memory=256m",
+            "--node-timeout-ms=3000");
+    assertThat(head.code()).as(head.err()).isZero();
+    Matcher m = Pattern.compile("control service at (\\S+)\\.").matcher(head.out());
+    assertThat(m.find()).as(head.out()).isTrue();
+    String address = m.group(1);
+    assertThat(head.out()).contains("GLINT_TOKEN").doesNotContain(tokenOf(address));
+    for (String ip : List.of("127.0.0.2", "127.0.0.3")) {
+      Run join =
+          cli(
+              "start",
+              "--address",
+              address,
+              "--node-ip-address",
+              ip,
+              temp,
+              "--num-cpus=2",
+              "--object-store-memory=256m");
+      assertThat(join.code()).as(join.err()).isZero();
+    }
+    Run status = cli("status", temp);
+    assertThat(status.code()).as(status.err()).isZero();
+    assertThat(status.out()).contains(" 3 nodes").contains("0/6 CPU").contains("Dead:\n 0 nodes");
+
+    // A driver joined through GLINT_ADDRESS runs the seed's examples (its token is found).
+    Process ok = driver(Map.of("GLINT_ADDRESS", address, "GLINT_TEMP_DIR", tmp.toString()));
+    String out = output(ok);
+    assertThat(ok.exitValue()).as(out).isZero();
+    assertThat(out).contains("square(4) = 16").contains("counter = 2").contains("all equal: true");
+
+    // A driver with a wrong token is refused, and the message names GLINT_TOKEN.
+    Process bad = driver(Map.of("GLINT_ADDRESS", address, "GLINT_TOKEN", "not-the-token"));
+    String refused = output(bad);
+    assertThat(bad.exitValue()).isNotZero();
+    assertThat(refused).contains("GLINT_TOKEN").doesNotContain(tokenOf(address));
+
+    // kill -9 of a node daemon: reported dead within the configured time.
+    List<Long> pids = daemonPids();
+    assertThat(pids).hasSize(4);
+    Path node2 = readyFile("node-2");
+    long victim = Long.parseLong(Files.readString(node2).strip().split(" ")[3]);
+    ProcessHandle.of(victim).orElseThrow().destroyForcibly();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    String s;
+    do {
+      Thread.sleep(250);
+      s = cli("status", temp).out();
+    } while (!s.contains("Dead:\n 1 node") && System.nanoTime() < deadline);
+    assertThat(s).contains(" 2 nodes").contains("Dead:\n 1 node").contains("node-2");
+
+    // glint stop leaves no process and no store behind.
+    List<Path> stores = new ArrayList<>();
+    for (String n : List.of("head", "node-1")) {
+      stores.add(Path.of(Files.readString(readyFile(n)).strip().split(" ")[2]));
+    }
+    Run stop = cli("stop", temp);
+    assertThat(stop.code()).isZero();
+    assertThat(stop.out()).contains("Stopped 3 Glint processes");
+    for (long pid : pids) {
+      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+          .as("pid %d", pid)
+          .isFalse();
+    }
+    for (Path store : stores) {
+      assertThat(store).doesNotExist();
+    }
+    assertThat(cli("status", temp).code()).isEqualTo(2);
+  }
+
+  private String tokenOf(String address) throws Exception {
+    return Files.readString(
+            tmp.resolve("clusters").resolve(address.replace(':', '_')).resolve("token"))
+        .strip();
+  }
+
+  private Path readyFile(String node) throws Exception {
+    try (var dirs = Files.list(tmp.resolve("clusters"))) {
+      Path d = dirs.filter(Files::isDirectory).findFirst().orElseThrow();
+      return d.resolve("nodes").resolve(node + ".ready");
+    }
+  }
+
+  private List<Long> daemonPids() throws Exception {
+    List<Long> pids = new ArrayList<>();
+    try (var dirs = Files.list(tmp.resolve("clusters"))) {
+      Path d = dirs.filter(Files::isDirectory).findFirst().orElseThrow();
+      try (var nodes = Files.list(d.resolve("nodes"))) {
+        for (Path r : nodes.filter(p -> p.toString().endsWith(".ready")).toList()) {
+          String[] f = Files.readString(r).strip().split(" ");
+          pids.add(Long.parseLong(f[f.length - 1]));
+        }
+      }
+      String[] c = Files.readString(d.resolve("control.ready")).strip().split(" ");
+      pids.add(Long.parseLong(c[1]));
+    }
+    return pids;
+  }
+}
