@@ -228,6 +228,21 @@ public final class TestCluster implements AutoCloseable {
     return pids;
   }
 
+  /** The control service's {@code host:port} (what drivers give as GLINT_ADDRESS). */
+  public String address() {
+    return cluster.controlAddress().getHost() + ":" + cluster.controlAddress().getPort();
+  }
+
+  /** The cluster's token (what drivers of other processes give as GLINT_TOKEN). */
+  public String token() {
+    return cluster.token();
+  }
+
+  /** The session directory nodes share (logs, node package caches). */
+  public Path sessionDir() {
+    return cluster.sessionDir();
+  }
+
   /** Where this cluster's worker logs are written. */
   public Path logDir() {
     return cluster.sessionDir().resolve("logs");

@@ -20,6 +20,7 @@ import io.glint.internal.proto.RegisterJobRequest;
 import io.glint.internal.proto.StreamWorkerLogsRequest;
 import io.glint.internal.runtime.cluster.ClassPaths;
 import io.glint.internal.runtime.cluster.ClusterRecords;
+import io.glint.internal.runtime.cluster.CodePackages;
 import io.glint.internal.runtime.cluster.JvmDefaults;
 import io.glint.internal.runtime.cluster.LocalCluster;
 import io.glint.internal.runtime.cluster.NodeResources;
@@ -177,7 +178,7 @@ public final class DriverRuntime {
       cw.start();
       JobConfig.Builder job =
           JobConfig.newBuilder()
-              .addAllCodePath(ClassPaths.forWorkers(cfg.jobCodePath()))
+              .addAllCodePackages(CodePackages.of(ClassPaths.forWorkers(cfg.jobCodePath())))
               .addAllJvmOptions(cfg.workerJvmOptions())
               .setNamespace(cfg.namespace() == null ? "" : cfg.namespace())
               .setDriverAddress(cw.address())

@@ -100,4 +100,39 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
               TimeUnit.MILLISECONDS);
     }
   }
+
+  @Override
+  public void getPackage(
+      io.glint.internal.proto.GetPackageRequest request,
+      StreamObserver<io.glint.internal.proto.PackageChunk> obs) {
+    // File reads: off the transport thread.
+    worker.async(
+        () -> {
+          try (var in =
+              io.glint.internal.runtime.cluster.CodePackages.open(request.getHash()).orElse(null)) {
+            if (in == null) {
+              obs.onError(
+                  Status.NOT_FOUND
+                      .withDescription("no package " + request.getHash() + " here")
+                      .asRuntimeException());
+              return;
+            }
+            byte[] buf = new byte[1 << 20];
+            int n;
+            while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
+              obs.onNext(
+                  io.glint.internal.proto.PackageChunk.newBuilder()
+                      .setData(com.google.protobuf.ByteString.copyFrom(buf, 0, n))
+                      .build());
+            }
+            obs.onCompleted();
+          } catch (java.io.IOException | RuntimeException e) {
+            try {
+              obs.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+            } catch (RuntimeException ignored) {
+              // the caller went away
+            }
+          }
+        });
+  }
 }

@@ -533,10 +533,11 @@ final class LeaseScheduler implements WorkerPool.Events {
   }
 
   @Override
-  public synchronized void jobConfigFetched(ByteString job, JobConfig cfg) {
+  public synchronized void jobConfigFetched(ByteString job, JobConfig cfg, String whyNot) {
     pool.jobConfigArrived(job, cfg);
     if (cfg == null) {
-      startFailed(job, "the control service does not know job " + Ids.hex(job));
+      startFailed(
+          job, whyNot != null ? whyNot : "the control service does not know job " + Ids.hex(job));
     }
     dispatch();
   }

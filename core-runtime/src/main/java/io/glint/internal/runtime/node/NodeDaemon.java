@@ -131,7 +131,8 @@ public final class NodeDaemon implements AutoCloseable {
                 logDir),
             io,
             logs,
-            this::control);
+            this::control,
+            new PackageCache(options.sessionDir().resolve("packages"), channels));
     this.scheduler =
         new LeaseScheduler(
             nodeId, options.total(), options.maxStartupConcurrency(), pool, this::onWorkerExit);

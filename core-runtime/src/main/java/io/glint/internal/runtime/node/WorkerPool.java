@@ -42,7 +42,8 @@ final class WorkerPool {
 
   /** What the pool reports to the scheduler, from other threads and without holding its lock. */
   interface Events {
-    void jobConfigFetched(ByteString job, JobConfig configOrNull);
+    /** The job's config (null when it could not be had, and why). */
+    void jobConfigFetched(ByteString job, JobConfig configOrNull, String whyNot);
 
     void workerExited(WorkerProcess w);
   }
@@ -61,6 +62,7 @@ final class WorkerPool {
   private final Executor io;
   private final WorkerLogs logs;
   private final Supplier<ControlServiceGrpc.ControlServiceBlockingStub> control;
+  private final PackageCache packages;
   private Events events;
 
   private final Map<ByteString, WorkerProcess> workers = new LinkedHashMap<>();
@@ -74,11 +76,13 @@ final class WorkerPool {
       Boot boot,
       Executor io,
       WorkerLogs logs,
-      Supplier<ControlServiceGrpc.ControlServiceBlockingStub> control) {
+      Supplier<ControlServiceGrpc.ControlServiceBlockingStub> control,
+      PackageCache packages) {
     this.boot = boot;
     this.io = io;
     this.logs = logs;
     this.control = control;
+    this.packages = packages;
   }
 
   void setEvents(Events events) {
@@ -262,6 +266,7 @@ final class WorkerPool {
     io.execute(
         () -> {
           JobConfig cfg = null;
+          String why = null;
           try {
             GetJobConfigReply r =
                 control
@@ -269,12 +274,18 @@ final class WorkerPool {
                     .withDeadlineAfter(10, TimeUnit.SECONDS)
                     .getJobConfig(GetJobConfigRequest.newBuilder().setJobId(job).build());
             if (r.hasConfig()) {
-              cfg = r.getConfig();
+              // The job's code, as files on this node (fetched from the driver when needed).
+              cfg = packages.resolve(r.getConfig());
             }
           } catch (StatusRuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot fetch job config: " + e.getStatus());
+            why = "cannot fetch the job's config: " + e.getStatus();
+          } catch (java.io.IOException | RuntimeException e) {
+            why = "cannot get the job's code: " + e.getMessage();
           }
-          events.jobConfigFetched(job, cfg);
+          if (why != null) {
+            LOG.log(System.Logger.Level.WARNING, why);
+          }
+          events.jobConfigFetched(job, cfg, why);
         });
   }
 
