@@ -296,6 +296,11 @@ final class ObjectStoreClient {
         .build();
   }
 
+  /** Whether this process holds views of stored objects (each keeps its object in memory). */
+  boolean hasViews() {
+    return !views.isEmpty();
+  }
+
   /** This process no longer reads the object (it was freed). */
   void forget(ByteString objectId) {
     views.remove(objectId);

@@ -128,7 +128,7 @@ final class ReferenceCounter {
    */
   void afterTask() {
     long n = tasksDone.incrementAndGet();
-    if ((worker.borrows().size() == 0 && worker.objects().size() == 0) || worker.isShutdown()) {
+    if (!holdsAnything() || worker.isShutdown()) {
       return;
     }
     try {
@@ -138,13 +138,23 @@ final class ReferenceCounter {
     }
   }
 
+  /**
+   * Whether a collection could release something: borrowed refs, owned objects, or views of stored
+   * objects (each holds its object in the store until collected).
+   */
+  private boolean holdsAnything() {
+    return worker.borrows().size() > 0
+        || worker.objects().size() > 0
+        || worker.objectStore().hasViews();
+  }
+
   /** Collects if no task finished since the {@code n}th, none runs, and refs are borrowed. */
   private void collectIfIdle(long n) {
     TaskExecutor ex = worker.executor();
     if (tasksDone.get() == n
         && collectedAfter != n
         && (ex == null || ex.idle())
-        && (worker.borrows().size() > 0 || worker.objects().size() > 0)) {
+        && holdsAnything()) {
       collectedAfter = n;
       worker.async(System::gc);
     }

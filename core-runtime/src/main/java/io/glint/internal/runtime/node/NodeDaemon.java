@@ -246,7 +246,24 @@ public final class NodeDaemon implements AutoCloseable {
         .setBytesReceivedTotal(transfer.receivedTotal())
         .setPullsTotal(transfer.pullsTotal())
         .setPullsDeduplicatedTotal(transfer.pullsDeduplicated())
+        .setDaemonHeapUsedBytes(heapUsed())
+        .setDaemonHeapPeakBytes(heapPeak())
         .build();
+  }
+
+  private static long heapUsed() {
+    return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /** The sum of the heap pools' peaks (an upper bound of the heap ever in use at once). */
+  private static long heapPeak() {
+    long peak = 0;
+    for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) {
+        peak += pool.getPeakUsage().getUsed();
+      }
+    }
+    return peak;
   }
 
   NodeInfo nodeInfo() {
