@@ -51,10 +51,31 @@ class CodeDistributionIT {
                     .remote());
           }
           System.out.println("nodes " + new TreeSet<>(Glint.get(refs, 120_000)).size());
+          if (args.length > 0) {
+            // Python modules of the driver's python path reach every node too.
+            var where = io.glint.api.PyFunction.of("hiddenmod", "where", String.class);
+            List<ObjectRef<String>> py = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+              py.add(
+                  Glint.task(where).setSchedulingStrategy(SchedulingStrategy.spread()).remote());
+            }
+            for (String f : Glint.get(py, 120_000)) {
+              System.out.println("python module at " + f);
+            }
+          }
           Glint.shutdown();
         }
       }
       """;
+
+  private static boolean pythonWorks() {
+    try {
+      io.glint.testing.PythonSupport.assumeAvailable();
+      return true;
+    } catch (org.opentest4j.TestAbortedException e) {
+      return false;
+    }
+  }
 
   @Test
   void aDriverOnlyJarRunsOnEveryNode() throws Exception {
@@ -95,6 +116,9 @@ class CodeDistributionIT {
             .start()) {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       // The jar exists only in the driver's mount namespace, on a tmpfs over `hidden`.
+      boolean python = pythonWorks();
+      Path pyDir = Files.createDirectories(tmp.resolve("py"));
+      Files.writeString(pyDir.resolve("hiddenmod.py"), "def where():\n    return __file__\n");
       String script =
           "mount -t tmpfs glint-code "
               + hidden
@@ -102,7 +126,13 @@ class CodeDistributionIT {
               + jar
               + " "
               + hidden
-              + "/job.jar && exec \"$@\"";
+              + "/job.jar && mkdir "
+              + hidden
+              + "/py && cp "
+              + pyDir.resolve("hiddenmod.py")
+              + " "
+              + hidden
+              + "/py/ && exec \"$@\"";
       ProcessBuilder pb =
           new ProcessBuilder(
                   "unshare",
@@ -124,6 +154,10 @@ class CodeDistributionIT {
       pb.environment().put("GLINT_ADDRESS", cluster.address());
       pb.environment().put("GLINT_TOKEN", cluster.token());
       pb.environment().put("GLINT_LOG_TO_DRIVER", "false");
+      pb.environment().put("GLINT_PYTHON_PATH", hidden + "/py");
+      if (python) {
+        pb.command().add("python");
+      }
       Process p = pb.start();
       String out;
       try (var in = p.getInputStream()) {
@@ -132,6 +166,15 @@ class CodeDistributionIT {
       assertThat(p.waitFor(180, TimeUnit.SECONDS)).as(out).isTrue();
       assertThat(p.exitValue()).as(out).isZero();
       assertThat(out).contains("nodes 3");
+      if (python) {
+        // Each node ran the module from its own unpacked copy of the package, not the driver's.
+        List<String> files =
+            out.lines()
+                .filter(l -> l.startsWith("python module at "))
+                .map(l -> l.substring("python module at ".length()))
+                .toList();
+        assertThat(files).hasSize(6).allSatisfy(f -> assertThat(f).contains("/packages/"));
+      }
       // Outside the driver's namespace the jar's directory is empty...
       try (Stream<Path> s = Files.list(hidden)) {
         assertThat(s.toList()).isEmpty();

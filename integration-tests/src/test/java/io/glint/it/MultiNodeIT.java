@@ -252,4 +252,37 @@ class MultiNodeIT {
         .isInstanceOf(ActorDiedFailure.class)
         .hasMessageContaining("is dead");
   }
+
+  /** Says which node it lives on. */
+  public static final class Where {
+    public Where() {}
+
+    public String node() {
+      return Glint.getRuntimeContext().getNodeId();
+    }
+  }
+
+  @Test
+  void anActorRestartsOnAnotherNodeWhenItsNodeDies() throws Exception {
+    var extra = cluster.addNodeProcessNow();
+    String id = extra.nodeIdHex();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (alive().stream().noneMatch(n -> n.nodeId().equals(id))) {
+      assertThat(System.nanoTime()).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    ActorHandle<Where> w =
+        Glint.actor(Where::new)
+            .setMaxRestarts(1)
+            .setMaxTaskRetries(-1)
+            .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(id, true))
+            .remote();
+    assertThat(Glint.get(w.task(Where::node).remote(), 60_000)).isEqualTo(id);
+    extra.kill();
+    // Once the node is declared dead, the actor is restarted on a live node.
+    String now = Glint.get(w.task(Where::node).remote(), 90_000);
+    assertThat(now).isNotEqualTo(id);
+    assertThat(alive().stream().map(NodeInfo::nodeId)).contains(now);
+    Glint.kill(w);
+  }
 }

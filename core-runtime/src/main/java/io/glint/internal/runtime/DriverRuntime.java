@@ -200,7 +200,9 @@ public final class DriverRuntime {
                       java.io.File.pathSeparator,
                       cfg.pythonPath().stream()
                           .map(x -> Path.of(x).toAbsolutePath().toString())
-                          .toList()));
+                          .toList()))
+              // The same directories as packages, for nodes on other machines.
+              .addAllPythonPackages(CodePackages.of(cfg.pythonPath()));
       var controlStub = ControlServiceGrpc.newBlockingStub(cw.channels().get(control));
       RegisterJobReply reg =
           controlStub

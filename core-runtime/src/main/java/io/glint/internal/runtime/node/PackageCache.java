@@ -40,16 +40,55 @@ final class PackageCache {
     this.channels = channels;
   }
 
-  /** The job's config with its class path resolved to files on this node. */
+  /** The job's config with its class path and Python path resolved to files on this node. */
   JobConfig resolve(JobConfig cfg) throws IOException {
-    if (cfg.getCodePackagesCount() == 0) {
-      return cfg;
+    JobConfig.Builder b = cfg.toBuilder();
+    if (cfg.getCodePackagesCount() > 0) {
+      List<String> cp = new ArrayList<>();
+      for (CodePackage p : cfg.getCodePackagesList()) {
+        cp.add(local(p, cfg.getDriverAddress()).toString());
+      }
+      b.clearCodePath().addAllCodePath(cp);
     }
-    List<String> cp = new ArrayList<>();
-    for (CodePackage p : cfg.getCodePackagesList()) {
-      cp.add(local(p, cfg.getDriverAddress()).toString());
+    if (cfg.getPythonPackagesCount() > 0) {
+      List<String> py = new ArrayList<>();
+      for (CodePackage p : cfg.getPythonPackagesList()) {
+        py.add(localDirectory(p, cfg.getDriverAddress()).toString());
+      }
+      b.putWorkerProperties("glint.python.path", String.join(java.io.File.pathSeparator, py));
     }
-    return cfg.toBuilder().clearCodePath().addAllCodePath(cp).build();
+    return b.build();
+  }
+
+  /** A directory package as a directory here: the original, or the package unpacked once. */
+  private Path localDirectory(CodePackage p, Address driver) throws IOException {
+    Path original = Path.of(p.getOriginalPath());
+    if (Files.isDirectory(original)) {
+      return original;
+    }
+    Path unpacked = dir.resolve(p.getHash());
+    if (Files.isDirectory(unpacked)) {
+      return unpacked;
+    }
+    Path zip = local(p, driver);
+    synchronized (locks.computeIfAbsent(p.getHash() + "/", k -> new Object())) {
+      if (!Files.isDirectory(unpacked)) {
+        Path tmp = Files.createTempDirectory(dir, p.getHash() + ".unpack");
+        try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(zip))) {
+          java.util.zip.ZipEntry e;
+          while ((e = in.getNextEntry()) != null) {
+            Path out = tmp.resolve(e.getName()).normalize();
+            if (!out.startsWith(tmp)) {
+              throw new IOException("package " + p.getName() + " has an entry outside it");
+            }
+            Files.createDirectories(out.getParent());
+            Files.copy(in, out);
+          }
+        }
+        Files.move(tmp, unpacked, StandardCopyOption.ATOMIC_MOVE);
+      }
+    }
+    return unpacked;
   }
 
   private Path local(CodePackage p, Address driver) throws IOException {
