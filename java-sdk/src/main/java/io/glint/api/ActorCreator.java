@@ -65,6 +65,21 @@ public final class ActorCreator<A> {
   }
 
   /** See {@link ActorOptions.Builder#setJvmOptions}. */
+  /** Runs in bundle {@code bundleIndex} (-1: any) of a placement group. */
+  public ActorCreator<A> setPlacementGroup(PlacementGroup group, int bundleIndex) {
+    return setSchedulingStrategy(SchedulingStrategy.placementGroup(group, bundleIndex, false));
+  }
+
+  /**
+   * Runs in bundle {@code bundleIndex} (-1: any) of a placement group; with {@code
+   * captureChildTasks}, the tasks it submits run in the group too.
+   */
+  public ActorCreator<A> setPlacementGroup(
+      PlacementGroup group, int bundleIndex, boolean captureChildTasks) {
+    return setSchedulingStrategy(
+        SchedulingStrategy.placementGroup(group, bundleIndex, captureChildTasks));
+  }
+
   /** See {@link ActorOptions.Builder#setSchedulingStrategy}. */
   public ActorCreator<A> setSchedulingStrategy(SchedulingStrategy strategy) {
     options.setSchedulingStrategy(strategy);

@@ -19,7 +19,11 @@ import java.util.Objects;
  * Glint.task(Fns::work, x).setSchedulingStrategy(SchedulingStrategy.nodeAffinity(id, true)).remote();
  * }</pre>
  */
-public sealed interface SchedulingStrategy {
+public sealed interface SchedulingStrategy
+    permits SchedulingStrategy.Default,
+        SchedulingStrategy.Spread,
+        SchedulingStrategy.NodeAffinity,
+        SchedulingStrategy.InPlacementGroup {
   /** The default strategy. */
   static SchedulingStrategy defaultStrategy() {
     return Default.INSTANCE;
@@ -33,6 +37,31 @@ public sealed interface SchedulingStrategy {
   /** Run on the node with id {@code nodeId}; {@code soft}: elsewhere when it cannot. */
   static SchedulingStrategy nodeAffinity(String nodeId, boolean soft) {
     return new NodeAffinity(nodeId, soft);
+  }
+
+  /**
+   * Run in bundle {@code bundleIndex} (-1: any bundle) of a placement group; with {@code
+   * captureChildTasks}, the tasks it submits run in the group too.
+   */
+  static SchedulingStrategy placementGroup(
+      PlacementGroup group, int bundleIndex, boolean captureChildTasks) {
+    return new InPlacementGroup(group, bundleIndex, captureChildTasks);
+  }
+
+  /** See {@link #placementGroup(PlacementGroup, int, boolean)}. */
+  record InPlacementGroup(PlacementGroup group, int bundleIndex, boolean captureChildTasks)
+      implements SchedulingStrategy {
+    public InPlacementGroup {
+      Objects.requireNonNull(group, "group");
+      if (bundleIndex < -1 || bundleIndex >= group.bundles().size()) {
+        throw new IllegalArgumentException(
+            "bundle index "
+                + bundleIndex
+                + " is out of range: the placement group has "
+                + group.bundles().size()
+                + " bundles (-1: any)");
+      }
+    }
   }
 
   /** See {@link #defaultStrategy()}. */

@@ -54,6 +54,21 @@ public final class TaskCaller<R> {
     return this;
   }
 
+  /** Runs in bundle {@code bundleIndex} (-1: any) of a placement group. */
+  public TaskCaller<R> setPlacementGroup(PlacementGroup group, int bundleIndex) {
+    return setSchedulingStrategy(SchedulingStrategy.placementGroup(group, bundleIndex, false));
+  }
+
+  /**
+   * Runs in bundle {@code bundleIndex} (-1: any) of a placement group; with {@code
+   * captureChildTasks}, the tasks it submits run in the group too.
+   */
+  public TaskCaller<R> setPlacementGroup(
+      PlacementGroup group, int bundleIndex, boolean captureChildTasks) {
+    return setSchedulingStrategy(
+        SchedulingStrategy.placementGroup(group, bundleIndex, captureChildTasks));
+  }
+
   /** See {@link CallOptions.Builder#setSchedulingStrategy}. */
   public TaskCaller<R> setSchedulingStrategy(SchedulingStrategy strategy) {
     options.setSchedulingStrategy(strategy);

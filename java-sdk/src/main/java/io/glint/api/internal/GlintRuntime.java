@@ -42,6 +42,15 @@ public interface GlintRuntime {
 
   Map<String, Double> clusterResources();
 
+  io.glint.api.PlacementGroup createPlacementGroup(
+      io.glint.api.PlacementGroupCreationOptions options);
+
+  void removePlacementGroup(io.glint.api.PlacementGroup group);
+
+  java.util.Optional<io.glint.api.PlacementGroup> getPlacementGroup(String name);
+
+  java.util.List<io.glint.api.PlacementGroups.TableEntry> placementGroupTable();
+
   /** The cluster's nodes. */
   java.util.List<io.glint.api.NodeInfo> nodes();
 

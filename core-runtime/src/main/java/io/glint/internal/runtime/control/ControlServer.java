@@ -132,6 +132,8 @@ public final class ControlServer implements AutoCloseable {
   private final ConcurrentHashMap<String, ConcurrentSkipListMap<String, ByteString>> kv =
       new ConcurrentHashMap<>();
 
+  private final PlacementGroupManager placementGroups;
+
   private ControlServer(String token, Clock clock, long nodeTimeoutMillis) {
     this.token = token;
     this.clock = clock;
@@ -151,6 +153,69 @@ public final class ControlServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    this.placementGroups =
+        new PlacementGroupManager(
+            new PlacementGroupManager.Cluster() {
+              @Override
+              public List<NodeInfo> aliveNodes() {
+                return ControlServer.this.aliveNodes();
+              }
+
+              @Override
+              public void groupCommitted(ByteString group, Map<ByteString, ResourceSet> added) {
+                ControlServer.this.groupCommitted(added);
+              }
+
+              @Override
+              public void groupRemoved(ByteString group) {
+                ControlServer.this.killActorsOfGroup(group);
+              }
+            },
+            channels,
+            timer,
+            executor);
+  }
+
+  PlacementGroupManager placementGroups() {
+    return placementGroups;
+  }
+
+  /** A group's bundles count in their nodes' totals at once; actors waiting for them may go. */
+  private synchronized void groupCommitted(Map<ByteString, ResourceSet> added) {
+    added.forEach(
+        (node, add) -> {
+          NodeRecord r = nodes.get(node);
+          if (r != null) {
+            r.info =
+                r.info.toBuilder()
+                    .setTotal(ResourceSet.fromProto(r.info.getTotal()).plus(add).toProto())
+                    .setAvailable(ResourceSet.fromProto(r.info.getAvailable()).plus(add).toProto())
+                    .build();
+          }
+        });
+    for (ActorRecord a : actors.values()) {
+      if (a.state == ActorState.ACTOR_STATE_PENDING_CREATION && a.nodeId == null) {
+        scheduleActor(a);
+      }
+    }
+  }
+
+  /** The actors placed in a removed group end, for good. */
+  private void killActorsOfGroup(ByteString group) {
+    List<ByteString> ids = new ArrayList<>();
+    synchronized (this) {
+      for (ActorRecord a : actors.values()) {
+        var st = a.creation.getSchedulingStrategy();
+        if (st.hasPlacementGroup()
+            && st.getPlacementGroup().getPlacementGroupId().equals(group)
+            && a.state != ActorState.ACTOR_STATE_DEAD) {
+          ids.add(a.id());
+        }
+      }
+    }
+    for (ByteString id : ids) {
+      killActor(id, true, "its placement group was removed");
+    }
   }
 
   /** Starts the control service on {@code host} with an ephemeral port. */
@@ -203,6 +268,7 @@ public final class ControlServer implements AutoCloseable {
         scheduleActor(a);
       }
     }
+    executor.execute(placementGroups::retryPending);
   }
 
   synchronized boolean reportResources(io.glint.internal.proto.ReportNodeResourcesRequest req) {
@@ -213,6 +279,7 @@ public final class ControlServer implements AutoCloseable {
     r.lastReportMillis = clock.millis();
     r.info =
         r.info.toBuilder()
+            .setTotal(req.hasTotal() ? req.getTotal() : r.info.getTotal())
             .setAvailable(req.getAvailable())
             .setObjectStoreUsed(req.getObjectStoreUsed())
             .clearDemand()
@@ -245,6 +312,8 @@ public final class ControlServer implements AutoCloseable {
 
   /** Holds the lock. */
   private void markNodeDead(NodeRecord r, String why) {
+    ByteString dead = r.info.getNodeId();
+    executor.execute(() -> placementGroups.nodeDied(dead));
     r.alive = false;
     r.info = r.info.toBuilder().setAlive(false).setDeathReason(why).clearDemand().build();
     for (ActorRecord a : new ArrayList<>(actors.values())) {
@@ -318,6 +387,7 @@ public final class ControlServer implements AutoCloseable {
   }
 
   void finishJob(ByteString jobId) {
+    placementGroups.jobFinished(jobId);
     List<NodeInfo> targets;
     synchronized (this) {
       jobs.remove(jobId);
@@ -713,6 +783,10 @@ public final class ControlServer implements AutoCloseable {
   }
 
   void killActor(ByteString actorId, boolean noRestart) {
+    killActor(actorId, noRestart, "the actor was killed by Glint.kill");
+  }
+
+  void killActor(ByteString actorId, boolean noRestart, String why) {
     Address node = null;
     ByteString worker = null;
     synchronized (this) {
@@ -724,9 +798,9 @@ public final class ControlServer implements AutoCloseable {
       NodeRecord n = a.nodeId == null ? null : nodes.get(a.nodeId);
       node = n == null ? null : n.info.getAddress();
       if (noRestart) {
-        markDead(a, deathCause("ActorDiedError", "the actor was killed by Glint.kill"));
+        markDead(a, deathCause("ActorDiedError", why));
       } else if (worker == null) {
-        onActorProcessDied(a, "the actor was killed by Glint.kill");
+        onActorProcessDied(a, why);
       }
     }
     if (node != null && worker != null) {

@@ -246,4 +246,54 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
     }
     Rpc.reply(obs, b.build());
   }
+
+  @Override
+  public void createPlacementGroup(
+      io.glint.internal.proto.CreatePlacementGroupRequest request,
+      StreamObserver<io.glint.internal.proto.CreatePlacementGroupReply> obs) {
+    String error = c.placementGroups().create(request.getSpec());
+    Rpc.reply(
+        obs,
+        io.glint.internal.proto.CreatePlacementGroupReply.newBuilder().setError(error).build());
+  }
+
+  @Override
+  public void removePlacementGroup(
+      io.glint.internal.proto.RemovePlacementGroupRequest request,
+      StreamObserver<io.glint.internal.proto.RemovePlacementGroupReply> obs) {
+    // Node calls follow: not on the caller's transport thread.
+    Rpc.detached(
+        () -> {
+          c.placementGroups().remove(request.getPlacementGroupId());
+          Rpc.reply(obs, io.glint.internal.proto.RemovePlacementGroupReply.getDefaultInstance());
+        });
+  }
+
+  @Override
+  public void waitPlacementGroup(
+      io.glint.internal.proto.WaitPlacementGroupRequest request,
+      StreamObserver<io.glint.internal.proto.PlacementGroupInfo> obs) {
+    c.placementGroups()
+        .await(request.getPlacementGroupId(), request.getTimeoutMs())
+        .thenAccept(
+            info -> {
+              try {
+                Rpc.reply(obs, info);
+              } catch (RuntimeException ignored) {
+                // the caller went away
+              }
+            });
+  }
+
+  @Override
+  public void getPlacementGroups(
+      io.glint.internal.proto.GetPlacementGroupsRequest request,
+      StreamObserver<io.glint.internal.proto.GetPlacementGroupsReply> obs) {
+    Rpc.reply(
+        obs,
+        io.glint.internal.proto.GetPlacementGroupsReply.newBuilder()
+            .addAllGroups(
+                c.placementGroups().find(request.getPlacementGroupId(), request.getName()))
+            .build());
+  }
 }

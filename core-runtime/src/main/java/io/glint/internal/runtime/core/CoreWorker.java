@@ -109,6 +109,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   private final FunctionResolver functions = new FunctionResolver();
   private final ReferenceCounter refCounter;
   private final ObjectResolver objectResolver = new ObjectResolver(this);
+  private final PlacementGroupClient placementGroups = new PlacementGroupClient(this);
   private final ObjectTable objects;
   private final BorrowTable borrows;
   private final NormalTaskSubmitter normalSubmitter;
@@ -194,6 +195,12 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
               io.glint.internal.proto.NodeAffinitySchedulingStrategy.newBuilder()
                   .setNodeId(Ids.fromHex(na.nodeId()))
                   .setSoft(na.soft()));
+      case io.glint.api.SchedulingStrategy.InPlacementGroup pg ->
+          b.setPlacementGroup(
+              io.glint.internal.proto.PlacementGroupSchedulingStrategy.newBuilder()
+                  .setPlacementGroupId(PlacementGroupClient.idOf(pg.group()))
+                  .setBundleIndex(pg.bundleIndex())
+                  .setCaptureChildTasks(pg.captureChildTasks()));
       default ->
           b.setDefaultStrategy(
               io.glint.internal.proto.DefaultSchedulingStrategy.getDefaultInstance());
@@ -258,6 +265,45 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
           + need.describe();
     }
     return null;
+  }
+
+  @Override
+  public io.glint.api.PlacementGroup createPlacementGroup(
+      io.glint.api.PlacementGroupCreationOptions options) {
+    checkOpen();
+    return placementGroups.create(options);
+  }
+
+  @Override
+  public void removePlacementGroup(io.glint.api.PlacementGroup group) {
+    checkOpen();
+    placementGroups.remove(group);
+  }
+
+  @Override
+  public Optional<io.glint.api.PlacementGroup> getPlacementGroup(String name) {
+    checkOpen();
+    return placementGroups.get(name);
+  }
+
+  @Override
+  public List<io.glint.api.PlacementGroups.TableEntry> placementGroupTable() {
+    checkOpen();
+    return placementGroups.table();
+  }
+
+  /** An object this process owns whose status comes later ({@link #completePendingObject}). */
+  <T> ObjectRef<T> newPendingObject(ByteString id, Class<?> type) {
+    objects.create(id);
+    return newOwnedRef(id, type);
+  }
+
+  void completePendingObject(ByteString id, ObjectStatus status) {
+    objects.complete(id, status);
+  }
+
+  ObjectStatus storeValue(ByteString objectId, Object value) {
+    return storeValue(objectId, value, address);
   }
 
   @Override
@@ -445,7 +491,21 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     Map<String, Double> res = new HashMap<>();
     res.put(ResourceSet.CPU, 1.0);
     res.putAll(options.resources());
-    ResourceSet resources = ResourceSet.of(res);
+    TaskExecutor.TaskContext parent = TaskExecutor.current();
+    io.glint.internal.proto.SchedulingStrategy strategy =
+        strategyProto(options.schedulingStrategy());
+    if (strategy.hasDefaultStrategy()
+        && parent != null
+        && parent.strategy().hasPlacementGroup()
+        && parent.strategy().getPlacementGroup().getCaptureChildTasks()) {
+      // The parent's placement group captures its children (any bundle).
+      strategy =
+          parent.strategy().toBuilder()
+              .setPlacementGroup(
+                  parent.strategy().getPlacementGroup().toBuilder().setBundleIndex(-1))
+              .build();
+    }
+    ResourceSet resources = placementGroups.resourcesFor(strategy, ResourceSet.of(res));
     ByteString taskId = Ids.random();
     ByteString returnId = Ids.objectId(taskId, 1);
     String name = options.name().orElse(fn.displayName());
@@ -454,15 +514,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     ObjectRef<R> ref = newOwnedRef(returnId, fn.resultType());
     NormalTaskSubmitter.PendingTask pending =
         normalSubmitter.newTask(
-            taskId,
-            name,
-            resources,
-            List.of(returnId),
-            ab.argRefs,
-            options.maxRetries(),
-            strategyProto(options.schedulingStrategy()));
+            taskId, name, resources, List.of(returnId), ab.argRefs, options.maxRetries(), strategy);
     entry.producer = pending;
-    TaskExecutor.TaskContext parent = TaskExecutor.current();
     TaskSpec.Builder spec =
         TaskSpec.newBuilder()
             .setTaskId(taskId)
@@ -475,6 +528,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
             .setMaxRetries(options.maxRetries())
             .setRetryExceptions(options.retryExceptions())
             .setName(name)
+            .setSchedulingStrategy(strategy)
             .setDepth(parent == null ? 0 : parent.depth() + 1);
     if (parent != null) {
       spec.setParentTaskId(parent.taskId());
@@ -494,6 +548,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     Map<String, Double> placement = new HashMap<>();
     placement.put(ResourceSet.CPU, 1.0);
     placement.putAll(options.resources());
+    io.glint.internal.proto.SchedulingStrategy actorStrategy =
+        strategyProto(options.schedulingStrategy());
     TaskArgs ab = TaskArgs.build(this, fn.captured(), args, fn.crossLanguage());
     try {
       ab.awaitResolved();
@@ -520,9 +576,13 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
             .setType(TaskType.TASK_TYPE_ACTOR_CREATION_TASK)
             .setFunction(fn.descriptor())
             .setNumReturns(0)
-            .setRequiredResources(ResourceSet.of(options.resources()).toProto())
-            .setPlacementResources(ResourceSet.of(placement).toProto())
-            .setSchedulingStrategy(strategyProto(options.schedulingStrategy()))
+            .setRequiredResources(
+                placementGroups
+                    .resourcesFor(actorStrategy, ResourceSet.of(options.resources()))
+                    .toProto())
+            .setPlacementResources(
+                placementGroups.resourcesFor(actorStrategy, ResourceSet.of(placement)).toProto())
+            .setSchedulingStrategy(actorStrategy)
             .setCallerAddress(address)
             .setName(fn.displayName())
             .setActorCreation(creation);

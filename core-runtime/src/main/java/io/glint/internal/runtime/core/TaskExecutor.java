@@ -43,7 +43,8 @@ final class TaskExecutor {
       String name,
       int depth,
       boolean releasesCpuWhenBlocked,
-      List<Integer> gpuIds) {}
+      List<Integer> gpuIds,
+      io.glint.internal.proto.SchedulingStrategy strategy) {}
 
   private static final ThreadLocal<TaskContext> CURRENT = new ThreadLocal<>();
 
@@ -116,6 +117,10 @@ final class TaskExecutor {
   private volatile boolean pythonActor;
 
   private volatile List<Integer> actorGpuIds = List.of();
+
+  /** Where the actor hosted here was placed (its calls' children may inherit a group). */
+  private volatile io.glint.internal.proto.SchedulingStrategy actorStrategy =
+      io.glint.internal.proto.SchedulingStrategy.getDefaultInstance();
 
   TaskExecutor(CoreWorker worker, FunctionInvoker invoker) {
     this.worker = worker;
@@ -235,7 +240,16 @@ final class TaskExecutor {
         spec.getType() == TaskType.TASK_TYPE_ACTOR_TASK
             ? actorGpuIds
             : spec.getAssignedGpuIdsList();
-    CURRENT.set(new TaskContext(spec.getTaskId(), spec.getName(), spec.getDepth(), normal, gpus));
+    CURRENT.set(
+        new TaskContext(
+            spec.getTaskId(),
+            spec.getName(),
+            spec.getDepth(),
+            normal,
+            gpus,
+            spec.getType() == TaskType.TASK_TYPE_ACTOR_TASK
+                ? actorStrategy
+                : spec.getSchedulingStrategy()));
     long t0 = System.nanoTime();
     boolean replyLater = false;
     // Objects this task reads from the store stay in memory (never spilled) while it runs.
@@ -277,6 +291,7 @@ final class TaskExecutor {
           actor = out;
           actorId = spec.getActorCreation().getActorId();
           actorGpuIds = spec.getAssignedGpuIdsList();
+          actorStrategy = spec.getSchedulingStrategy();
         }
         default -> {
           ByteString returnId = Ids.objectId(spec.getTaskId(), 1);

@@ -73,7 +73,6 @@ final class LeaseScheduler implements WorkerPool.Events {
   /** A worker that exited, as the node daemon reports it. */
   record Exit(WorkerProcess worker, int exitCode, boolean intentional, ByteString actorId) {}
 
-  private final ResourceSet total;
   private final int maxStartupConcurrency;
   private final GpuPool gpus;
   private final WorkerPool pool;
@@ -83,6 +82,14 @@ final class LeaseScheduler implements WorkerPool.Events {
   private final ByteString nodeId;
 
   // Guarded by this.
+  /** The node's resources, grown by the committed bundles of placement groups. */
+  private ResourceSet total;
+
+  /** Placement group bundles reserved here (prepared), and made schedulable (committed). */
+  private final Map<ByteString, Map<Integer, ResourceSet>> preparedBundles = new HashMap<>();
+
+  private final Map<ByteString, Map<Integer, ResourceSet>> committedBundles = new HashMap<>();
+
   private Map<ByteString, io.glint.internal.proto.NodeInfo> view = Map.of();
   private int spreadNext;
   private ResourceSet available;
@@ -201,6 +208,28 @@ final class LeaseScheduler implements WorkerPool.Events {
       m.put(n.getNodeId(), n);
     }
     view = m;
+    // Requests waiting here that this node can never serve (it lacks a resource another node
+    // gained since, such as a placement group's bundle): send them there.
+    Iterator<PendingLease> it = pending.iterator();
+    while (it.hasNext()) {
+      PendingLease p = it.next();
+      if (p.reserved
+          || p.request.getForActor()
+          || p.request.getSpilledBack()
+          || p.resources.fitsIn(total)) {
+        continue;
+      }
+      Placement where = place(p.request);
+      if (where.elsewhere() != null) {
+        it.remove();
+        try {
+          p.reply.onNext(LeaseReply.newBuilder().setSpillback(where.elsewhere()).build());
+          p.reply.onCompleted();
+        } catch (RuntimeException ignored) {
+          // the requester went away
+        }
+      }
+    }
   }
 
   /**
@@ -628,7 +657,112 @@ final class LeaseScheduler implements WorkerPool.Events {
     return procs;
   }
 
-  ResourceSet total() {
+  synchronized ResourceSet total() {
     return total;
+  }
+
+  // ------------------------------------------------------------------ placement group bundles
+
+  /** Reserves resources for bundles of a group (all or none). */
+  synchronized io.glint.internal.proto.PrepareBundlesReply prepareBundles(
+      ByteString group, List<io.glint.internal.proto.Bundle> bundles) {
+    var reply = io.glint.internal.proto.PrepareBundlesReply.newBuilder();
+    if (closed) {
+      return reply.setWhyNot("node is shutting down").build();
+    }
+    ResourceSet need = ResourceSet.EMPTY;
+    Map<Integer, ResourceSet> byIndex = new java.util.LinkedHashMap<>();
+    for (var b : bundles) {
+      ResourceSet r = ResourceSet.fromProto(b.getResources());
+      need = need.plus(r);
+      byIndex.put(b.getIndex(), r);
+    }
+    if (!need.fitsIn(available)) {
+      return reply
+          .setWhyNot(
+              "node has " + available.describe() + " free; the bundles need " + need.describe())
+          .build();
+    }
+    available = available.minus(need);
+    preparedBundles.merge(
+        group,
+        byIndex,
+        (a, b) -> {
+          Map<Integer, ResourceSet> m = new java.util.LinkedHashMap<>(a);
+          m.putAll(b);
+          return m;
+        });
+    return reply.setPrepared(true).build();
+  }
+
+  /** Makes prepared bundles schedulable as the group's resources. */
+  synchronized void commitBundles(ByteString group) {
+    Map<Integer, ResourceSet> b = preparedBundles.remove(group);
+    if (b == null) {
+      return;
+    }
+    b.forEach(
+        (i, r) -> {
+          ResourceSet add =
+              io.glint.internal.runtime.common.PlacementResources.committed(r, i, group);
+          total = total.plus(add);
+          available = available.plus(add);
+        });
+    committedBundles.merge(
+        group,
+        b,
+        (x, y) -> {
+          Map<Integer, ResourceSet> m = new java.util.LinkedHashMap<>(x);
+          m.putAll(y);
+          return m;
+        });
+    dispatch();
+  }
+
+  /**
+   * Gives a group's bundles back: the work using them ends (its workers are killed, its waiting
+   * lease requests refused), their resources return to the node.
+   */
+  synchronized void cancelBundles(ByteString group) {
+    Map<Integer, ResourceSet> prepared = preparedBundles.remove(group);
+    if (prepared != null) {
+      prepared.values().forEach(r -> available = available.plus(r));
+    }
+    Map<Integer, ResourceSet> committed = committedBundles.remove(group);
+    if (committed != null) {
+      for (Lease l : new ArrayList<>(leases.values())) {
+        if (l.held.toMap().keySet().stream()
+            .anyMatch(n -> io.glint.internal.runtime.common.PlacementResources.ofGroup(n, group))) {
+          releaseLease(l, true);
+        }
+      }
+      Iterator<PendingLease> it = pending.iterator();
+      while (it.hasNext()) {
+        PendingLease p = it.next();
+        if (p.resources.toMap().keySet().stream()
+            .anyMatch(n -> io.glint.internal.runtime.common.PlacementResources.ofGroup(n, group))) {
+          it.remove();
+          unreserve(p);
+          try {
+            p.reply.onNext(
+                LeaseReply.newBuilder()
+                    .setRejected("PlacementGroupRemovedError: its placement group was removed")
+                    .setUnschedulable(true)
+                    .build());
+            p.reply.onCompleted();
+          } catch (RuntimeException ignored) {
+            // the requester went away
+          }
+        }
+      }
+      committed.forEach(
+          (i, r) -> {
+            ResourceSet add =
+                io.glint.internal.runtime.common.PlacementResources.committed(r, i, group);
+            total = total.minus(add);
+            available = available.minus(add).plus(r);
+          });
+    }
+    dispatch();
   }
 }

@@ -197,8 +197,9 @@ public final class NodeDaemon implements AutoCloseable {
     return logDir;
   }
 
+  /** The node's resources (with the committed bundles of placement groups). */
   public ResourceSet total() {
-    return options.total();
+    return scheduler.total();
   }
 
   Options options() {
@@ -270,7 +271,7 @@ public final class NodeDaemon implements AutoCloseable {
     return NodeInfo.newBuilder()
         .setNodeId(nodeId)
         .setAddress(address)
-        .setTotal(options.total().toProto())
+        .setTotal(scheduler.total().toProto())
         .setAvailable(available().toProto())
         .setAlive(true)
         .setObjectStoreDir(objects.directory().toString())
@@ -292,6 +293,7 @@ public final class NodeDaemon implements AutoCloseable {
         ReportNodeResourcesRequest.newBuilder()
             .setNodeId(nodeId)
             .setAvailable(a.toProto())
+            .setTotal(scheduler.total().toProto())
             .setObjectStoreUsed(objects.usedBytes());
     scheduler
         .pendingDemand()

@@ -230,4 +230,28 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       StreamObserver<io.glint.internal.proto.WriteObjectReply> obs) {
     return d.transfer().write(obs);
   }
+
+  @Override
+  public void prepareBundles(
+      io.glint.internal.proto.PrepareBundlesRequest request,
+      StreamObserver<io.glint.internal.proto.PrepareBundlesReply> obs) {
+    Rpc.reply(
+        obs, d.scheduler().prepareBundles(request.getPlacementGroupId(), request.getBundlesList()));
+  }
+
+  @Override
+  public void commitBundles(
+      io.glint.internal.proto.CommitBundlesRequest request,
+      StreamObserver<io.glint.internal.proto.CommitBundlesReply> obs) {
+    d.scheduler().commitBundles(request.getPlacementGroupId());
+    Rpc.reply(obs, io.glint.internal.proto.CommitBundlesReply.getDefaultInstance());
+  }
+
+  @Override
+  public void cancelBundles(
+      io.glint.internal.proto.CancelBundlesRequest request,
+      StreamObserver<io.glint.internal.proto.CancelBundlesReply> obs) {
+    d.scheduler().cancelBundles(request.getPlacementGroupId());
+    Rpc.reply(obs, io.glint.internal.proto.CancelBundlesReply.getDefaultInstance());
+  }
 }
