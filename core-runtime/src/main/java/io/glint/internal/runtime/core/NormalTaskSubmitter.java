@@ -97,7 +97,7 @@ final class NormalTaskSubmitter {
             + " ("
             + q.leases.size()
             + " leased, "
-            + q.pendingLeaseRequests
+            + q.leaseRequests.size()
             + " lease requests pending)";
       }
       return "its arguments are not ready yet";
@@ -120,10 +120,13 @@ final class NormalTaskSubmitter {
     final ArrayDeque<PendingTask> tasks = new ArrayDeque<>();
     final List<Lease> leases = new ArrayList<>();
 
-    /** Lease requests outstanding, and the node each was sent to. */
+    /**
+     * Lease requests outstanding, and the node each was sent to. A request the submitter cancelled
+     * leaves this map at once, so tasks queued after the cancel ask for fresh leases instead of
+     * waiting on replies that will say "cancelled".
+     */
     final Map<ByteString, Address> leaseRequests = new java.util.HashMap<>();
 
-    int pendingLeaseRequests;
     volatile String infeasible;
 
     Queue(QueueKey key) {
@@ -317,7 +320,7 @@ final class NormalTaskSubmitter {
         break;
       }
     }
-    int wanted = Math.min(q.tasks.size(), MAX_PENDING_LEASES) - q.pendingLeaseRequests;
+    int wanted = Math.min(q.tasks.size(), MAX_PENDING_LEASES) - q.leaseRequests.size();
     for (int i = 0; i < wanted && !shutdown; i++) {
       requestLease(q, worker.leaseTarget(q.key.targetNode()), false);
     }
@@ -384,8 +387,7 @@ final class NormalTaskSubmitter {
                 + " queued="
                 + q.tasks.size()
                 + " pending="
-                + q.pendingLeaseRequests);
-    q.pendingLeaseRequests++;
+                + q.leaseRequests.size());
     q.leaseRequests.put(requestId, node);
     LeaseRequest req =
         LeaseRequest.newBuilder()
@@ -433,7 +435,7 @@ final class NormalTaskSubmitter {
                 + " queued="
                 + q.tasks.size()
                 + " pending="
-                + q.pendingLeaseRequests
+                + q.leaseRequests.size()
                 + " leases="
                 + q.leases.size());
     Lease toReturn = null;
@@ -441,8 +443,8 @@ final class NormalTaskSubmitter {
     String failure = null;
     boolean unschedulable = false;
     synchronized (q) {
-      q.pendingLeaseRequests--;
-      q.leaseRequests.remove(requestId);
+      // A cancelled request was already taken off the books when it was cancelled.
+      boolean live = q.leaseRequests.remove(requestId) != null;
       switch (reply.getOutcomeCase()) {
         case GRANTED -> {
           Lease l = new Lease(q, reply.getGranted(), node);
@@ -458,7 +460,7 @@ final class NormalTaskSubmitter {
           }
         }
         case SPILLBACK -> {
-          if (!q.tasks.isEmpty()) {
+          if (live && !q.tasks.isEmpty()) {
             requestLease(q, reply.getSpillback(), true);
           }
         }
@@ -474,7 +476,11 @@ final class NormalTaskSubmitter {
             toFail = new ArrayList<>(q.tasks);
             q.tasks.clear();
             failure = why;
-          } else if (!q.tasks.isEmpty() && !shutdown && !why.equals("cancelled")) {
+          } else if (why.equals("cancelled")) {
+            if (!q.tasks.isEmpty() && !shutdown) {
+              dispatch(q);
+            }
+          } else if (!q.tasks.isEmpty() && !shutdown) {
             worker
                 .scheduler()
                 .schedule(
