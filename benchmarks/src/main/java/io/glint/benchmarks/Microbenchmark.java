@@ -75,6 +75,7 @@ public final class Microbenchmark {
           "1:1 async-actor calls with args async",
           "1:n async-actor calls async",
           "n:n async-actor calls async",
+          "placement group create/removal",
           "python task round trip",
           "python actor calls async",
           "python arrow task gigabytes");
@@ -83,8 +84,7 @@ public final class Microbenchmark {
   public static final List<String> NOT_MEASURED =
       List.of(
           "single client object out-of-scope callback registration",
-          "object out-of-scope callback fire 1k batch",
-          "placement group create/removal");
+          "object out-of-scope callback fire 1k batch");
 
   private final Scale scale;
   private final Predicate<String> selected;
@@ -329,6 +329,26 @@ public final class Microbenchmark {
           m * n5);
       actors.forEach(ActorHandle::kill);
     }
+
+    // Ray's: 100 groups of one tiny bundle, each waited for, then all removed.
+    int numPgs = sized(100);
+    String bundleResource = Glint.clusterResources().containsKey("custom") ? "custom" : "CPU";
+    timeit(
+        "placement group create/removal",
+        () -> {
+          List<io.glint.api.PlacementGroup> pgs = new ArrayList<>();
+          for (int i = 0; i < numPgs; i++) {
+            pgs.add(
+                io.glint.api.PlacementGroups.createPlacementGroup(
+                    List.of(java.util.Map.of(bundleResource, 0.001)),
+                    io.glint.api.PlacementStrategy.PACK));
+          }
+          for (io.glint.api.PlacementGroup pg : pgs) {
+            pg.wait(30);
+          }
+          pgs.forEach(io.glint.api.PlacementGroups::removePlacementGroup);
+        },
+        numPgs);
   }
 
   /** Glint's own metrics: Python tasks and actors (Ray measures these in Python only). */

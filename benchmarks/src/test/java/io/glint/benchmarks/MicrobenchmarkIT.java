@@ -20,7 +20,12 @@ class MicrobenchmarkIT {
     PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
     List<Microbenchmark.Result> results =
         new Microbenchmark(Microbenchmark.Scale.TINY, name -> true, out)
-            .run(InitOptions.builder().numCpus(2).logToDriver(false).build());
+            .run(
+                InitOptions.builder()
+                    .numCpus(2)
+                    .logToDriver(false)
+                    .resource("custom", 100)
+                    .build());
     String text = buf.toString(StandardCharsets.UTF_8);
     assertThat(results).extracting(Microbenchmark.Result::name).containsExactlyElementsOf(METRICS);
     assertThat(results).allSatisfy(r -> assertThat(r.mean()).isPositive());
@@ -28,6 +33,6 @@ class MicrobenchmarkIT {
       assertThat(text)
           .containsPattern(java.util.regex.Pattern.quote(m) + " per second [0-9.]+ \\+- [0-9.]+");
     }
-    assertThat(text).contains("placement group create/removal: not measured yet");
+    assertThat(text).contains("object out-of-scope callback fire 1k batch: not measured yet");
   }
 }

@@ -82,6 +82,13 @@ final class StatusCommand implements Callable<Integer> {
               .withDeadlineAfter(10, TimeUnit.SECONDS)
               .getClusterResources(GetClusterResourcesRequest.getDefaultInstance());
       print(System.out, addr, r, stores(r.getNodesList(), token));
+      printGroups(
+          System.out,
+          ControlServiceGrpc.newBlockingStub(ch)
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .getPlacementGroups(
+                  io.glint.internal.proto.GetPlacementGroupsRequest.getDefaultInstance())
+              .getGroupsList());
       return 0;
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
@@ -208,6 +215,41 @@ final class StatusCommand implements Callable<Integer> {
           e.getKey().describe(),
           e.getValue(),
           feasible ? "" : " (infeasible: no node has that much)");
+    }
+  }
+
+  static void printGroups(
+      PrintStream out, List<io.glint.internal.proto.PlacementGroupInfo> groups) {
+    List<io.glint.internal.proto.PlacementGroupInfo> live =
+        groups.stream()
+            .filter(
+                g ->
+                    g.getState()
+                        != io.glint.internal.proto.PlacementGroupState
+                            .PLACEMENT_GROUP_STATE_REMOVED)
+            .toList();
+    if (live.isEmpty()) {
+      return;
+    }
+    out.println("Placement groups:");
+    for (var g : live) {
+      String name =
+          g.getSpec().getName().isEmpty()
+              ? Ids.shortHex(g.getSpec().getPlacementGroupId())
+              : g.getSpec().getName();
+      String state =
+          switch (g.getState()) {
+            case PLACEMENT_GROUP_STATE_CREATED -> "created";
+            case PLACEMENT_GROUP_STATE_RESCHEDULING -> "rescheduling";
+            default -> "pending";
+          };
+      out.printf(
+          " %s: %s, %d bundles, %s%s%n",
+          name,
+          g.getSpec().getStrategy().name().replace("PLACEMENT_STRATEGY_", ""),
+          g.getSpec().getBundlesCount(),
+          state,
+          g.getPendingReason().isEmpty() ? "" : " (" + g.getPendingReason() + ")");
     }
   }
 

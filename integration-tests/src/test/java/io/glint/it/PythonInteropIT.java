@@ -7,9 +7,13 @@ import io.glint.api.ActorHandle;
 import io.glint.api.Glint;
 import io.glint.api.Language;
 import io.glint.api.ObjectRef;
+import io.glint.api.PlacementGroup;
+import io.glint.api.PlacementGroups;
+import io.glint.api.PlacementStrategy;
 import io.glint.api.PyActorClass;
 import io.glint.api.PyActorMethod;
 import io.glint.api.PyFunction;
+import io.glint.api.exception.GetTimeoutException;
 import io.glint.api.exception.TaskFailure;
 import io.glint.api.exception.WorkerCrashedFailure;
 import io.glint.testing.GlintExtension;
@@ -174,6 +178,28 @@ class PythonInteropIT {
     long pid = Glint.get(counter.task(PyActorMethod.of("pid", Long.class)).remote());
     assertThat(pid).isNotEqualTo(ProcessHandle.current().pid());
     counter.kill();
+  }
+
+  @Test
+  void aPythonActorRunsInAPlacementGroupBundle() {
+    PlacementGroup pg =
+        PlacementGroups.createPlacementGroup(
+            List.of(Map.of("CPU", 1.0)), PlacementStrategy.STRICT_PACK);
+    assertThat(pg.wait(60)).isTrue();
+    ActorHandle<PyActorClass> counter =
+        Glint.actor(PyActorClass.of(MOD, "Counter"), 1).setPlacementGroup(pg, 0).remote();
+    assertThat(Glint.get(counter.task(PyActorMethod.of("increment", Integer.class)).remote()))
+        .isEqualTo(2);
+    // The bundle's only CPU is the actor's: a second one in the bundle waits.
+    ActorHandle<PyActorClass> second =
+        Glint.actor(PyActorClass.of(MOD, "Counter"), 1).setPlacementGroup(pg, 0).remote();
+    assertThatThrownBy(
+            () -> Glint.get(second.task(PyActorMethod.of("get", Integer.class)).remote(), 1_000))
+        .isInstanceOf(GetTimeoutException.class);
+    counter.kill();
+    assertThat(Glint.get(second.task(PyActorMethod.of("get", Integer.class)).remote(), 60_000))
+        .isEqualTo(1);
+    PlacementGroups.removePlacementGroup(pg);
   }
 
   @Test

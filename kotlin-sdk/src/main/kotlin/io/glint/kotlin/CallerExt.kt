@@ -22,6 +22,7 @@ public fun <R> TaskCaller<R>.remote(configure: TaskOptions.() -> Unit): ObjectRe
   o.maxRetries?.let { setMaxRetries(it) }
   o.retryExceptions?.let { setRetryExceptions(it) }
   o.name?.let { setName(it) }
+  o.schedulingStrategy?.let { setSchedulingStrategy(it) }
   return remote()
 }
 
@@ -47,6 +48,7 @@ public fun <A> ActorCreator<A>.remote(configure: ActorOptions.() -> Unit): Actor
   o.name?.let { setName(it) }
   o.namespace?.let { setNamespace(it) }
   if (o.jvmOptions.isNotEmpty()) setJvmOptions(*o.jvmOptions.toTypedArray())
+  o.schedulingStrategy?.let { setSchedulingStrategy(it) }
   return remote()
 }
 

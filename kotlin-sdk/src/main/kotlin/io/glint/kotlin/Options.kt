@@ -25,6 +25,19 @@ public class TaskOptions internal constructor() {
 
   /** Display name. */
   public var name: String? = null
+
+  /** Where it may run (spread, node affinity, a placement group's bundle). */
+  public var schedulingStrategy: io.glint.api.SchedulingStrategy? = null
+
+  /** Runs in a bundle of a placement group: `placementGroup(pg, 0)` (-1: any bundle). */
+  public fun placementGroup(
+    group: io.glint.api.PlacementGroup,
+    bundleIndex: Int = -1,
+    captureChildTasks: Boolean = false,
+  ) {
+    schedulingStrategy =
+      io.glint.api.SchedulingStrategy.placementGroup(group, bundleIndex, captureChildTasks)
+  }
 }
 
 /**
@@ -52,4 +65,17 @@ public class ActorOptions internal constructor() {
 
   /** JVM flags for the actor's own worker process. */
   public var jvmOptions: List<String> = emptyList()
+
+  /** Where it may be placed (spread, node affinity, a placement group's bundle). */
+  public var schedulingStrategy: io.glint.api.SchedulingStrategy? = null
+
+  /** Places the actor in a bundle of a placement group (-1: any bundle). */
+  public fun placementGroup(
+    group: io.glint.api.PlacementGroup,
+    bundleIndex: Int = -1,
+    captureChildTasks: Boolean = false,
+  ) {
+    schedulingStrategy =
+      io.glint.api.SchedulingStrategy.placementGroup(group, bundleIndex, captureChildTasks)
+  }
 }

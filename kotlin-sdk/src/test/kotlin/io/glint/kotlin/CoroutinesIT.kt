@@ -1,6 +1,8 @@
 package io.glint.kotlin
 
 import io.glint.api.Glint
+import io.glint.api.PlacementGroups
+import io.glint.api.PlacementStrategy
 import io.glint.api.exception.TaskCancelledFailure
 import io.glint.api.exception.TaskFailure
 import io.glint.testing.GlintExtension
@@ -115,6 +117,18 @@ class CoroutinesIT {
   fun optionsBuilderValidates() {
     assertThrows<IllegalArgumentException> { Glint.task(::square, 1).remote { numCpus = -1.0 } }
   }
+
+  @Test
+  fun tasksAndActorsRunInAPlacementGroup() =
+    runTest(timeout = 60.seconds) {
+      val pg =
+        PlacementGroups.createPlacementGroup(listOf(mapOf("CPU" to 1.0)), PlacementStrategy.PACK)
+      assertTrue(withContext(Dispatchers.Default) { pg.wait(30) })
+      assertEquals(9, Glint.task(::square, 3).remote { placementGroup(pg, 0) }.await())
+      val counter = Glint.actor(::Counter).remote { placementGroup(pg) }
+      assertEquals(1, counter.task(Counter::increment).await())
+      PlacementGroups.removePlacementGroup(pg)
+    }
 
   @Test
   fun cancellingTheScopeCancelsTheRemoteTask() =

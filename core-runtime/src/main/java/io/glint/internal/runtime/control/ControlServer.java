@@ -162,8 +162,11 @@ public final class ControlServer implements AutoCloseable {
               }
 
               @Override
-              public void groupCommitted(ByteString group, Map<ByteString, ResourceSet> added) {
-                ControlServer.this.groupCommitted(added);
+              public void groupCommitted(
+                  ByteString group,
+                  Map<ByteString, ResourceSet> added,
+                  Map<ByteString, ResourceSet> reserved) {
+                ControlServer.this.groupCommitted(added, reserved);
               }
 
               @Override
@@ -181,15 +184,18 @@ public final class ControlServer implements AutoCloseable {
   }
 
   /** A group's bundles count in their nodes' totals at once; actors waiting for them may go. */
-  private synchronized void groupCommitted(Map<ByteString, ResourceSet> added) {
+  private synchronized void groupCommitted(
+      Map<ByteString, ResourceSet> added, Map<ByteString, ResourceSet> reserved) {
     added.forEach(
         (node, add) -> {
           NodeRecord r = nodes.get(node);
           if (r != null) {
+            ResourceSet raw = reserved.getOrDefault(node, ResourceSet.EMPTY);
             r.info =
                 r.info.toBuilder()
                     .setTotal(ResourceSet.fromProto(r.info.getTotal()).plus(add).toProto())
-                    .setAvailable(ResourceSet.fromProto(r.info.getAvailable()).plus(add).toProto())
+                    .setAvailable(
+                        ResourceSet.fromProto(r.info.getAvailable()).minus(raw).plus(add).toProto())
                     .build();
           }
         });
@@ -837,6 +843,7 @@ public final class ControlServer implements AutoCloseable {
         a.waiters.clear();
       }
     }
+    placementGroups.close();
     timer.shutdownNow();
     Grpc.shutdown(server);
     channels.close();

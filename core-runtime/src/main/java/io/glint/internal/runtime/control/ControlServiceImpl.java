@@ -261,12 +261,8 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
   public void removePlacementGroup(
       io.glint.internal.proto.RemovePlacementGroupRequest request,
       StreamObserver<io.glint.internal.proto.RemovePlacementGroupReply> obs) {
-    // Node calls follow: not on the caller's transport thread.
-    Rpc.detached(
-        () -> {
-          c.placementGroups().remove(request.getPlacementGroupId());
-          Rpc.reply(obs, io.glint.internal.proto.RemovePlacementGroupReply.getDefaultInstance());
-        });
+    c.placementGroups().remove(request.getPlacementGroupId());
+    Rpc.reply(obs, io.glint.internal.proto.RemovePlacementGroupReply.getDefaultInstance());
   }
 
   @Override

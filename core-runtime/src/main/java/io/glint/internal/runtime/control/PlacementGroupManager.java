@@ -43,8 +43,14 @@ final class PlacementGroupManager {
   interface Cluster {
     List<NodeInfo> aliveNodes();
 
-    /** A group was created on these nodes: count its bundles in their totals at once. */
-    void groupCommitted(ByteString group, Map<ByteString, ResourceSet> addedPerNode);
+    /**
+     * A group was created on these nodes: count its bundles at once (each node's total grows by the
+     * group's resources; its free resources lose the bundles' and gain the group's).
+     */
+    void groupCommitted(
+        ByteString group,
+        Map<ByteString, ResourceSet> addedPerNode,
+        Map<ByteString, ResourceSet> reservedPerNode);
 
     /** A group is gone: end the actors placed in it. */
     void groupRemoved(ByteString group);
@@ -81,6 +87,18 @@ final class PlacementGroupManager {
   private final ScheduledExecutorService timer;
   private final Executor executor;
 
+  /**
+   * Placement runs on one thread, group after group (as in Ray's GCS): plans see the bundles placed
+   * just before, and a burst of groups does not become a burst of threads.
+   */
+  private final java.util.concurrent.ExecutorService placer =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "glint-placement-groups");
+            t.setDaemon(true);
+            return t;
+          });
+
   // Guarded by this.
   private final Map<ByteString, Group> groups = new LinkedHashMap<>();
   private final Map<String, ByteString> names = new HashMap<>();
@@ -115,7 +133,7 @@ final class PlacementGroupManager {
       g = new Group(spec);
       groups.put(spec.getPlacementGroupId(), g);
     }
-    executor.execute(() -> schedule(g));
+    placer.execute(() -> schedule(g));
     return "";
   }
 
@@ -132,7 +150,7 @@ final class PlacementGroupManager {
       }
     }
     for (Group g : waiting) {
-      executor.execute(() -> schedule(g));
+      placer.execute(() -> schedule(g));
     }
   }
 
@@ -218,6 +236,7 @@ final class PlacementGroupManager {
       return;
     }
     Map<ByteString, ResourceSet> added = new HashMap<>();
+    Map<ByteString, ResourceSet> reserved = new HashMap<>();
     for (NodeInfo n : prepared) {
       NodeServiceGrpc.newBlockingStub(channels.get(n.getAddress()))
           .withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -226,7 +245,9 @@ final class PlacementGroupManager {
                   .setPlacementGroupId(g.spec.getPlacementGroupId())
                   .build());
       ResourceSet add = ResourceSet.EMPTY;
+      ResourceSet raw = ResourceSet.EMPTY;
       for (Bundle b : byNode.get(n.getNodeId())) {
+        raw = raw.plus(ResourceSet.fromProto(b.getResources()));
         add =
             add.plus(
                 io.glint.internal.runtime.common.PlacementResources.committed(
@@ -235,6 +256,7 @@ final class PlacementGroupManager {
                     g.spec.getPlacementGroupId()));
       }
       added.put(n.getNodeId(), add);
+      reserved.put(n.getNodeId(), raw);
     }
     List<CompletableFuture<PlacementGroupInfo>> wake;
     PlacementGroupInfo info;
@@ -245,7 +267,7 @@ final class PlacementGroupManager {
       wake = new ArrayList<>(g.waiters);
       g.waiters.clear();
     }
-    cluster.groupCommitted(g.spec.getPlacementGroupId(), added);
+    cluster.groupCommitted(g.spec.getPlacementGroupId(), added, reserved);
     wake.forEach(w -> w.complete(info));
     LOG.log(
         System.Logger.Level.DEBUG,
@@ -373,25 +395,41 @@ final class PlacementGroupManager {
   /** Removes a group: its bundles are given back on every node, its actors end. */
   void remove(ByteString id) {
     Group g;
+    List<ByteString> bundleNodes;
     List<CompletableFuture<PlacementGroupInfo>> wake;
     synchronized (this) {
       g = groups.get(id);
       if (g == null || g.state == PlacementGroupState.PLACEMENT_GROUP_STATE_REMOVED) {
         return;
       }
+      bundleNodes = g.bundleNodes;
       g.state = PlacementGroupState.PLACEMENT_GROUP_STATE_REMOVED;
       g.bundleNodes = List.of();
       names.remove(g.spec.getName(), id);
       wake = new ArrayList<>(g.waiters);
       g.waiters.clear();
     }
-    cluster.groupRemoved(id);
-    for (NodeInfo n : cluster.aliveNodes()) {
-      cancel(n, id);
-    }
     PlacementGroupInfo info = g.info();
     wake.forEach(w -> w.complete(info));
-    retryPending();
+    // Its actors are told to end before the caller hears back (as Ray's removal does); the
+    // bundles are given back in the background.
+    cluster.groupRemoved(id);
+    executor.execute(
+        () -> {
+          List<NodeInfo> holders = new ArrayList<>();
+          Set<ByteString> had = new HashSet<>(bundleNodes);
+          for (NodeInfo n : cluster.aliveNodes()) {
+            // Nodes that held its bundles, and (had it not been placed yet) every node, since a
+            // placement may be preparing on any of them.
+            if (had.isEmpty() || had.contains(n.getNodeId())) {
+              holders.add(n);
+            }
+          }
+          for (NodeInfo n : holders) {
+            cancel(n, id);
+          }
+          retryPending();
+        });
   }
 
   /** The job is over: its groups go (detached ones stay). */
@@ -427,8 +465,12 @@ final class PlacementGroupManager {
       synchronized (this) {
         g.bundleNodes = List.of();
       }
-      schedule(g);
+      placer.execute(() -> schedule(g));
     }
+  }
+
+  void close() {
+    placer.shutdownNow();
   }
 
   /** Completes when the group is created or removed, or after the timeout with its state. */
