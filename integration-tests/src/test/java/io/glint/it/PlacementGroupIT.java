@@ -33,6 +33,7 @@ class PlacementGroupIT {
             .nodeProcesses(true)
             .nodes(3)
             .cpusPerNode(4)
+            .nodeTimeoutMs(3_000)
             .objectStoreMemory(128L << 20)
             .logToDriver(false)
             .start();
@@ -178,5 +179,60 @@ class PlacementGroupIT {
     assertThat(new HashSet<>(entry(named).bundleNodeIds())).hasSize(4).contains(fourth.nodeIdHex());
     PlacementGroups.removePlacementGroup(named);
     fourth.close();
+  }
+
+  /** Reports its node and process, so a test can tell it was not restarted. */
+  public static final class Resident {
+    public Resident() {}
+
+    public String where() {
+      return Glint.getRuntimeContext().getNodeId() + "/" + ProcessHandle.current().pid();
+    }
+  }
+
+  private static PlacementGroups.TableEntry awaitState(
+      PlacementGroup pg, PlacementGroups.State state) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    PlacementGroups.TableEntry e = entry(pg);
+    while (e.state() != state) {
+      assertThat(System.nanoTime())
+          .as("group %s reaches %s: %s", pg.id(), state, e)
+          .isLessThan(deadline);
+      Thread.sleep(100);
+      e = entry(pg);
+    }
+    return e;
+  }
+
+  @Test
+  void bundlesOfADeadNodeArePlacedAgainWhileTheOthersStay() throws Exception {
+    awaitCpus(12);
+    var doomed = cluster.addNodeProcessNow();
+    PlacementGroup pg =
+        PlacementGroups.createPlacementGroup(bundles(4, 1), PlacementStrategy.STRICT_SPREAD);
+    assertThat(pg.wait(60)).isTrue();
+    List<String> before = entry(pg).bundleNodeIds();
+    int lost = before.indexOf(doomed.nodeIdHex());
+    int stays = (lost + 1) % 4;
+    ActorHandle<Resident> resident =
+        Glint.actor(Resident::new).setPlacementGroup(pg, stays).remote();
+    String home = Glint.get(resident.task(Resident::where).remote(), 60_000);
+
+    doomed.kill();
+    PlacementGroups.TableEntry rescheduling = awaitState(pg, PlacementGroups.State.RESCHEDULING);
+    // Three nodes cannot hold four STRICT_SPREAD bundles: it waits, saying why.
+    assertThat(rescheduling.pendingReason()).contains("STRICT_SPREAD");
+    var replacement = cluster.addNodeProcessNow();
+    List<String> after = awaitState(pg, PlacementGroups.State.CREATED).bundleNodeIds();
+    assertThat(after.get(lost)).isEqualTo(replacement.nodeIdHex());
+    for (int i = 0; i < 4; i++) {
+      if (i != lost) {
+        assertThat(after.get(i)).as("bundle %d stays", i).isEqualTo(before.get(i));
+      }
+    }
+    // The actor in a bundle that stayed kept running, in the same process.
+    assertThat(Glint.get(resident.task(Resident::where).remote(), 60_000)).isEqualTo(home);
+    PlacementGroups.removePlacementGroup(pg);
+    replacement.close();
   }
 }

@@ -180,10 +180,24 @@ final class PlacementGroupManager {
   /** One attempt: plan, prepare everywhere, commit everywhere (or give back and wait). */
   private void place(Group g) {
     List<NodeInfo> nodes = cluster.aliveNodes();
+    // Bundles still held (after a node died, only its bundles are placed again) and those to place.
+    List<ByteString> held;
+    synchronized (this) {
+      held = g.bundleNodes;
+    }
+    List<Integer> missing = new ArrayList<>();
+    Set<ByteString> kept = new HashSet<>();
+    for (int i = 0; i < g.spec.getBundlesCount(); i++) {
+      if (held.isEmpty() || held.get(i).isEmpty()) {
+        missing.add(i);
+      } else {
+        kept.add(held.get(i));
+      }
+    }
     List<ResourceSet> bundles =
-        g.spec.getBundlesList().stream().map(ResourceSet::fromProto).toList();
+        missing.stream().map(i -> ResourceSet.fromProto(g.spec.getBundles(i))).toList();
     String[] why = {null};
-    List<NodeInfo> plan = plan(g.spec.getStrategy(), bundles, nodes, why);
+    List<NodeInfo> plan = plan(g.spec.getStrategy(), bundles, nodes, kept, why);
     if (plan == null) {
       synchronized (this) {
         g.reason = why[0];
@@ -192,12 +206,16 @@ final class PlacementGroupManager {
     }
     Map<ByteString, List<Bundle>> byNode = new LinkedHashMap<>();
     Map<ByteString, NodeInfo> nodeById = new HashMap<>();
-    for (int i = 0; i < plan.size(); i++) {
-      NodeInfo n = plan.get(i);
+    for (int k = 0; k < plan.size(); k++) {
+      NodeInfo n = plan.get(k);
       nodeById.put(n.getNodeId(), n);
       byNode
-          .computeIfAbsent(n.getNodeId(), k -> new ArrayList<>())
-          .add(Bundle.newBuilder().setIndex(i).setResources(bundles.get(i).toProto()).build());
+          .computeIfAbsent(n.getNodeId(), x -> new ArrayList<>())
+          .add(
+              Bundle.newBuilder()
+                  .setIndex(missing.get(k))
+                  .setResources(bundles.get(k).toProto())
+                  .build());
     }
     List<NodeInfo> prepared = new ArrayList<>();
     String failure = null;
@@ -261,8 +279,16 @@ final class PlacementGroupManager {
     List<CompletableFuture<PlacementGroupInfo>> wake;
     PlacementGroupInfo info;
     synchronized (this) {
+      List<ByteString> placed =
+          new ArrayList<>(
+              held.isEmpty()
+                  ? java.util.Collections.nCopies(g.spec.getBundlesCount(), ByteString.EMPTY)
+                  : held);
+      for (int k = 0; k < plan.size(); k++) {
+        placed.set(missing.get(k), plan.get(k).getNodeId());
+      }
       g.state = PlacementGroupState.PLACEMENT_GROUP_STATE_CREATED;
-      g.bundleNodes = plan.stream().map(NodeInfo::getNodeId).toList();
+      g.bundleNodes = List.copyOf(placed);
       info = g.info();
       wake = new ArrayList<>(g.waiters);
       g.waiters.clear();
@@ -276,12 +302,15 @@ final class PlacementGroupManager {
 
   /**
    * Bundle {@code i} → node, by strategy, against the nodes' free resources; null (and why) when
-   * the group cannot be placed now.
+   * the group cannot be placed now. {@code kept} are the nodes that still hold the group's other
+   * bundles (when only some are placed again): packing prefers them, STRICT_PACK needs them,
+   * spreading avoids them.
    */
   static List<NodeInfo> plan(
       io.glint.internal.proto.PlacementStrategy strategy,
       List<ResourceSet> bundles,
       List<NodeInfo> nodes,
+      Set<ByteString> kept,
       String[] why) {
     if (nodes.isEmpty()) {
       why[0] = "the cluster has no live node";
@@ -289,11 +318,17 @@ final class PlacementGroupManager {
     }
     Map<ByteString, ResourceSet> free = new LinkedHashMap<>();
     List<NodeInfo> order = new ArrayList<>(nodes);
-    // Most free CPU first, then by id: packing fills the roomiest node, spreading starts there.
+    // Nodes holding the group's other bundles first (packing joins them), then most free CPU,
+    // then by id: packing fills the roomiest node, spreading starts there.
     order.sort(
-        Comparator.comparingDouble(
+        Comparator.comparing((NodeInfo n) -> !kept.contains(n.getNodeId()))
+            .thenComparingDouble(
                 (NodeInfo n) -> -ResourceSet.fromProto(n.getAvailable()).get(ResourceSet.CPU))
             .thenComparing(n -> Ids.hex(n.getNodeId())));
+    if (strategy == io.glint.internal.proto.PlacementStrategy.PLACEMENT_STRATEGY_STRICT_PACK
+        && !kept.isEmpty()) {
+      order.removeIf(n -> !kept.contains(n.getNodeId()));
+    }
     for (NodeInfo n : order) {
       free.put(n.getNodeId(), ResourceSet.fromProto(n.getAvailable()));
     }
@@ -336,16 +371,19 @@ final class PlacementGroupManager {
       default -> {
         boolean strict =
             strategy == io.glint.internal.proto.PlacementStrategy.PLACEMENT_STRATEGY_STRICT_SPREAD;
-        if (strict && bundles.size() > nodes.size()) {
+        int total = bundles.size() + kept.size();
+        if (strict && total > nodes.size()) {
           why[0] =
               "STRICT_SPREAD: "
-                  + bundles.size()
+                  + total
                   + " bundles need as many nodes; the cluster has "
                   + nodes.size();
           return null;
         }
         List<NodeInfo> out = new ArrayList<>();
-        Set<ByteString> used = new HashSet<>();
+        Set<ByteString> used = new HashSet<>(kept);
+        // Spreading starts on a node without the group's bundles.
+        order.sort(Comparator.comparing((NodeInfo n) -> kept.contains(n.getNodeId())));
         int next = 0;
         for (ResourceSet b : bundles) {
           NodeInfo chosen = null;
@@ -402,7 +440,9 @@ final class PlacementGroupManager {
       if (g == null || g.state == PlacementGroupState.PLACEMENT_GROUP_STATE_REMOVED) {
         return;
       }
-      bundleNodes = g.bundleNodes;
+      // A group not fully placed may be preparing bundles on any node.
+      bundleNodes =
+          g.state == PlacementGroupState.PLACEMENT_GROUP_STATE_CREATED ? g.bundleNodes : List.of();
       g.state = PlacementGroupState.PLACEMENT_GROUP_STATE_REMOVED;
       g.bundleNodes = List.of();
       names.remove(g.spec.getName(), id);
@@ -445,26 +485,28 @@ final class PlacementGroupManager {
     ids.forEach(this::remove);
   }
 
-  /** A node died: groups with bundles there are placed again, whole. */
+  /**
+   * A node died: the bundles it held are placed again (state RESCHEDULING until they are); the
+   * group's other bundles, and the work running in them, stay where they are (as in Ray).
+   */
   void nodeDied(ByteString nodeId) {
     List<Group> hit = new ArrayList<>();
     synchronized (this) {
       for (Group g : groups.values()) {
-        if (g.state == PlacementGroupState.PLACEMENT_GROUP_STATE_CREATED
-            && g.bundleNodes.contains(nodeId)) {
+        if (g.bundleNodes.contains(nodeId)
+            && g.state != PlacementGroupState.PLACEMENT_GROUP_STATE_REMOVED) {
           g.state = PlacementGroupState.PLACEMENT_GROUP_STATE_RESCHEDULING;
-          g.reason = "a node holding its bundles died; placing it again";
+          g.reason =
+              "node "
+                  + Ids.shortHex(nodeId)
+                  + " holding some of its bundles died; placing them again";
+          g.bundleNodes =
+              g.bundleNodes.stream().map(n -> n.equals(nodeId) ? ByteString.EMPTY : n).toList();
           hit.add(g);
         }
       }
     }
     for (Group g : hit) {
-      for (NodeInfo n : cluster.aliveNodes()) {
-        cancel(n, g.spec.getPlacementGroupId());
-      }
-      synchronized (this) {
-        g.bundleNodes = List.of();
-      }
       placer.execute(() -> schedule(g));
     }
   }
