@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.glint.api.ActorHandle;
 import io.glint.api.Glint;
 import io.glint.api.ObjectRef;
+import io.glint.api.PlacementGroup;
+import io.glint.api.PlacementGroups;
+import io.glint.api.PlacementStrategy;
 import io.glint.api.exception.GetTimeoutException;
 import io.glint.testing.GlintExtension;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -57,6 +61,36 @@ class ResourcesIT {
     ObjectRef<List<Integer>> b = Glint.task(Fns::gpuIds).setResource("GPU", 2).remote();
     assertThat(Glint.get(a)).hasSize(1);
     assertThat(Glint.get(b)).containsExactlyInAnyOrder(0, 1);
+  }
+
+  @Test
+  void workInAGpuBundleGetsTheBundlesGpus() {
+    Map<String, Double> gpuBundle = Map.of("CPU", 1.0, "GPU", 1.0);
+    PlacementGroup pg =
+        PlacementGroups.createPlacementGroup(
+            List.of(gpuBundle, gpuBundle), PlacementStrategy.STRICT_PACK);
+    assertThat(pg.wait(60)).isTrue();
+    List<Integer> first =
+        Glint.get(
+            Glint.task(Fns::gpuIds).setResource("GPU", 1).setPlacementGroup(pg, 0).remote(),
+            60_000);
+    List<Integer> second =
+        Glint.get(
+            Glint.task(Fns::gpuIds).setResource("GPU", 1).setPlacementGroup(pg, 1).remote(),
+            60_000);
+    assertThat(first).hasSize(1);
+    assertThat(second).hasSize(1).doesNotContainAnyElementsOf(first);
+    // Bundle 0 keeps its GPU: the next task in it gets the same one.
+    assertThat(
+            Glint.get(
+                Glint.task(Fns::gpuIds).setResource("GPU", 1).setPlacementGroup(pg, 0).remote(),
+                60_000))
+        .isEqualTo(first);
+    // The group holds both GPUs: a GPU task outside it waits until the group is removed.
+    ObjectRef<List<Integer>> outside = Glint.task(Fns::gpuIds).setResource("GPU", 1).remote();
+    assertThatThrownBy(() -> Glint.get(outside, 1_000)).isInstanceOf(GetTimeoutException.class);
+    PlacementGroups.removePlacementGroup(pg);
+    assertThat(Glint.get(outside, 60_000)).hasSize(1);
   }
 
   @Test

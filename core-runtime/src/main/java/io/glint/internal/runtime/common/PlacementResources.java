@@ -58,4 +58,26 @@ public final class PlacementResources {
   public static boolean ofGroup(String resource, ByteString group) {
     return resource.endsWith("_" + Ids.hex(group)) && resource.contains("_group_");
   }
+
+  /** GPUs asked of a bundle: the group (hex), the bundle index (-1: any bundle), how many. */
+  public record GpuDemand(String groupHex, int index, double quantity) {}
+
+  /** The GPUs {@code need} asks of a placement group's bundles, or null when it asks none. */
+  public static GpuDemand gpuDemand(ResourceSet need) {
+    String prefix = ResourceSet.GPU + "_group_";
+    for (var e : need.toMap().entrySet()) {
+      String name = e.getKey();
+      if (!name.startsWith(prefix) || e.getValue() <= 0) {
+        continue;
+      }
+      String rest = name.substring(prefix.length());
+      int cut = rest.indexOf('_');
+      if (cut < 0) {
+        return new GpuDemand(rest, -1, e.getValue());
+      }
+      return new GpuDemand(
+          rest.substring(cut + 1), Integer.parseInt(rest.substring(0, cut)), e.getValue());
+    }
+    return null;
+  }
 }

@@ -35,6 +35,9 @@ final class LeaseScheduler implements WorkerPool.Events {
     final ResourceSet resources;
     boolean reserved;
     List<Integer> gpuIds = List.of();
+    // Where gpuIds came from (the node's pool, or a bundle's), and how much of it.
+    GpuPool gpuPool;
+    double gpuQuantity;
     WorkerProcess dedicated;
 
     PendingLease(LeaseRequest request, StreamObserver<LeaseReply> reply) {
@@ -54,6 +57,8 @@ final class LeaseScheduler implements WorkerPool.Events {
     final WorkerProcess worker;
     ResourceSet held;
     final List<Integer> gpuIds;
+    final GpuPool gpuPool;
+    final double gpuQuantity;
     final boolean forActor;
     final ResourceSet running;
     final ByteString requester;
@@ -65,6 +70,8 @@ final class LeaseScheduler implements WorkerPool.Events {
       this.worker = worker;
       this.held = p.resources;
       this.gpuIds = p.gpuIds;
+      this.gpuPool = p.gpuPool;
+      this.gpuQuantity = p.gpuQuantity;
       this.forActor = p.request.getForActor();
       this.running = ResourceSet.fromProto(p.request.getRunningResources());
     }
@@ -89,6 +96,11 @@ final class LeaseScheduler implements WorkerPool.Events {
   private final Map<ByteString, Map<Integer, ResourceSet>> preparedBundles = new HashMap<>();
 
   private final Map<ByteString, Map<Integer, ResourceSet>> committedBundles = new HashMap<>();
+
+  /** GPU indices each bundle with GPUs reserved, by group; prepared, then committed (by hex). */
+  private final Map<ByteString, Map<Integer, List<Integer>>> bundleGpuIds = new HashMap<>();
+
+  private final Map<String, Map<Integer, GpuPool>> bundleGpus = new HashMap<>();
 
   private Map<ByteString, io.glint.internal.proto.NodeInfo> view = Map.of();
   private int spreadNext;
@@ -334,12 +346,10 @@ final class LeaseScheduler implements WorkerPool.Events {
         if (!p.resources.fitsIn(available)) {
           continue;
         }
-        List<Integer> g = gpus.allocate(p.resources.get(ResourceSet.GPU));
-        if (g == null) {
+        if (!claimGpus(p)) {
           continue;
         }
         available = available.minus(p.resources);
-        p.gpuIds = g;
         p.reserved = true;
       }
       WorkerProcess w = takeWorker(p);
@@ -435,7 +445,9 @@ final class LeaseScheduler implements WorkerPool.Events {
     } else {
       available = available.plus(l.held.minus(l.held.only(ResourceSet.CPU)));
     }
-    gpus.release(l.gpuIds, l.held.get(ResourceSet.GPU));
+    if (l.gpuPool != null) {
+      l.gpuPool.release(l.gpuIds, l.gpuQuantity);
+    }
     WorkerProcess w = l.worker;
     w.lease = null;
     if (killWorker || w.killed || !w.alive()) {
@@ -507,11 +519,52 @@ final class LeaseScheduler implements WorkerPool.Events {
     }
   }
 
+  /**
+   * Picks GPU indices for a request: from the node's GPUs, or (for work in a placement group) from
+   * the GPUs its bundle reserved. False when they are not free. Holds the lock.
+   */
+  private boolean claimGpus(PendingLease p) {
+    double plain = p.resources.get(ResourceSet.GPU);
+    if (plain > 0) {
+      List<Integer> ids = gpus.allocate(plain);
+      if (ids == null) {
+        return false;
+      }
+      p.gpuIds = ids;
+      p.gpuPool = gpus;
+      p.gpuQuantity = plain;
+      return true;
+    }
+    var demand = io.glint.internal.runtime.common.PlacementResources.gpuDemand(p.resources);
+    Map<Integer, GpuPool> pools = demand == null ? null : bundleGpus.get(demand.groupHex());
+    if (pools == null) {
+      return true;
+    }
+    List<GpuPool> candidates =
+        demand.index() >= 0
+            ? (pools.containsKey(demand.index()) ? List.of(pools.get(demand.index())) : List.of())
+            : new ArrayList<>(pools.values());
+    for (GpuPool pool : candidates) {
+      List<Integer> ids = pool.allocate(demand.quantity());
+      if (ids != null) {
+        p.gpuIds = ids;
+        p.gpuPool = pool;
+        p.gpuQuantity = demand.quantity();
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Holds the lock. Gives back what a dropped lease request had reserved. */
   private void unreserve(PendingLease p) {
     if (p.reserved) {
       available = available.plus(p.resources);
-      gpus.release(p.gpuIds, p.resources.get(ResourceSet.GPU));
+      if (p.gpuPool != null) {
+        p.gpuPool.release(p.gpuIds, p.gpuQuantity);
+      }
+      p.gpuIds = List.of();
+      p.gpuPool = null;
       p.reserved = false;
     }
     if (p.dedicated != null) {
@@ -683,6 +736,25 @@ final class LeaseScheduler implements WorkerPool.Events {
               "node has " + available.describe() + " free; the bundles need " + need.describe())
           .build();
     }
+    // Each bundle's GPUs are particular GPUs of this node, so work in it gets their indices.
+    Map<Integer, List<Integer>> gpuIds = new java.util.LinkedHashMap<>();
+    for (var e : byIndex.entrySet()) {
+      double q = e.getValue().get(ResourceSet.GPU);
+      if (q <= 0) {
+        continue;
+      }
+      List<Integer> ids = gpus.allocate(q);
+      if (ids == null) {
+        gpuIds.forEach((i, got) -> gpus.release(got, byIndex.get(i).get(ResourceSet.GPU)));
+        return reply
+            .setWhyNot("node has no " + ResourceSet.of(ResourceSet.GPU, q).describe() + " free")
+            .build();
+      }
+      gpuIds.put(e.getKey(), ids);
+    }
+    if (!gpuIds.isEmpty()) {
+      bundleGpuIds.computeIfAbsent(group, k -> new HashMap<>()).putAll(gpuIds);
+    }
     available = available.minus(need);
     preparedBundles.merge(
         group,
@@ -701,12 +773,19 @@ final class LeaseScheduler implements WorkerPool.Events {
     if (b == null) {
       return;
     }
+    Map<Integer, List<Integer>> gpuIds = bundleGpuIds.getOrDefault(group, Map.of());
     b.forEach(
         (i, r) -> {
           ResourceSet add =
               io.glint.internal.runtime.common.PlacementResources.committed(r, i, group);
           total = total.plus(add);
           available = available.plus(add);
+          List<Integer> ids = gpuIds.get(i);
+          if (ids != null) {
+            bundleGpus
+                .computeIfAbsent(Ids.hex(group), k -> new HashMap<>())
+                .put(i, new GpuPool(ids, r.get(ResourceSet.GPU)));
+          }
         });
     committedBundles.merge(
         group,
@@ -761,6 +840,25 @@ final class LeaseScheduler implements WorkerPool.Events {
                 io.glint.internal.runtime.common.PlacementResources.committed(r, i, group);
             total = total.minus(add);
             available = available.minus(add).plus(r);
+          });
+    }
+    // The bundles' GPUs go back to the node.
+    bundleGpus.remove(Ids.hex(group));
+    Map<Integer, List<Integer>> gpuIds = bundleGpuIds.remove(group);
+    if (gpuIds != null) {
+      Map<Integer, ResourceSet> shapes = new HashMap<>();
+      if (prepared != null) {
+        shapes.putAll(prepared);
+      }
+      if (committed != null) {
+        shapes.putAll(committed);
+      }
+      gpuIds.forEach(
+          (i, ids) -> {
+            ResourceSet shape = shapes.get(i);
+            if (shape != null) {
+              gpus.release(ids, shape.get(ResourceSet.GPU));
+            }
           });
     }
     dispatch();

@@ -21,4 +21,26 @@ class GpuPoolTest {
     assertThat(pool.allocate(2)).containsExactly(0, 1);
     assertThat(pool.allocate(0)).isEmpty();
   }
+
+  @Test
+  void aBundlesPoolHandsOutOnlyItsOwnGpus() {
+    GpuPool node = new GpuPool(4);
+    var reserved = node.allocate(2);
+    assertThat(reserved).containsExactly(0, 1);
+    GpuPool bundle = new GpuPool(reserved, 2);
+    assertThat(bundle.allocate(1)).containsExactly(0);
+    assertThat(bundle.allocate(1)).containsExactly(1);
+    assertThat(bundle.allocate(0.5)).isNull();
+    bundle.release(java.util.List.of(0), 1);
+    assertThat(bundle.allocate(0.25)).containsExactly(0);
+    // The node's other GPUs were never the bundle's.
+    assertThat(node.allocate(2)).containsExactly(2, 3);
+
+    // A bundle of half a GPU shares that half, no more.
+    GpuPool half = new GpuPool(java.util.List.of(3), 0.5);
+    assertThat(half.allocate(0.25)).containsExactly(3);
+    assertThat(half.allocate(0.25)).containsExactly(3);
+    assertThat(half.allocate(0.25)).isNull();
+    assertThat(half.allocate(1)).isNull();
+  }
 }
