@@ -113,6 +113,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   private final ObjectTable objects;
   private final BorrowTable borrows;
   private final NormalTaskSubmitter normalSubmitter;
+  private final ObjectRecovery recovery;
   private final ActorTaskSubmitter actorSubmitter;
   private final Cleaner cleaner = Cleaner.create();
   private final ConcurrentHashMap<ByteString, Address> nodeAddresses = new ConcurrentHashMap<>();
@@ -162,6 +163,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
         ReferenceCounter.DEAD_WORKER_POLL_MS,
         TimeUnit.MILLISECONDS);
     this.normalSubmitter = new NormalTaskSubmitter(this, settings.leaseIdleMs());
+    this.recovery = new ObjectRecovery(this);
+    onClusterView(() -> recovery.onClusterView(clusterView));
     this.actorSubmitter = new ActorTaskSubmitter(this);
     if (settings.mode() == Mode.WORKER) {
       this.executor = new TaskExecutor(this, new FunctionInvoker(settings.loader()));
@@ -837,6 +840,14 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     return objects;
   }
 
+  NormalTaskSubmitter normalSubmitter() {
+    return normalSubmitter;
+  }
+
+  ObjectRecovery recovery() {
+    return recovery;
+  }
+
   BorrowTable borrows() {
     return borrows;
   }
@@ -964,7 +975,31 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   public <T> T get(ObjectRef<T> ref, long timeoutMs) {
     ObjectRefImpl<T> r = checkRef(ref);
     ObjectStatus s = awaitStatus(r, timeoutMs);
-    return (T) XlangCodec.convert(readStatus(r.objectId, s), r.resultType);
+    return (T) XlangCodec.convert(readRecovering(r, s, timeoutMs), r.resultType);
+  }
+
+  /**
+   * Reads an object; when it is ours and its copy turns out to be lost with its node, waits for it
+   * to be rebuilt (or for the typed failure saying why it cannot be) and reads that.
+   */
+  private Object readRecovering(ObjectRefImpl<?> r, ObjectStatus s, long timeoutMs) {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return readStatus(r.objectId, s);
+      } catch (io.glint.api.exception.ObjectLostFailure lost) {
+        ObjectTable.Entry e = objects.get(r.objectId);
+        if (e == null || attempt >= 3 || !recovery.lostCopy(s)) {
+          throw lost;
+        }
+        CompletableFuture<ObjectStatus> f = e.status();
+        if (f.getNow(null) == s) {
+          f =
+              recovery.recover(
+                  e, f, "its node " + Ids.shortHex(s.getLocation().getNodeId()) + " died");
+        }
+        s = await(f, timeoutMs, () -> timeoutMessage(r, timeoutMs));
+      }
+    }
   }
 
   @Override
@@ -980,7 +1015,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       ObjectRefImpl<?> r = (ObjectRefImpl<?>) refs.get(i);
       long left = timeoutMs < 0 ? -1 : Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
       ObjectStatus s = await(futures.get(i), left, () -> timeoutMessage(r, timeoutMs));
-      out.add((T) XlangCodec.convert(readStatus(r.objectId, s), r.resultType));
+      out.add((T) XlangCodec.convert(readRecovering(r, s, left), r.resultType));
     }
     return out;
   }

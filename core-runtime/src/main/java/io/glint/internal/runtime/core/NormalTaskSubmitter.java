@@ -57,6 +57,10 @@ final class NormalTaskSubmitter {
 
     int retriesLeft;
     int attempt;
+
+    /** Times it was run again because an input's copy was lost with its node. */
+    int lostInputRuns;
+
     volatile boolean cancelled;
     volatile Lease lease;
     volatile Queue queue;
@@ -523,6 +527,13 @@ final class NormalTaskSubmitter {
         Failure f = r.getFailure();
         if (t.cancelled) {
           finishCancelled(t);
+        } else if (f.getKind() == FailureKind.FAILURE_KIND_OBJECT_LOST
+            && t.lostInputRuns < MAX_LOST_INPUT_RUNS
+            && inputsLost(t)) {
+          // An input's copy went with its node: rebuild it, then run this task again (this does
+          // not count against the task's own retries, as in Ray).
+          t.lostInputRuns++;
+          rerun(t, worker.recovery(), false);
         } else if (f.getKind() == FailureKind.FAILURE_KIND_TASK_ERROR
             && t.spec.getRetryExceptions()
             && t.retriesLeft != 0) {
@@ -621,6 +632,133 @@ final class NormalTaskSubmitter {
       q.tasks.addFirst(t);
       dispatch(q);
     }
+  }
+
+  /** How often a task is run again for inputs lost with their node. */
+  private static final int MAX_LOST_INPUT_RUNS = 3;
+
+  /** Whether the task was sent a stored input this process owns whose copy was on a dead node. */
+  private boolean inputsLost(PendingTask t) {
+    for (List<io.glint.internal.proto.TaskArg> list :
+        List.of(t.spec.getCapturedArgsList(), t.spec.getArgsList())) {
+      for (io.glint.internal.proto.TaskArg a : list) {
+        if (a.hasObject()
+            && a.getObject().hasLocation()
+            && worker.objects().owns(a.getObject().getRef().getObjectId())
+            && worker
+                .recovery()
+                .lostCopy(
+                    io.glint.internal.proto.ObjectStatus.newBuilder()
+                        .setLocation(a.getObject().getLocation())
+                        .build())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Why a finished task cannot be run again to rebuild its lost result, or null when it can: it
+   * needs a retry left and every input it held still held by this process.
+   */
+  String whyNotRebuildable(PendingTask t) {
+    if (t.spec == null) {
+      return "its task never ran";
+    }
+    if (t.cancelled) {
+      return "its task " + t.name + " was cancelled";
+    }
+    if (t.retriesLeft == 0) {
+      return "its task "
+          + t.name
+          + " has no retries left (maxRetries "
+          + t.spec.getMaxRetries()
+          + ")";
+    }
+    for (ByteString id : t.argRefs) {
+      if (!worker.objects().owns(id)) {
+        return "its task "
+            + t.name
+            + " read object "
+            + Ids.shortHex(id)
+            + ", which this process no longer holds (it was freed, or borrowed from another"
+            + " process)";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Runs a task again: to rebuild its lost result ({@code rebuild}: it had finished, and this uses
+   * one of its retries), or because an input was lost. Inputs whose copies were lost are rebuilt
+   * first; the task then runs with their new locations.
+   */
+  void rerun(PendingTask t, ObjectRecovery recovery, boolean rebuild) {
+    if (rebuild) {
+      if (t.retriesLeft > 0) {
+        t.retriesLeft--;
+      }
+      if (tasks.putIfAbsent(t.taskId(), t) == null) {
+        // It had finished and let go of its inputs: hold them again for the new run.
+        t.argRefs.forEach(id -> worker.objects().addTaskRef(id));
+      }
+    }
+    t.attempt++;
+    TaskSpec old = t.spec;
+    List<int[]> slots = new ArrayList<>();
+    List<java.util.concurrent.CompletableFuture<io.glint.internal.proto.ObjectStatus>> deps =
+        new ArrayList<>();
+    for (int list = 0; list < 2; list++) {
+      List<io.glint.internal.proto.TaskArg> args =
+          list == 0 ? old.getCapturedArgsList() : old.getArgsList();
+      for (int i = 0; i < args.size(); i++) {
+        if (!args.get(i).hasObject()) {
+          continue;
+        }
+        ObjectTable.Entry input =
+            worker.objects().get(args.get(i).getObject().getRef().getObjectId());
+        if (input != null) {
+          deps.add(recovery.inputStatus(input));
+          slots.add(new int[] {list, i});
+        }
+      }
+    }
+    java.util.concurrent.CompletableFuture.allOf(
+            deps.toArray(java.util.concurrent.CompletableFuture[]::new))
+        .whenComplete(
+            (v, err) -> {
+              TaskSpec.Builder b = old.toBuilder();
+              for (int k = 0; k < deps.size(); k++) {
+                io.glint.internal.proto.ObjectStatus s = deps.get(k).join();
+                int[] slot = slots.get(k);
+                io.glint.internal.proto.TaskArg a =
+                    slot[0] == 0 ? b.getCapturedArgs(slot[1]) : b.getArgs(slot[1]);
+                io.glint.internal.proto.TaskArg updated;
+                switch (s.getStateCase()) {
+                  case VALUE ->
+                      updated =
+                          io.glint.internal.proto.TaskArg.newBuilder()
+                              .setValue(s.getValue())
+                              .build();
+                  case LOCATION ->
+                      updated =
+                          a.toBuilder()
+                              .setObject(a.getObject().toBuilder().setLocation(s.getLocation()))
+                              .build();
+                  default -> {
+                    finish(t, s.getFailure());
+                    return;
+                  }
+                }
+                if (slot[0] == 0) {
+                  b.setCapturedArgs(slot[1], updated);
+                } else {
+                  b.setArgs(slot[1], updated);
+                }
+              }
+              submit(t, b.build());
+            });
   }
 
   /** Cancels a task this process submitted. Does nothing when it already finished. */

@@ -37,7 +37,7 @@ final class ObjectResolver {
     }
     ObjectTable.Entry e = worker.objects().get(r.objectId);
     if (e != null) {
-      return e.status;
+      return e.status();
     }
     if (r.owner.getWorkerId().equals(worker.settings().workerId())) {
       return CompletableFuture.completedFuture(
@@ -123,7 +123,7 @@ final class ObjectResolver {
       obs.onCompleted();
       return;
     }
-    CompletableFuture<ObjectStatus> f = e.status;
+    CompletableFuture<ObjectStatus> f = e.status();
     if (!f.isDone() && timeoutMs > 0) {
       f = f.copy().completeOnTimeout(null, timeoutMs, TimeUnit.MILLISECONDS);
     }

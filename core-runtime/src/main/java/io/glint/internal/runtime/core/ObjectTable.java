@@ -31,7 +31,10 @@ import java.util.function.BiConsumer;
 final class ObjectTable {
   static final class Entry {
     final ByteString id;
-    final CompletableFuture<ObjectStatus> status = new CompletableFuture<>();
+
+    /** Replaced (by {@link #restart}) while a lost copy is being rebuilt. */
+    private volatile CompletableFuture<ObjectStatus> status = new CompletableFuture<>();
+
     private int localRefs;
     private int taskRefs;
     private boolean escaped;
@@ -48,9 +51,43 @@ final class ObjectTable {
     /** The task producing this object, while it is pending (for cancel and diagnostics). */
     volatile NormalTaskSubmitter.PendingTask producer;
 
+    /** The task that made this stored object, kept to rebuild it if its copy is lost. */
+    volatile NormalTaskSubmitter.PendingTask lineage;
+
     Entry(ByteString id) {
       this.id = id;
     }
+
+    /** The object's status: completes when it is ready (again, after a restart). */
+    CompletableFuture<ObjectStatus> status() {
+      return status;
+    }
+
+    /**
+     * Starts over an object whose stored copy was lost, when {@code lost} is still its status:
+     * waiters from now on wait for the rebuilt object. False when it was restarted already.
+     */
+    synchronized boolean restart(CompletableFuture<ObjectStatus> lost) {
+      if (status != lost || !lost.isDone() || freed) {
+        return false;
+      }
+      status = new CompletableFuture<>();
+      return true;
+    }
+
+    /** Ends a restarted (or lost) object with {@code s} in place of the lost status. */
+    synchronized void replace(CompletableFuture<ObjectStatus> lost, ObjectStatus s) {
+      if (status == lost && lost.isDone()) {
+        status = CompletableFuture.completedFuture(s);
+      } else {
+        status.complete(s);
+      }
+    }
+  }
+
+  /** Every object this process owns now. */
+  java.util.Collection<Entry> entries() {
+    return entries.values();
   }
 
   private final ConcurrentHashMap<ByteString, Entry> entries = new ConcurrentHashMap<>();
@@ -121,6 +158,9 @@ final class ObjectTable {
       }
       return;
     }
+    if (status.hasLocation() && e.producer != null) {
+      e.lineage = e.producer;
+    }
     e.producer = null;
     boolean freeNow;
     synchronized (e) {
@@ -129,7 +169,7 @@ final class ObjectTable {
         e.contained = List.copyOf(contained);
       }
     }
-    e.status.complete(status);
+    e.status().complete(status);
     if (freeNow) {
       if (status.hasLocation()) {
         freeStoredCopy.accept(id, status.getLocation());
@@ -298,7 +338,7 @@ final class ObjectTable {
       e.contained = List.of();
     }
     entries.remove(e.id, e);
-    ObjectStatus s = e.status.getNow(null);
+    ObjectStatus s = e.status().getNow(null);
     if (s != null && s.hasLocation()) {
       freeStoredCopy.accept(e.id, s.getLocation());
     }

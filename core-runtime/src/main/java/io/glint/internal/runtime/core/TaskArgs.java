@@ -97,7 +97,7 @@ final class TaskArgs {
     ObjectStatus status =
         worker.objectStore().storeLarge(id, (ValueCodec.Encoded.Large) enc, worker.address());
     ObjectTable.Entry e = worker.objects().create(id);
-    e.status.complete(status);
+    e.status().complete(status);
     worker.objects().addTaskRef(id);
     argRefs.add(id);
     return TaskArg.newBuilder()

@@ -71,7 +71,7 @@ class ReferenceCountingTest {
   @Test
   void onlyBorrowsByOtherProcessesOrTheirObjectsCountAsRemote() {
     ObjectTable mine = new ObjectTable((id, loc) -> {}, (id, refs) -> {}, "5");
-    mine.create(A).status.complete(ObjectStatus.getDefaultInstance());
+    mine.create(A).status().complete(ObjectStatus.getDefaultInstance());
     mine.addLocalRef(A);
     mine.updateBorrow(A, "c:0a@5", 1, false); // an object this process owns
     assertThat(mine.remoteBorrows()).isZero();
