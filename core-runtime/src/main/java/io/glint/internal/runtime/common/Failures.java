@@ -92,6 +92,15 @@ public final class Failures {
               lang,
               true,
               cause);
+      case FAILURE_KIND_OUT_OF_MEMORY ->
+          new io.glint.api.exception.OutOfMemoryFailure(
+              "The worker running " + where + "was killed for memory: " + f.getMessage(),
+              f.getType(),
+              f.getMessage(),
+              f.getRemoteStack(),
+              lang,
+              true,
+              cause);
       case FAILURE_KIND_ACTOR_DIED ->
           new ActorDiedFailure(
               "The actor died: " + detail,

@@ -589,6 +589,7 @@ final class NormalTaskSubmitter {
     if (!wasDead) {
       returnLease(l, true);
     }
+    String oom = lost.isEmpty() || shutdown ? null : memoryKillCause(l);
     for (PendingTask t : lost) {
       t.lease = null;
       if (t.cancelled) {
@@ -596,8 +597,27 @@ final class NormalTaskSubmitter {
       } else if (t.retriesLeft != 0 && !shutdown) {
         LOG.log(
             System.Logger.Level.INFO,
-            "Worker (pid " + l.grant.getWorkerPid() + ") running " + t.name + " died; retrying");
+            "Worker (pid "
+                + l.grant.getWorkerPid()
+                + ") running "
+                + t.name
+                + (oom != null ? " was killed for memory" : " died")
+                + "; retrying");
         retry(t);
+      } else if (oom != null) {
+        finish(
+            t,
+            Failures.system(
+                FailureKind.FAILURE_KIND_OUT_OF_MEMORY,
+                "OutOfMemoryError",
+                "the task "
+                    + t.name
+                    + " was killed because "
+                    + oom
+                    + (t.spec.getMaxRetries() == 0
+                        ? ""
+                        : "; all " + t.spec.getMaxRetries() + " retries were used"),
+                true));
       } else {
         finish(
             t,
@@ -619,6 +639,23 @@ final class NormalTaskSubmitter {
     }
     synchronized (l.queue) {
       dispatch(l.queue);
+    }
+  }
+
+  /** Why the node ended this lease's worker, when its memory monitor did; else null. */
+  private String memoryKillCause(Lease l) {
+    try {
+      var reply =
+          io.glint.internal.proto.NodeServiceGrpc.newBlockingStub(
+                  worker.channels().get(l.nodeAddress))
+              .withDeadlineAfter(5, TimeUnit.SECONDS)
+              .getWorkerExitCause(
+                  io.glint.internal.proto.GetWorkerExitCauseRequest.newBuilder()
+                      .setWorkerId(l.grant.getWorkerAddress().getWorkerId())
+                      .build());
+      return reply.getOutOfMemory() ? reply.getCause() : null;
+    } catch (io.grpc.StatusRuntimeException e) {
+      return null; // the node is gone too: an ordinary crash as far as we can tell
     }
   }
 

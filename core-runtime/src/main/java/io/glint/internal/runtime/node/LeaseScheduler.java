@@ -62,6 +62,7 @@ final class LeaseScheduler implements WorkerPool.Events {
     final boolean forActor;
     final ResourceSet running;
     final ByteString requester;
+    final long grantedAtNanos = System.nanoTime();
     boolean blocked;
 
     Lease(ByteString leaseId, WorkerProcess worker, PendingLease p) {
@@ -670,6 +671,40 @@ final class LeaseScheduler implements WorkerPool.Events {
     if (exit != null) {
       onExit.accept(exit);
     }
+  }
+
+  /** A worker the memory monitor may end, and what it runs (for the failure's message). */
+  record OomVictim(ByteString workerId, long pid, String what) {}
+
+  /**
+   * The worker to end when memory runs out, Ray's way: the newest lease running normal tasks (they
+   * can be retried), else the newest actor; null when no leased worker is left.
+   */
+  synchronized OomVictim pickMemoryVictim() {
+    Lease best = null;
+    for (Lease l : leases.values()) {
+      WorkerProcess w = l.worker;
+      if (w.killed || !w.alive()) {
+        continue;
+      }
+      if (best == null
+          || (best.forActor && !l.forActor)
+          || (best.forActor == l.forActor && l.grantedAtNanos > best.grantedAtNanos)) {
+        best = l;
+      }
+    }
+    if (best == null) {
+      return null;
+    }
+    WorkerProcess w = best.worker;
+    String what =
+        best.forActor
+            ? "actor "
+                + (!w.actorName.isEmpty()
+                    ? w.actorName
+                    : w.actorId == null ? "" : Ids.shortHex(w.actorId))
+            : "tasks of job " + Ids.shortHex(w.jobId);
+    return new OomVictim(w.workerId, w.pid, what);
   }
 
   synchronized boolean killWorker(ByteString workerId) {

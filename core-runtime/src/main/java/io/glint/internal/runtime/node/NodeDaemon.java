@@ -78,6 +78,7 @@ public final class NodeDaemon implements AutoCloseable {
   private final ByteString nodeId;
   private final ChannelPool channels;
   private final ScheduledExecutorService timer;
+  private final MemoryMonitor memory;
 
   /**
    * Blocking work: worker pipes, process exits, control-service calls. Platform threads on purpose:
@@ -136,6 +137,7 @@ public final class NodeDaemon implements AutoCloseable {
     this.scheduler =
         new LeaseScheduler(
             nodeId, options.total(), options.maxStartupConcurrency(), pool, this::onWorkerExit);
+    this.memory = new MemoryMonitor(scheduler, MemoryMonitor.Settings.fromEnvironment(), timer);
   }
 
   private static ExecutorService daemonPool(String name) {
@@ -225,6 +227,10 @@ public final class NodeDaemon implements AutoCloseable {
 
   LeaseScheduler scheduler() {
     return scheduler;
+  }
+
+  MemoryMonitor memory() {
+    return memory;
   }
 
   NodeObjectStore objects() {
@@ -356,9 +362,14 @@ public final class NodeDaemon implements AutoCloseable {
             .setExitCode(exit.exitCode())
             .setIntentional(exit.intentional())
             .setReason(
-                exit.intentional()
-                    ? "killed"
-                    : "the worker process (pid " + w.pid + ") exited with code " + exit.exitCode());
+                memory.exitCause(w.workerId) != null
+                    ? "OutOfMemoryError: " + memory.exitCause(w.workerId)
+                    : exit.intentional()
+                        ? "killed"
+                        : "the worker process (pid "
+                            + w.pid
+                            + ") exited with code "
+                            + exit.exitCode());
     if (exit.actorId() != null) {
       r.setActorId(exit.actorId());
     }
@@ -394,6 +405,7 @@ public final class NodeDaemon implements AutoCloseable {
         // the control service may be gone already
       }
     }
+    memory.close();
     timer.shutdownNow();
     Grpc.shutdown(server);
     channels.close();

@@ -107,6 +107,19 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   }
 
   @Override
+  public void getWorkerExitCause(
+      io.glint.internal.proto.GetWorkerExitCauseRequest request,
+      StreamObserver<io.glint.internal.proto.GetWorkerExitCauseReply> obs) {
+    String cause = d.memory().exitCause(request.getWorkerId());
+    Rpc.reply(
+        obs,
+        io.glint.internal.proto.GetWorkerExitCauseReply.newBuilder()
+            .setCause(cause == null ? "" : cause)
+            .setOutOfMemory(cause != null)
+            .build());
+  }
+
+  @Override
   public void killWorker(KillWorkerRequest request, StreamObserver<KillWorkerReply> obs) {
     Rpc.reply(
         obs,
