@@ -222,10 +222,26 @@ public final class TestCluster implements AutoCloseable {
           .ifPresent(
               h ->
                   h.descendants()
-                      .filter(d -> d.info().commandLine().orElse("").contains("WorkerMain"))
+                      // Early in the command line: the JDK reads only its first page.
+                      .filter(
+                          d -> d.info().commandLine().orElse("").contains("-Dglint.worker=true"))
                       .forEach(d -> pids.add(d.pid())));
     }
     return pids;
+  }
+
+  /**
+   * Kills one live worker process, chosen with {@code random} (kill -9), for fault injection.
+   * Returns its pid, or -1 when no worker is alive.
+   */
+  public long killRandomWorker(java.util.Random random) {
+    List<Long> pids = workerPids();
+    if (pids.isEmpty()) {
+      return -1;
+    }
+    long pid = pids.get(random.nextInt(pids.size()));
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    return pid;
   }
 
   /** The control service's {@code host:port} (what drivers give as GLINT_ADDRESS). */

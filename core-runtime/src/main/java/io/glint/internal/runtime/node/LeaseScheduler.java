@@ -222,17 +222,25 @@ final class LeaseScheduler implements WorkerPool.Events {
     }
     view = m;
     // Requests waiting here that this node can never serve (it lacks a resource another node
-    // gained since, such as a placement group's bundle): send them there.
+    // gained since, such as a placement group's bundle), or that another node has room for now
+    // while this one has none (Ray re-schedules queued work the same way): send them there.
     Iterator<PendingLease> it = pending.iterator();
     while (it.hasNext()) {
       PendingLease p = it.next();
-      if (p.reserved
-          || p.request.getForActor()
-          || p.request.getSpilledBack()
-          || p.resources.fitsIn(total)) {
+      if (p.reserved || p.request.getForActor() || p.request.getSpilledBack()) {
         continue;
       }
-      Placement where = place(p.request);
+      boolean neverHere = !p.resources.fitsIn(total);
+      var strategy = p.request.getSchedulingStrategy();
+      boolean movable =
+          !strategy.hasNodeAffinity()
+              && !strategy.hasSpread()
+              && !strategy.hasPlacementGroup()
+              && !p.resources.fitsIn(available);
+      if (!neverHere && !movable) {
+        continue;
+      }
+      Placement where = neverHere ? place(p.request) : roomElsewhere(p.resources);
       if (where.elsewhere() != null) {
         it.remove();
         try {
@@ -311,6 +319,20 @@ final class LeaseScheduler implements WorkerPool.Events {
       return Placement.HERE; // wait here (or stay pending: nothing can hold it yet)
     }
     return elsewhere(feasible.get(0), need);
+  }
+
+  /** The least loaded other node with room for {@code need} now, as a spillback; else here. */
+  private Placement roomElsewhere(ResourceSet need) {
+    io.glint.internal.proto.NodeInfo best = null;
+    for (io.glint.internal.proto.NodeInfo n : view.values()) {
+      if (n.getAlive()
+          && !n.getNodeId().equals(nodeId)
+          && need.fitsIn(ResourceSet.fromProto(n.getAvailable()))
+          && (best == null || utilization(n) < utilization(best))) {
+        best = n;
+      }
+    }
+    return best == null ? Placement.HERE : elsewhere(best, need);
   }
 
   /** Spills to {@code n}, counting the request against its availability until the next report. */
@@ -647,7 +669,10 @@ final class LeaseScheduler implements WorkerPool.Events {
         w.killed = true;
         releaseLease(l, true);
       }
-      if (w.address == null && !intentional) {
+      // Killed from outside (kill -9, SIGTERM) while starting is not a failure of the job's
+      // workers to start: counting it would end up refusing the job's leases.
+      boolean killedBySignal = code == 128 + 9 || code == 128 + 15;
+      if (w.address == null && !intentional && !killedBySignal) {
         startFailed(
             w.jobId,
             "worker process (pid "
