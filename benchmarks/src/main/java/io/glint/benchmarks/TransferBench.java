@@ -62,7 +62,7 @@ public final class TransferBench {
   public static void main(String[] args) throws Exception {
     double gib = args.length > 0 ? Double.parseDouble(args[0]) : 1.0;
     long size = (long) (gib * (1L << 30)) - 64;
-    boolean privateStores = privateStoresAvailable();
+    boolean privateStores = io.glint.internal.runtime.cluster.NodeProcess.privateStoresAvailable();
     Path tmp = Files.createTempDirectory("glint-transfer-bench-");
     Path session = Files.createDirectories(tmp.resolve("session"));
     Files.createDirectories(session.resolve("logs"));
@@ -180,25 +180,5 @@ public final class TransferBench {
 
   private static SchedulingStrategy on(NodeInfo n) {
     return SchedulingStrategy.nodeAffinity(n.nodeId(), false);
-  }
-
-  private static boolean privateStoresAvailable() {
-    try {
-      Process p =
-          new ProcessBuilder(
-                  "unshare",
-                  "--mount",
-                  "--propagation",
-                  "private",
-                  "sh",
-                  "-c",
-                  "mount -t tmpfs -o size=1m glint-probe /dev/shm")
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (Exception e) {
-      return false;
-    }
   }
 }

@@ -134,26 +134,7 @@ public final class TestCluster implements AutoCloseable {
 
   /** Whether this machine can give node processes private stores (unshare as root). */
   public static boolean privateStoresAvailable() {
-    try {
-      Process p =
-          new ProcessBuilder(
-                  "unshare",
-                  "--mount",
-                  "--propagation",
-                  "private",
-                  "sh",
-                  "-c",
-                  "mount -t tmpfs -o size=1m glint-probe /dev/shm")
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      return p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return NodeProcess.privateStoresAvailable();
   }
 
   /** Connects this JVM as the cluster's driver; {@code Glint.*} works until {@link #close()}. */

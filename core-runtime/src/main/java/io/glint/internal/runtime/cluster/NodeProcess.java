@@ -45,6 +45,33 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   /** Starts a node and waits until it has registered with the control service. */
+  /**
+   * Whether this machine can give node processes private stores: a mount namespace with its own
+   * {@code /dev/shm} ({@code unshare} as root).
+   */
+  public static boolean privateStoresAvailable() {
+    try {
+      Process p =
+          new ProcessBuilder(
+                  "unshare",
+                  "--mount",
+                  "--propagation",
+                  "private",
+                  "sh",
+                  "-c",
+                  "mount -t tmpfs -o size=1m glint-probe /dev/shm")
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      return p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   public static NodeProcess start(Spec spec) {
     Path ready = spec.sessionDir().resolve("node-" + spec.name() + ".ready");
     Path log = spec.sessionDir().resolve("logs").resolve("node-" + spec.name() + ".log");
