@@ -39,6 +39,21 @@ glint_setup_python() {
   touch "$venv/.stamp"
 }
 
+# Installs Debian packages the tests drive for real (redis-server) when they are missing.
+glint_ensure_test_packages() {
+  local missing=()
+  [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "Installing ${missing[*]} for the tests ..."
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+  # Installing starts no service we rely on: tests start their own server on a free port.
+  if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null; then
+    $sudo apt-get update -q >/dev/null && \
+      $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+  fi
+}
+
 # Kills worker processes started from this checkout that outlived a run, and says so.
 glint_reap() {
   local top pids

@@ -79,6 +79,15 @@ final class StartCommand implements Callable<Integer> {
               + " 30000).")
   Long nodeTimeoutMs;
 
+  @Option(
+      names = "--storage",
+      description =
+          "(--head) Where the control service keeps the cluster's state: a file (default: in the"
+              + " cluster's record directory), redis://HOST:PORT[/PREFIX], or memory. A control"
+              + " service started again on it (glint start --head on the same port) recovers the"
+              + " cluster.")
+  String storage;
+
   @Override
   public Integer call() throws Exception {
     if (head == (address != null)) {
@@ -120,8 +129,8 @@ final class StartCommand implements Callable<Integer> {
     if (head) {
       int p = port == null ? 6379 : port;
       if (p != 0) {
-        records
-            .find(host + ":" + p)
+        var existing = records.find(host + ":" + p);
+        existing
             .filter(ClusterRecords::controlAlive)
             .ifPresent(
                 c -> {
@@ -130,29 +139,23 @@ final class StartCommand implements Callable<Integer> {
                           + c.address()
                           + " (glint stop ends it; --port chooses another)");
                 });
+        if (existing.isPresent()
+            && Files.exists(existing.get().dir().resolve("storage"))
+            && nodesAlive(existing.get())) {
+          return restartControl(existing.get(), host, p, cp, out);
+        }
       }
       if (p == 0) {
         p = freePort(host);
       }
       String token = Grpc.newToken();
       cluster = records.create(host + ":" + p, token);
-      Path ready = cluster.controlReady();
-      Path log = cluster.sessionDir().resolve("logs").resolve("control.log");
-      List<String> cmd =
-          new java.util.ArrayList<>(
-              NodeProcess.javaCommand(cp, "io.glint.internal.runtime.control.ControlMain"));
-      cmd.add("--host=" + host);
-      cmd.add("--port=" + p);
-      cmd.add("--token-file=" + cluster.tokenFile());
-      cmd.add("--ready-file=" + ready);
-      if (nodeTimeoutMs != null) {
-        cmd.add("--node-timeout-ms=" + nodeTimeoutMs);
-      }
-      if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-        cmd.add(0, "/usr/bin/setsid");
-      }
-      Process proc = NodeProcess.launch(cmd, ready, log);
-      String[] fields = NodeProcess.awaitReady(proc, ready, log, "The control service");
+      Path defaultState = cluster.dir().resolve("control-state.mv");
+      // A fresh cluster does not recover the state an earlier one left in its default file.
+      Files.deleteIfExists(defaultState);
+      String spec = storage != null ? storage : defaultState.toString();
+      Files.writeString(cluster.dir().resolve("storage"), spec + "\n");
+      String[] fields = launchControl(cluster, host, p, spec, cp);
       controlAddress = fields[0];
       controlPid = Long.parseLong(fields[1]);
     } else {
@@ -258,6 +261,73 @@ final class StartCommand implements Callable<Integer> {
   }
 
   /** A port nobody listens on now (for --port=0: the cluster's address must be known first). */
+  private String[] launchControl(
+      ClusterRecords.Cluster cluster, String host, int p, String spec, List<String> cp) {
+    Path ready = cluster.controlReady();
+    Path log = cluster.sessionDir().resolve("logs").resolve("control.log");
+    List<String> cmd =
+        new java.util.ArrayList<>(
+            NodeProcess.javaCommand(cp, "io.glint.internal.runtime.control.ControlMain"));
+    cmd.add("--host=" + host);
+    cmd.add("--port=" + p);
+    cmd.add("--token-file=" + cluster.tokenFile());
+    cmd.add("--ready-file=" + ready);
+    cmd.add("--storage=" + spec);
+    if (nodeTimeoutMs != null) {
+      cmd.add("--node-timeout-ms=" + nodeTimeoutMs);
+    }
+    if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+      cmd.add(0, "/usr/bin/setsid");
+    }
+    Process proc = NodeProcess.launch(cmd, ready, log);
+    try {
+      return NodeProcess.awaitReady(proc, ready, log, "The control service");
+    } catch (IllegalStateException e) {
+      throw new GlintCli.UserError(e.getMessage());
+    }
+  }
+
+  /**
+   * The cluster's control service died but its record (token, storage) is here: start it again on
+   * the same port and storage. The node daemons and drivers reconnect by themselves.
+   */
+  private int restartControl(
+      ClusterRecords.Cluster cluster, String host, int p, List<String> cp, PrintStream out)
+      throws java.io.IOException {
+    String spec = Files.readString(cluster.dir().resolve("storage")).strip();
+    if (storage != null && !storage.equals(spec)) {
+      throw new GlintCli.UserError(
+          "the cluster at "
+              + cluster.address()
+              + " keeps its state in "
+              + spec
+              + ", not "
+              + storage
+              + " (glint stop ends it; --port starts another)");
+    }
+    String[] fields = launchControl(cluster, host, p, spec, cp);
+    out.println(
+        "Glint control service restarted at "
+            + fields[0]
+            + " from "
+            + spec
+            + "; its nodes and drivers reconnect by themselves.");
+    return 0;
+  }
+
+  /** Whether any node daemon recorded for the cluster still runs. */
+  private static boolean nodesAlive(ClusterRecords.Cluster c) {
+    for (Path ready : c.readyFiles()) {
+      if (!ready.equals(c.controlReady())) {
+        long pid = ClusterRecords.pidOf(ready);
+        if (pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   private static int freePort(String host) {
     try (java.net.ServerSocket s =
         new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {

@@ -134,6 +134,27 @@ class ClusterCliIT {
     } while (!s.contains("Dead:\n 1 node") && System.nanoTime() < deadline);
     assertThat(s).contains(" 2 nodes").contains("Dead:\n 1 node").contains("node-2");
 
+    // kill -9 of the control service, then `glint start --head` on its port brings it back from
+    // its stored state; the nodes reconnect and drivers run again.
+    Path controlReady = readyFile("head").getParent().getParent().resolve("control.ready");
+    long control = Long.parseLong(Files.readString(controlReady).strip().split(" ")[1]);
+    ProcessHandle.of(control).orElseThrow().destroyForcibly();
+    ProcessHandle.of(control).ifPresent(h -> h.onExit().join());
+    Run again = cli("start", "--head", "--port=" + address.split(":")[1], temp);
+    assertThat(again.code()).as(again.err()).isZero();
+    assertThat(again.out()).contains("control service restarted at " + address);
+    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    do {
+      Thread.sleep(250);
+      s = cli("status", temp).out();
+    } while (!s.contains(" 2 nodes") && System.nanoTime() < deadline);
+    assertThat(s).contains(" 2 nodes").contains("Dead:\n 1 node");
+    Process after = driver(Map.of("GLINT_ADDRESS", address, "GLINT_TEMP_DIR", tmp.toString()));
+    String afterOut = output(after);
+    assertThat(after.exitValue()).as(afterOut).isZero();
+    assertThat(afterOut).contains("square(4) = 16");
+    pids = daemonPids();
+
     // glint stop leaves no process and no store behind.
     List<Path> stores = new ArrayList<>();
     for (String n : List.of("head", "node-1")) {

@@ -52,6 +52,12 @@ public final class ActorCreator<A> {
     return this;
   }
 
+  /** See {@link ActorOptions.Builder#setLifetime}. */
+  public ActorCreator<A> setLifetime(ActorLifetime lifetime) {
+    options.setLifetime(lifetime);
+    return this;
+  }
+
   /** See {@link ActorOptions.Builder#setName}. */
   public ActorCreator<A> setName(String name) {
     options.setName(name);

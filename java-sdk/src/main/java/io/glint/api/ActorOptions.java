@@ -25,8 +25,10 @@ public final class ActorOptions {
   private final String namespace;
   private final List<String> jvmOptions;
   private final SchedulingStrategy schedulingStrategy;
+  private final ActorLifetime lifetime;
 
   private ActorOptions(Builder b) {
+    this.lifetime = b.lifetime == null ? ActorLifetime.NON_DETACHED : b.lifetime;
     this.resources = Collections.unmodifiableMap(new LinkedHashMap<>(b.resources));
     this.maxConcurrency = b.maxConcurrency == null ? 1 : b.maxConcurrency;
     this.maxRestarts = b.maxRestarts == null ? 0 : b.maxRestarts;
@@ -78,6 +80,10 @@ public final class ActorOptions {
     return jvmOptions;
   }
 
+  public ActorLifetime lifetime() {
+    return lifetime;
+  }
+
   /** Builds {@link ActorOptions}. Each setting may be given once. */
   public static final class Builder {
     private final SettingGuard guard = new SettingGuard("ActorOptions");
@@ -89,8 +95,17 @@ public final class ActorOptions {
     private String namespace;
     private List<String> jvmOptions = List.of();
     private SchedulingStrategy schedulingStrategy;
+    private ActorLifetime lifetime;
 
     private Builder() {}
+
+    /** {@link ActorLifetime#DETACHED}: the actor outlives its job. Default NON_DETACHED. */
+    public Builder setLifetime(ActorLifetime lifetime) {
+      java.util.Objects.requireNonNull(lifetime, "lifetime");
+      guard.set("lifetime", lifetime);
+      this.lifetime = lifetime;
+      return this;
+    }
 
     /** Where the actor may be placed (see {@link SchedulingStrategy}). */
     public Builder setSchedulingStrategy(SchedulingStrategy strategy) {

@@ -3,6 +3,7 @@ package io.glint.testing;
 import io.glint.api.InitOptions;
 import io.glint.api.internal.RuntimeRegistry;
 import io.glint.internal.runtime.DriverRuntime;
+import io.glint.internal.runtime.cluster.ControlProcess;
 import io.glint.internal.runtime.cluster.LocalCluster;
 import io.glint.internal.runtime.cluster.NodeProcess;
 import io.glint.internal.runtime.common.GlintConfig;
@@ -75,24 +76,84 @@ public final class TestCluster implements AutoCloseable {
               nodes);
       return;
     }
-    // The control service here; every node daemon a process of its own on 127.0.0.<n>.
-    this.cluster =
-        LocalCluster.start("127.0.0.1", token, session, tempDir, List.of(), spec.nodeTimeoutMs);
+    tokenFile = tempDir.resolve("token");
     try {
-      tokenFile = tempDir.resolve("token");
       Files.writeString(tokenFile, token);
       Files.setPosixFilePermissions(
           tokenFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (spec.controlStorage != null) {
+      // The control service a process of its own too, so that it can be killed and restarted.
+      controlProcess =
+          ControlProcess.start(
+              new ControlProcess.Spec(
+                  "127.0.0.1",
+                  freePort(),
+                  tokenFile,
+                  spec.controlStorage,
+                  spec.nodeTimeoutMs,
+                  session,
+                  io.glint.internal.runtime.cluster.ClassPaths.forWorkers(List.of())));
+      this.cluster =
+          LocalCluster.attach(
+              "127.0.0.1",
+              token,
+              session,
+              tempDir,
+              io.glint.internal.proto.Address.newBuilder()
+                  .setHost("127.0.0.1")
+                  .setPort(Integer.parseInt(controlProcess.address().split(":")[1]))
+                  .build());
+    } else {
+      // The control service here; every node daemon a process of its own on 127.0.0.<n>.
+      this.cluster =
+          LocalCluster.start("127.0.0.1", token, session, tempDir, List.of(), spec.nodeTimeoutMs);
+    }
+    try {
       for (int i = 0; i < spec.nodes; i++) {
         addNodeProcess();
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       closeQuietly();
-      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+      throw e;
     }
   }
 
   private Path tokenFile;
+  private ControlProcess controlProcess;
+
+  private static int freePort() {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Kills the control service (kill -9) of a cluster built with {@link
+   * Builder#controlProcess(String)}; nodes, workers and the driver keep running.
+   */
+  public void killControl() {
+    requireControlProcess().kill();
+  }
+
+  /** Starts the killed control service again on the same address and storage. */
+  public void restartControl() {
+    requireControlProcess().restart();
+  }
+
+  private ControlProcess requireControlProcess() {
+    if (controlProcess == null) {
+      throw new IllegalStateException(
+          "this cluster's control service runs in the test JVM; build it with controlProcess(...)");
+    }
+    return controlProcess;
+  }
+
   private final List<NodeProcess> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private NodeProcess addNodeProcess() {
@@ -117,7 +178,12 @@ public final class TestCluster implements AutoCloseable {
     for (NodeProcess p : processes) {
       p.kill();
     }
-    cluster.close();
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (controlProcess != null) {
+      controlProcess.kill();
+    }
   }
 
   /**
@@ -262,6 +328,9 @@ public final class TestCluster implements AutoCloseable {
         p.close();
       }
       cluster.close();
+      if (controlProcess != null) {
+        controlProcess.close();
+      }
       deleteTree(tempDir);
     }
     List<ProcessHandle> leaked = leakedProcesses();
@@ -338,6 +407,18 @@ public final class TestCluster implements AutoCloseable {
     private boolean nodeProcesses;
     private boolean privateStores;
     private long nodeTimeoutMs = 30_000;
+    private String controlStorage;
+
+    /**
+     * Runs the control service as a process of its own keeping its state in {@code storage} ({@code
+     * memory}, a file path, or {@code redis://host:port}), so that {@link #killControl()} and
+     * {@link #restartControl()} can take it down and bring it back. Implies node processes.
+     */
+    public Builder controlProcess(String storage) {
+      this.controlStorage = storage;
+      this.nodeProcesses = true;
+      return this;
+    }
 
     /** How long a node may miss its reports before it is declared dead (default 30 s). */
     public Builder nodeTimeoutMs(long millis) {

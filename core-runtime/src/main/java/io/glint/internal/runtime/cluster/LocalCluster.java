@@ -29,15 +29,31 @@ public final class LocalCluster implements AutoCloseable {
   private final Path sessionDir;
   private final Path storeRoot;
   private final ControlServer control;
+  private final Address controlAddress;
   private final CopyOnWriteArrayList<NodeDaemon> nodes = new CopyOnWriteArrayList<>();
 
   private LocalCluster(
-      String host, String token, Path sessionDir, Path storeRoot, ControlServer c) {
+      String host,
+      String token,
+      Path sessionDir,
+      Path storeRoot,
+      ControlServer c,
+      Address controlAddress) {
     this.host = host;
     this.token = token;
     this.sessionDir = sessionDir;
     this.storeRoot = storeRoot;
     this.control = c;
+    this.controlAddress = controlAddress;
+  }
+
+  /**
+   * In-process node daemons of a cluster whose control service runs elsewhere (a {@link
+   * ControlProcess}); none are started yet.
+   */
+  public static LocalCluster attach(
+      String host, String token, Path sessionDir, Path storeRoot, Address controlAddress) {
+    return new LocalCluster(host, token, sessionDir, storeRoot, null, controlAddress);
   }
 
   public static LocalCluster start(
@@ -64,7 +80,7 @@ public final class LocalCluster implements AutoCloseable {
       List<NodeSpec> specs,
       long nodeTimeoutMs) {
     ControlServer c = ControlServer.start(host, token, java.time.Clock.systemUTC(), nodeTimeoutMs);
-    LocalCluster lc = new LocalCluster(host, token, sessionDir, storeRoot, c);
+    LocalCluster lc = new LocalCluster(host, token, sessionDir, storeRoot, c, c.address());
     try {
       for (NodeSpec s : specs) {
         lc.addNode(s);
@@ -83,7 +99,7 @@ public final class LocalCluster implements AutoCloseable {
             new NodeDaemon.Options(
                 host,
                 spec.resources(),
-                control.address(),
+                controlAddress,
                 token,
                 sessionDir,
                 storeRoot,
@@ -109,7 +125,7 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public Address controlAddress() {
-    return control.address();
+    return controlAddress;
   }
 
   public String token() {
@@ -135,6 +151,8 @@ public final class LocalCluster implements AutoCloseable {
       n.close();
     }
     nodes.clear();
-    control.close();
+    if (control != null) {
+      control.close();
+    }
   }
 }

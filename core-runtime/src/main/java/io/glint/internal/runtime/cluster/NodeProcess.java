@@ -261,8 +261,13 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   private boolean waitFor(long seconds) {
+    return waitFor(process, seconds);
+  }
+
+  /** Waits up to {@code seconds} for {@code p} to end; false if it still runs. */
+  static boolean waitFor(Process p, long seconds) {
     try {
-      return process.waitFor(seconds, TimeUnit.SECONDS);
+      return p.waitFor(seconds, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;

@@ -2,6 +2,7 @@ package io.glint.internal.runtime.control;
 
 import io.glint.internal.runtime.cluster.JvmDefaults;
 import io.glint.internal.runtime.common.DaemonArgs;
+import io.glint.internal.runtime.control.store.ControlStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
@@ -12,10 +13,14 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * java ... io.glint.internal.runtime.control.ControlMain --host=127.0.0.1 --port=6379
- *     --token-file=FILE [--ready-file=FILE] [--node-timeout-ms=30000]
+ *     --token-file=FILE [--ready-file=FILE] [--node-timeout-ms=30000] [--storage=SPEC]
  * </pre>
  *
- * Once it listens it writes {@code host:port pid} to the ready file; it stops on SIGTERM.
+ * <p>{@code --storage} is where the cluster's state is kept ({@link ControlStore#open}: {@code
+ * memory}, a file path, or {@code redis://host:port}); a service started again on the same storage
+ * recovers the cluster, and the nodes and drivers reconnect by themselves.
+ *
+ * <p>Once it listens it writes {@code host:port pid} to the ready file; it stops on SIGTERM.
  */
 public final class ControlMain {
   private ControlMain() {}
@@ -28,9 +33,10 @@ public final class ControlMain {
     String token = a.token();
     ControlServer c;
     try {
+      ControlStore store = ControlStore.open(a.get("storage", "memory"));
       c =
           ControlServer.start(
-              host, port, token, Clock.systemUTC(), a.getLong("node-timeout-ms", 30_000));
+              host, port, token, Clock.systemUTC(), a.getLong("node-timeout-ms", 30_000), store);
     } catch (RuntimeException e) {
       a.fail(e.getMessage());
       return;

@@ -27,6 +27,7 @@ import io.glint.internal.runtime.common.Grpc;
 import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.common.ResourceSet;
 import io.glint.internal.runtime.common.Rpc;
+import io.glint.internal.runtime.control.store.ControlStore;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -38,8 +39,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -81,6 +80,31 @@ public final class ControlServer implements AutoCloseable {
 
     ActorRecord(TaskSpec creation) {
       this.creation = creation;
+    }
+
+    io.glint.internal.proto.StoredActor stored() {
+      var b =
+          io.glint.internal.proto.StoredActor.newBuilder()
+              .setCreation(creation)
+              .setState(state)
+              .setRestarts(restarts)
+              .setPid(pid);
+      if (address != null) {
+        b.setAddress(address);
+      }
+      if (deathCause != null) {
+        b.setDeathCause(deathCause);
+      }
+      if (nodeId != null) {
+        b.setNodeId(nodeId);
+      }
+      if (workerId != null) {
+        b.setWorkerId(workerId);
+      }
+      if (leaseId != null) {
+        b.setLeaseId(leaseId);
+      }
+      return b.build();
     }
 
     ByteString id() {
@@ -129,12 +153,17 @@ public final class ControlServer implements AutoCloseable {
   private int nextNode;
   private boolean closed;
 
-  private final ConcurrentHashMap<String, ConcurrentSkipListMap<String, ByteString>> kv =
-      new ConcurrentHashMap<>();
+  private final ControlState state;
+  private final ControlKv kv;
+
+  /** Random per start: nodes that see it change know the service restarted. */
+  private final ByteString epoch = Ids.random();
 
   private final PlacementGroupManager placementGroups;
 
-  private ControlServer(String token, Clock clock, long nodeTimeoutMillis) {
+  private ControlServer(String token, Clock clock, long nodeTimeoutMillis, ControlStore store) {
+    this.state = new ControlState(store);
+    this.kv = new ControlKv(state);
     this.token = token;
     this.clock = clock;
     this.nodeTimeoutMillis = nodeTimeoutMillis;
@@ -176,7 +205,8 @@ public final class ControlServer implements AutoCloseable {
             },
             channels,
             timer,
-            executor);
+            executor,
+            state);
   }
 
   PlacementGroupManager placementGroups() {
@@ -241,7 +271,29 @@ public final class ControlServer implements AutoCloseable {
   /** As {@link #start(String, String, Clock, long)} on {@code port} (0: ephemeral). */
   public static ControlServer start(
       String host, int port, String token, Clock clock, long nodeTimeoutMillis) {
-    ControlServer c = new ControlServer(token, clock, nodeTimeoutMillis);
+    return start(host, port, token, clock, nodeTimeoutMillis, ControlStore.open("memory"));
+  }
+
+  /**
+   * As {@link #start(String, int, String, Clock, long)}, keeping its state in {@code store}: what
+   * the store holds from an earlier run is recovered first (nodes get one node timeout to report
+   * again, live actors keep their workers, pending actors and placement groups are placed again).
+   */
+  public static ControlServer start(
+      String host,
+      int port,
+      String token,
+      Clock clock,
+      long nodeTimeoutMillis,
+      ControlStore store) {
+    ControlServer c = new ControlServer(token, clock, nodeTimeoutMillis, store);
+    try {
+      c.recover();
+    } catch (RuntimeException e) {
+      c.close();
+      throw new IllegalStateException(
+          "cannot recover the control state from " + store.describe() + ": " + e.getMessage(), e);
+    }
     c.server = Grpc.startServer(host, port, List.of(new ControlServiceImpl(c)), token, c.executor);
     c.address = Address.newBuilder().setHost(host).setPort(c.server.getPort()).build();
     c.timer.scheduleWithFixedDelay(c::checkNodeHealth, 1, 1, TimeUnit.SECONDS);
@@ -256,13 +308,88 @@ public final class ControlServer implements AutoCloseable {
     return token;
   }
 
+  ByteString epoch() {
+    return epoch;
+  }
+
+  ControlKv kv() {
+    return kv;
+  }
+
+  /** Takes back what an earlier run of the service left in its storage. */
+  private void recover() {
+    ControlState.Recovered r = state.load();
+    if (r.isEmpty() && r.kv().isEmpty()) {
+      return;
+    }
+    long now = clock.millis();
+    synchronized (this) {
+      for (NodeInfo n : r.nodes()) {
+        NodeRecord rec = new NodeRecord();
+        rec.info = n;
+        rec.alive = n.getAlive();
+        rec.lastReportMillis = now; // one node timeout to report again
+        nodes.put(n.getNodeId(), rec);
+      }
+      for (JobConfig j : r.jobs()) {
+        jobs.put(j.getJobId(), j);
+      }
+      jobCounter.set(r.jobCounter());
+      for (var sa : r.actors()) {
+        ActorRecord a = new ActorRecord(sa.getCreation());
+        a.state = sa.getState();
+        a.restarts = sa.getRestarts();
+        a.pid = sa.getPid();
+        a.address = sa.hasAddress() ? sa.getAddress() : null;
+        a.deathCause = sa.hasDeathCause() ? sa.getDeathCause() : null;
+        a.nodeId = sa.getNodeId().isEmpty() ? null : sa.getNodeId();
+        a.workerId = sa.getWorkerId().isEmpty() ? null : sa.getWorkerId();
+        a.leaseId = sa.getLeaseId().isEmpty() ? null : sa.getLeaseId();
+        actors.put(a.id(), a);
+        var c = a.creation.getActorCreation();
+        if (!c.getName().isEmpty()) {
+          names.put(c.getNamespace() + "\u0000" + c.getName(), a.id());
+        }
+      }
+      kv.recover(r.kv());
+      for (ActorRecord a : actors.values()) {
+        if (a.state != ActorState.ACTOR_STATE_ALIVE && a.state != ActorState.ACTOR_STATE_DEAD) {
+          a.workerId = null;
+          a.leaseId = null;
+          scheduleActor(a);
+        }
+      }
+    }
+    placementGroups.recover(r.groups());
+    LOG.log(
+        System.Logger.Level.INFO,
+        "recovered from "
+            + state.describe()
+            + ": "
+            + r.nodes().size()
+            + " nodes, "
+            + r.jobs().size()
+            + " jobs, "
+            + r.actors().size()
+            + " actors, "
+            + r.groups().size()
+            + " placement groups, "
+            + r.kv().size()
+            + " keys");
+  }
+
   // ------------------------------------------------------------------ nodes
 
-  synchronized void registerNode(NodeInfo info) {
+  synchronized void registerNode(io.glint.internal.proto.RegisterNodeRequest req) {
+    NodeInfo info = req.getNode();
     NodeRecord r = nodes.computeIfAbsent(info.getNodeId(), k -> new NodeRecord());
     r.info = info;
     r.alive = true;
     r.lastReportMillis = clock.millis();
+    state.node(info);
+    if (req.getReconnect()) {
+      reconcileActors(info, req.getActorWorkersList());
+    }
     LOG.log(
         System.Logger.Level.DEBUG,
         "node "
@@ -275,6 +402,36 @@ public final class ControlServer implements AutoCloseable {
       }
     }
     executor.execute(placementGroups::retryPending);
+  }
+
+  /**
+   * A node came back to a restarted service with the actor workers it still runs: actors the
+   * service thought alive there whose worker is gone died while it was away; workers of actors that
+   * are dead, unknown or now elsewhere are let go. Holds the lock.
+   */
+  private void reconcileActors(NodeInfo node, List<io.glint.internal.proto.ActorWorker> running) {
+    Map<ByteString, ByteString> workerOfActor = new HashMap<>();
+    for (var w : running) {
+      workerOfActor.put(w.getActorId(), w.getWorkerId());
+      ActorRecord a = actors.get(w.getActorId());
+      boolean keep =
+          a != null
+              && a.state != ActorState.ACTOR_STATE_DEAD
+              && (a.workerId == null
+                  ? a.state != ActorState.ACTOR_STATE_ALIVE
+                  : a.workerId.equals(w.getWorkerId()));
+      if (!keep) {
+        returnLease(node.getAddress(), w.getLeaseId());
+      }
+    }
+    for (ActorRecord a : new ArrayList<>(actors.values())) {
+      if (a.state == ActorState.ACTOR_STATE_ALIVE
+          && node.getNodeId().equals(a.nodeId)
+          && a.workerId != null
+          && !a.workerId.equals(workerOfActor.get(a.id()))) {
+        onActorProcessDied(a, "the actor's worker died while the control service was down");
+      }
+    }
   }
 
   synchronized boolean reportResources(io.glint.internal.proto.ReportNodeResourcesRequest req) {
@@ -322,6 +479,7 @@ public final class ControlServer implements AutoCloseable {
     executor.execute(() -> placementGroups.nodeDied(dead));
     r.alive = false;
     r.info = r.info.toBuilder().setAlive(false).setDeathReason(why).clearDemand().build();
+    state.node(r.info);
     for (ActorRecord a : new ArrayList<>(actors.values())) {
       if (r.info.getNodeId().equals(a.nodeId) && a.state != ActorState.ACTOR_STATE_DEAD) {
         onActorProcessDied(a, "the actor's node died: " + why);
@@ -385,6 +543,7 @@ public final class ControlServer implements AutoCloseable {
             : cfg.getNamespace();
     JobConfig stored = cfg.toBuilder().setJobId(id).setNamespace(ns).build();
     jobs.put(id, stored);
+    state.job(stored, n);
     return stored;
   }
 
@@ -396,13 +555,20 @@ public final class ControlServer implements AutoCloseable {
     placementGroups.jobFinished(jobId);
     List<NodeInfo> targets;
     synchronized (this) {
-      jobs.remove(jobId);
+      boolean detachedLive = false;
       for (ActorRecord a : actors.values()) {
-        if (a.creation.getJobId().equals(jobId)
-            && !a.creation.getActorCreation().getDetached()
-            && a.state != ActorState.ACTOR_STATE_DEAD) {
-          markDead(a, deathCause("ActorDiedError", "the job that created the actor finished"));
+        if (a.creation.getJobId().equals(jobId) && a.state != ActorState.ACTOR_STATE_DEAD) {
+          if (a.creation.getActorCreation().getDetached()) {
+            detachedLive = true;
+          } else {
+            markDead(a, deathCause("ActorDiedError", "the job that created the actor finished"));
+          }
         }
+      }
+      // A detached actor's job config stays: restarting it needs the job's code.
+      if (!detachedLive) {
+        jobs.remove(jobId);
+        state.jobFinished(jobId);
       }
       targets = aliveNodes();
     }
@@ -441,6 +607,7 @@ public final class ControlServer implements AutoCloseable {
     if (key != null) {
       names.put(key, c.getActorId());
     }
+    state.actor(a.stored());
     scheduleActor(a);
     return null;
   }
@@ -516,6 +683,7 @@ public final class ControlServer implements AutoCloseable {
             .setActorId(a.id())
             .addAllJvmOptions(a.creation.getActorCreation().getJvmOptionsList())
             .setRequesterName(a.creation.getName())
+            .setDetached(a.creation.getActorCreation().getDetached())
             .build();
     NodeServiceGrpc.newStub(channels.get(node))
         .requestWorkerLease(
@@ -634,6 +802,7 @@ public final class ControlServer implements AutoCloseable {
       if (failure == null) {
         a.state = ActorState.ACTOR_STATE_ALIVE;
         a.address = worker;
+        state.actor(a.stored());
         notifyWaiters(a);
       } else if (failure.getKind() == FailureKind.FAILURE_KIND_WORKER_CRASHED) {
         onActorProcessDied(a, failure.getMessage());
@@ -704,6 +873,7 @@ public final class ControlServer implements AutoCloseable {
     if (max == -1 || a.restarts < max) {
       a.restarts++;
       a.state = ActorState.ACTOR_STATE_RESTARTING;
+      state.actor(a.stored());
       LOG.log(
           System.Logger.Level.INFO,
           "Restarting actor "
@@ -732,6 +902,7 @@ public final class ControlServer implements AutoCloseable {
     a.deathCause = cause;
     a.address = null;
     a.incarnation++;
+    state.actorGone(a.id());
     notifyWaiters(a);
   }
 
@@ -824,12 +995,6 @@ public final class ControlServer implements AutoCloseable {
             Rpc.ignore());
   }
 
-  // ------------------------------------------------------------------ kv
-
-  ConcurrentSkipListMap<String, ByteString> kv(String namespace) {
-    return kv.computeIfAbsent(namespace, k -> new ConcurrentSkipListMap<>());
-  }
-
   @Override
   public void close() {
     synchronized (this) {
@@ -848,5 +1013,6 @@ public final class ControlServer implements AutoCloseable {
     Grpc.shutdown(server);
     channels.close();
     executor.shutdownNow();
+    state.close();
   }
 }

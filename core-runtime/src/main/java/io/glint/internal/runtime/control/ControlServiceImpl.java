@@ -62,8 +62,8 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
 
   @Override
   public void registerNode(RegisterNodeRequest request, StreamObserver<RegisterNodeReply> obs) {
-    Rpc.detached(() -> c.registerNode(request.getNode()));
-    Rpc.reply(obs, RegisterNodeReply.getDefaultInstance());
+    Rpc.detached(() -> c.registerNode(request));
+    Rpc.reply(obs, RegisterNodeReply.newBuilder().setControlEpoch(c.epoch()).build());
   }
 
   @Override
@@ -74,6 +74,7 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
         ReportNodeResourcesReply.newBuilder()
             .setKnown(c.reportResources(request))
             .addAllNodes(c.allNodes())
+            .setControlEpoch(c.epoch())
             .build());
   }
 
@@ -205,19 +206,19 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
 
   @Override
   public void kvPut(KvPutRequest request, StreamObserver<KvPutReply> obs) {
-    var m = c.kv(request.getNamespace());
-    boolean added;
-    if (request.getOverwrite()) {
-      added = m.put(request.getKey(), request.getValue()) == null;
-    } else {
-      added = m.putIfAbsent(request.getKey(), request.getValue()) == null;
-    }
+    boolean added =
+        c.kv()
+            .put(
+                request.getNamespace(),
+                request.getKey(),
+                request.getValue(),
+                request.getOverwrite());
     Rpc.reply(obs, KvPutReply.newBuilder().setAdded(added).build());
   }
 
   @Override
   public void kvGet(KvGetRequest request, StreamObserver<KvGetReply> obs) {
-    ByteString v = c.kv(request.getNamespace()).get(request.getKey());
+    ByteString v = c.kv().get(request.getNamespace(), request.getKey());
     KvGetReply.Builder b = KvGetReply.newBuilder().setFound(v != null);
     if (v != null) {
       b.setValue(v);
@@ -230,21 +231,17 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
     Rpc.reply(
         obs,
         KvDeleteReply.newBuilder()
-            .setDeleted(c.kv(request.getNamespace()).remove(request.getKey()) != null)
+            .setDeleted(c.kv().delete(request.getNamespace(), request.getKey()))
             .build());
   }
 
   @Override
   public void kvKeys(KvKeysRequest request, StreamObserver<KvKeysReply> obs) {
-    var m = c.kv(request.getNamespace());
-    KvKeysReply.Builder b = KvKeysReply.newBuilder();
-    for (String k : m.tailMap(request.getPrefix()).keySet()) {
-      if (!k.startsWith(request.getPrefix())) {
-        break;
-      }
-      b.addKeys(k);
-    }
-    Rpc.reply(obs, b.build());
+    Rpc.reply(
+        obs,
+        KvKeysReply.newBuilder()
+            .addAllKeys(c.kv().keys(request.getNamespace(), request.getPrefix()))
+            .build());
   }
 
   @Override

@@ -86,6 +86,7 @@ final class PlacementGroupManager {
   private final ChannelPool channels;
   private final ScheduledExecutorService timer;
   private final Executor executor;
+  private final ControlState state;
 
   /**
    * Placement runs on one thread, group after group (as in Ray's GCS): plans see the bundles placed
@@ -104,7 +105,12 @@ final class PlacementGroupManager {
   private final Map<String, ByteString> names = new HashMap<>();
 
   PlacementGroupManager(
-      Cluster cluster, ChannelPool channels, ScheduledExecutorService timer, Executor executor) {
+      Cluster cluster,
+      ChannelPool channels,
+      ScheduledExecutorService timer,
+      Executor executor,
+      ControlState state) {
+    this.state = state;
     this.cluster = cluster;
     this.channels = channels;
     this.timer = timer;
@@ -132,9 +138,30 @@ final class PlacementGroupManager {
       }
       g = new Group(spec);
       groups.put(spec.getPlacementGroupId(), g);
+      state.group(g.info());
     }
     placer.execute(() -> schedule(g));
     return "";
+  }
+
+  /**
+   * Takes back the groups a restarted control service found in storage: created ones keep their
+   * bundles (the nodes still hold them), the others are placed again.
+   */
+  void recover(List<PlacementGroupInfo> stored) {
+    synchronized (this) {
+      for (PlacementGroupInfo info : stored) {
+        Group g = new Group(info.getSpec());
+        g.state = info.getState();
+        g.bundleNodes = List.copyOf(info.getBundleNodeIdsList());
+        g.reason = "the control service restarted; placing it again";
+        groups.put(info.getSpec().getPlacementGroupId(), g);
+        if (!info.getSpec().getName().isEmpty()) {
+          names.put(info.getSpec().getName(), info.getSpec().getPlacementGroupId());
+        }
+      }
+    }
+    retryPending();
   }
 
   /** Tries every group that waits for room (a node joined, resources were freed). */
@@ -290,6 +317,7 @@ final class PlacementGroupManager {
       g.state = PlacementGroupState.PLACEMENT_GROUP_STATE_CREATED;
       g.bundleNodes = List.copyOf(placed);
       info = g.info();
+      state.group(info);
       wake = new ArrayList<>(g.waiters);
       g.waiters.clear();
     }
@@ -446,6 +474,7 @@ final class PlacementGroupManager {
       g.state = PlacementGroupState.PLACEMENT_GROUP_STATE_REMOVED;
       g.bundleNodes = List.of();
       names.remove(g.spec.getName(), id);
+      state.groupGone(id);
       wake = new ArrayList<>(g.waiters);
       g.waiters.clear();
     }
@@ -502,6 +531,7 @@ final class PlacementGroupManager {
                   + " holding some of its bundles died; placing them again";
           g.bundleNodes =
               g.bundleNodes.stream().map(n -> n.equals(nodeId) ? ByteString.EMPTY : n).toList();
+          state.group(g.info());
           hit.add(g);
         }
       }

@@ -204,6 +204,7 @@ final class ActorTaskSubmitter {
     }
     worker
         .controlStub()
+        .withDeadlineAfter(60, TimeUnit.SECONDS)
         .waitActorState(
             WaitActorStateRequest.newBuilder().setActorId(q.actorId).setTimeoutMs(30_000).build(),
             new StreamObserver<>() {

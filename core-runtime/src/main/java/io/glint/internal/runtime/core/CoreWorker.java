@@ -353,6 +353,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       return;
     }
     controlStub()
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
         .getClusterResources(
             GetClusterResourcesRequest.getDefaultInstance(),
             new StreamObserver<>() {
@@ -464,12 +465,17 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     return NodeServiceGrpc.newStub(channels.get(node));
   }
 
+  /**
+   * Calls to the control service wait while it is unreachable (it may be restarting) until their
+   * deadline, rather than failing at once; every caller sets a deadline.
+   */
   ControlServiceGrpc.ControlServiceStub controlStub() {
-    return ControlServiceGrpc.newStub(channels.get(settings.controlAddress()));
+    return ControlServiceGrpc.newStub(channels.get(settings.controlAddress())).withWaitForReady();
   }
 
   ControlServiceGrpc.ControlServiceBlockingStub controlBlocking() {
-    return ControlServiceGrpc.newBlockingStub(channels.get(settings.controlAddress()));
+    return ControlServiceGrpc.newBlockingStub(channels.get(settings.controlAddress()))
+        .withWaitForReady();
   }
 
   void async(Runnable r) {
@@ -569,6 +575,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
             .setMaxConcurrency(options.maxConcurrency())
             .setMaxRestarts(options.maxRestarts())
             .setMaxTaskRetries(options.maxTaskRetries())
+            .setDetached(options.lifetime() == io.glint.api.ActorLifetime.DETACHED)
             .addAllJvmOptions(options.jvmOptions());
     options.name().ifPresent(creation::setName);
     creation.setNamespace(options.namespace().orElse(namespace));

@@ -142,6 +142,23 @@ final class LeaseScheduler implements WorkerPool.Events {
     return pool.livePids();
   }
 
+  /** The actors whose leased workers this node runs (told to a restarted control service). */
+  synchronized List<io.glint.internal.proto.ActorWorker> actorWorkers() {
+    List<io.glint.internal.proto.ActorWorker> out = new java.util.ArrayList<>();
+    for (Lease l : leases.values()) {
+      WorkerProcess w = l.worker;
+      if (w.actorId != null && !w.killed) {
+        out.add(
+            io.glint.internal.proto.ActorWorker.newBuilder()
+                .setActorId(w.actorId)
+                .setWorkerId(w.workerId)
+                .setLeaseId(l.leaseId)
+                .build());
+      }
+    }
+    return out;
+  }
+
   // ------------------------------------------------------------------ leases
 
   synchronized void requestLease(LeaseRequest req, StreamObserver<LeaseReply> reply) {
@@ -427,6 +444,7 @@ final class LeaseScheduler implements WorkerPool.Events {
     if (p.request.getForActor()) {
       w.actorId = p.request.getActorId();
       w.actorName = p.request.getRequesterName();
+      w.detached = p.request.getDetached();
     }
     try {
       p.reply.onNext(
@@ -744,7 +762,7 @@ final class LeaseScheduler implements WorkerPool.Events {
   /** Kills a finished job's workers; returns its config (null when unknown here). */
   synchronized JobConfig killJobWorkers(ByteString job) {
     for (WorkerProcess w : pool.all()) {
-      if (w.jobId.equals(job)) {
+      if (w.jobId.equals(job) && !w.detached) {
         pool.kill(w);
       }
     }

@@ -17,6 +17,7 @@ import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.common.ResourceSet;
 import io.glint.internal.runtime.common.Rpc;
 import io.grpc.Server;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -163,9 +164,11 @@ public final class NodeDaemon implements AutoCloseable {
               .setHost(options.host())
               .setPort(d.server.getPort())
               .build();
-      d.control()
-          .withDeadlineAfter(30, TimeUnit.SECONDS)
-          .registerNode(RegisterNodeRequest.newBuilder().setNode(d.nodeInfo()).build());
+      d.controlEpoch =
+          d.control()
+              .withDeadlineAfter(30, TimeUnit.SECONDS)
+              .registerNode(RegisterNodeRequest.newBuilder().setNode(d.nodeInfo()).build())
+              .getControlEpoch();
       d.timer.scheduleWithFixedDelay(d::reportResources, 1, 1, TimeUnit.SECONDS);
       return d;
     } catch (IOException | RuntimeException e) {
@@ -313,28 +316,70 @@ public final class NodeDaemon implements AutoCloseable {
             new StreamObserver<>() {
               @Override
               public void onNext(ReportNodeResourcesReply r) {
-                if (!r.getKnown() && !closed) {
-                  io.execute(NodeDaemon.this::reregister);
+                controlDown = false;
+                boolean restarted =
+                    !r.getControlEpoch().isEmpty() && !r.getControlEpoch().equals(controlEpoch);
+                if ((restarted || !r.getKnown()) && !closed) {
+                  io.execute(() -> reregister(restarted));
                 }
                 scheduler.updateView(r.getNodesList());
               }
 
               @Override
-              public void onError(Throwable t) {}
+              public void onError(Throwable t) {
+                if (!controlDown && !closed) {
+                  controlDown = true;
+                  System.getLogger(NodeDaemon.class.getName())
+                      .log(
+                          System.Logger.Level.WARNING,
+                          "the control service is unreachable ("
+                              + Status.fromThrowable(t).getCode()
+                              + "); retrying every second");
+                }
+                // Reconnect at the next report instead of after gRPC's growing back-off.
+                channels.get(options.controlAddress()).resetConnectBackoff();
+              }
 
               @Override
               public void onCompleted() {}
             });
   }
 
-  private void reregister() {
+  /** The control service's start, as of our last registration (a change means it restarted). */
+  private volatile ByteString controlEpoch = ByteString.EMPTY;
+
+  private volatile boolean controlDown;
+
+  private final java.util.concurrent.atomic.AtomicBoolean reregistering =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * Registers again: after the control service forgot the node, or restarted (then it also learns
+   * which actor workers still run here, so it can tell which died while it was away).
+   */
+  private void reregister(boolean restarted) {
+    if (!reregistering.compareAndSet(false, true)) {
+      return;
+    }
     try {
-      control()
-          .withDeadlineAfter(10, TimeUnit.SECONDS)
-          .registerNode(RegisterNodeRequest.newBuilder().setNode(nodeInfo()).build());
+      RegisterNodeRequest.Builder req = RegisterNodeRequest.newBuilder().setNode(nodeInfo());
+      if (restarted) {
+        req.setReconnect(true).addAllActorWorkers(scheduler.actorWorkers());
+      }
+      controlEpoch =
+          control()
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .registerNode(req.build())
+              .getControlEpoch();
+      if (restarted) {
+        System.getLogger(NodeDaemon.class.getName())
+            .log(System.Logger.Level.INFO, "re-registered with the restarted control service");
+      }
     } catch (StatusRuntimeException e) {
       System.getLogger(NodeDaemon.class.getName())
           .log(System.Logger.Level.DEBUG, "re-registration failed: " + e.getStatus());
+    } finally {
+      reregistering.set(false);
     }
   }
 

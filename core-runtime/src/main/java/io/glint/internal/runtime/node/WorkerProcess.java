@@ -20,6 +20,10 @@ final class WorkerProcess {
 
   LeaseScheduler.Lease lease;
   ByteString actorId;
+
+  /** A detached actor's worker: it outlives its job. */
+  boolean detached;
+
   volatile String actorName = "";
   boolean killed;
 

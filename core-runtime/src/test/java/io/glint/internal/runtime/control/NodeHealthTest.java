@@ -50,11 +50,13 @@ class NodeHealthTest {
       ByteString b = ByteString.copyFromUtf8("node-b");
       for (ByteString id : new ByteString[] {a, b}) {
         c.registerNode(
-            NodeInfo.newBuilder()
-                .setNodeId(id)
-                .setAddress(Address.newBuilder().setHost("127.0.0.1").setPort(1))
-                .setTotal(ResourceSet.of("CPU", 1).toProto())
-                .setAlive(true)
+            io.glint.internal.proto.RegisterNodeRequest.newBuilder()
+                .setNode(
+                    NodeInfo.newBuilder()
+                        .setNodeId(id)
+                        .setAddress(Address.newBuilder().setHost("127.0.0.1").setPort(1))
+                        .setTotal(ResourceSet.of("CPU", 1).toProto())
+                        .setAlive(true))
                 .build());
       }
       clock.advance(6_000);
