@@ -41,6 +41,12 @@ public final class Actors {
       return ProcessHandle.current().pid();
     }
 
+    /** Increments after {@code millis}: a call still running when the test kills the actor. */
+    public int incrementAfter(long millis) throws InterruptedException {
+      Thread.sleep(millis);
+      return increment();
+    }
+
     public void exit() {
       System.exit(1);
     }

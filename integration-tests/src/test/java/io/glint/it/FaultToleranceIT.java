@@ -3,8 +3,10 @@ package io.glint.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.glint.api.ActorHandle;
 import io.glint.api.Glint;
 import io.glint.api.ObjectRef;
+import io.glint.api.exception.ActorDiedFailure;
 import io.glint.api.exception.TaskCancelledFailure;
 import io.glint.api.exception.TaskFailure;
 import io.glint.api.exception.WorkerCrashedFailure;
@@ -23,6 +25,56 @@ class FaultToleranceIT {
   static final GlintExtension glint = GlintExtension.withCluster(b -> b.cpusPerNode(2));
 
   @TempDir Path tmp;
+
+  /**
+   * Ray's rule for {@code maxRestarts=1, maxTaskRetries=1}: after the first death the actor is
+   * created again (its constructor runs, its state starts over) and the call that was running is
+   * sent again; after the second, calls fail with a typed death that says why.
+   */
+  @Test
+  void anActorKilledTwiceRestartsOnceThenFailsTyped() throws Exception {
+    ActorHandle<Actors.Counter> a =
+        Glint.actor(Actors.Counter::new, 100).setMaxRestarts(1).setMaxTaskRetries(1).remote();
+    assertThat(Glint.get(a.task(Actors.Counter::increment).remote())).isEqualTo(101);
+    long first = Glint.get(a.task(Actors.Counter::pid).remote());
+    ObjectRef<Integer> inFlight = a.task(Actors.Counter::incrementAfter, 1500L).remote();
+    Thread.sleep(300);
+    ProcessHandle.of(first).ifPresent(FaultToleranceIT::killAndWait);
+    // Re-sent to the new incarnation, whose constructor ran again: 100 + 1, not 102.
+    assertThat(Glint.get(inFlight, 60_000)).isEqualTo(101);
+    assertThat(Glint.get(a.task(Actors.Counter::increment).remote())).isEqualTo(102);
+    long second = Glint.get(a.task(Actors.Counter::pid).remote());
+    assertThat(second).isNotEqualTo(first);
+
+    ProcessHandle.of(second).ifPresent(FaultToleranceIT::killAndWait);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    ActorDiedFailure died = null;
+    while (died == null && System.nanoTime() < deadline) {
+      try {
+        Glint.get(a.task(Actors.Counter::increment).remote(), 30_000);
+        Thread.sleep(100); // sent before the death was noticed; try again
+      } catch (ActorDiedFailure f) {
+        died = f;
+      }
+    }
+    assertThat(died).as("calls after the second death fail with ActorDiedFailure").isNotNull();
+    assertThat(died.type()).isIn("ActorDiedError", "ActorUnavailableError");
+    // Eventually the death names its cause: the process exited, after its one restart.
+    ActorDiedFailure last = null;
+    try {
+      Glint.get(a.task(Actors.Counter::increment).remote(), 30_000);
+    } catch (ActorDiedFailure f) {
+      last = f;
+    }
+    assertThat(last).isNotNull();
+    assertThat(last.type()).isEqualTo("ActorDiedError");
+    assertThat(last.getMessage()).contains("after 1 restarts").contains("exited");
+  }
+
+  private static void killAndWait(ProcessHandle p) {
+    p.destroyForcibly();
+    p.onExit().join();
+  }
 
   @Test
   void workerDeathIsRetriedThenReportedAsCrash() {

@@ -856,6 +856,18 @@ public final class ControlServer implements AutoCloseable {
         .build();
   }
 
+  /**
+   * The worker deaths a node has not heard of yet (after {@code afterSeq}; -1: none, only the seq).
+   */
+  synchronized io.glint.internal.proto.ReportNodeResourcesReply deadWorkersForNode(long afterSeq) {
+    var b = io.glint.internal.proto.ReportNodeResourcesReply.newBuilder();
+    if (afterSeq < 0) {
+      return b.setDeadWorkersSeq(deadWorkersBase + deadWorkers.size()).build();
+    }
+    var d = deadWorkersAfter(afterSeq);
+    return b.addAllDeadWorkerIds(d.getWorkerIdsList()).setDeadWorkersSeq(d.getLastSeq()).build();
+  }
+
   synchronized void onWorkerDeath(ByteString actorId, ByteString workerId, String reason) {
     ActorRecord a = actors.get(actorId);
     if (a == null || !workerId.equals(a.workerId) || a.state == ActorState.ACTOR_STATE_DEAD) {

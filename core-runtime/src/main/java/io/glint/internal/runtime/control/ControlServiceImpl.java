@@ -75,6 +75,7 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
             .setKnown(c.reportResources(request))
             .addAllNodes(c.allNodes())
             .setControlEpoch(c.epoch())
+            .mergeFrom(c.deadWorkersForNode(request.getDeadWorkersAfter()))
             .build());
   }
 

@@ -400,6 +400,7 @@ final class NormalTaskSubmitter {
             .setResources(q.resources.toProto())
             .setSpilledBack(spilled)
             .setRequesterWorkerId(worker.settings().workerId())
+            .setRequesterNodeId(worker.settings().nodeId())
             .setSchedulingStrategy(q.key.strategy())
             .build();
     worker

@@ -40,6 +40,8 @@ final class LeaseScheduler implements WorkerPool.Events {
     double gpuQuantity;
     WorkerProcess dedicated;
 
+    final long queuedAtNanos = System.nanoTime();
+
     PendingLease(LeaseRequest request, StreamObserver<LeaseReply> reply) {
       this.request = request;
       this.reply = reply;
@@ -62,11 +64,13 @@ final class LeaseScheduler implements WorkerPool.Events {
     final boolean forActor;
     final ResourceSet running;
     final ByteString requester;
+    final ByteString requesterNode;
     final long grantedAtNanos = System.nanoTime();
     boolean blocked;
 
     Lease(ByteString leaseId, WorkerProcess worker, PendingLease p) {
       this.requester = p.request.getRequesterWorkerId();
+      this.requesterNode = p.request.getRequesterNodeId();
       this.leaseId = leaseId;
       this.worker = worker;
       this.held = p.resources;
@@ -238,6 +242,12 @@ final class LeaseScheduler implements WorkerPool.Events {
       m.put(n.getNodeId(), n);
     }
     view = m;
+    // Requests and leases of processes on nodes that died: nobody will use or return them.
+    for (io.glint.internal.proto.NodeInfo n : nodes) {
+      if (!n.getAlive()) {
+        releaseLeasesOfNode(n.getNodeId());
+      }
+    }
     // Requests waiting here that this node can never serve (it lacks a resource another node
     // gained since, such as a placement group's bundle), or that another node has room for now
     // while this one has none (Ray re-schedules queued work the same way): send them there.
@@ -369,6 +379,61 @@ final class LeaseScheduler implements WorkerPool.Events {
   }
 
   /** Lease requests waiting here, by resource shape (for the control service's demand view). */
+  /**
+   * What holds this node's resources while requests wait: null when no request has waited {@code
+   * minWaitMs}; else the leases (worker, holder, resources, blocked) and the waiting requests, for
+   * a warning in the node's log.
+   */
+  synchronized String describeIfStuck(long minWaitMs) {
+    long now = System.nanoTime();
+    long oldest = 0;
+    for (PendingLease p : pending) {
+      oldest = Math.max(oldest, now - p.queuedAtNanos);
+    }
+    if (oldest < java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(minWaitMs)) {
+      return null;
+    }
+    StringBuilder sb =
+        new StringBuilder()
+            .append(pending.size())
+            .append(" lease requests waiting (oldest ")
+            .append(oldest / 1_000_000)
+            .append(" ms); available ")
+            .append(available)
+            .append(" of ")
+            .append(total)
+            .append("; leases:");
+    for (Lease l : leases.values()) {
+      sb.append("\n  pid ")
+          .append(l.worker.pid)
+          .append(l.forActor ? " actor " + l.worker.actorName : "")
+          .append(" holds ")
+          .append(l.held)
+          .append(l.blocked ? " (blocked in get)" : "")
+          .append(" for ")
+          .append(l.requester.isEmpty() ? "the control service" : Ids.shortHex(l.requester))
+          .append(l.requesterNode.isEmpty() ? "" : "@" + Ids.shortHex(l.requesterNode))
+          .append(", ")
+          .append((now - l.grantedAtNanos) / 1_000_000)
+          .append(" ms");
+    }
+    sb.append(pool.describe());
+    for (PendingLease p : pending) {
+      sb.append("\n  waiting: ")
+          .append(p.resources)
+          .append(" for ")
+          .append(
+              p.request.getRequesterWorkerId().isEmpty()
+                  ? p.request.getRequesterName()
+                  : Ids.shortHex(p.request.getRequesterWorkerId()))
+          .append(p.reserved ? " (worker starting)" : "")
+          .append(", ")
+          .append((now - p.queuedAtNanos) / 1_000_000)
+          .append(" ms");
+    }
+    return sb.toString();
+  }
+
   synchronized Map<ResourceSet, Integer> pendingDemand() {
     Map<ResourceSet, Integer> m = new java.util.LinkedHashMap<>();
     for (PendingLease p : pending) {
@@ -533,6 +598,43 @@ final class LeaseScheduler implements WorkerPool.Events {
     ResourceSet cpu = l.held.only(ResourceSet.CPU);
     available = blocked ? available.plus(cpu) : available.minus(cpu);
     if (blocked) {
+      dispatch();
+    }
+  }
+
+  /**
+   * Worker processes elsewhere died (as the control service's log says): the leases they held here
+   * and the requests they left waiting go, as for this node's own workers.
+   */
+  synchronized void requestersDied(List<ByteString> workerIds) {
+    for (ByteString w : workerIds) {
+      releaseLeasesHeldBy(w);
+    }
+    dispatch();
+  }
+
+  /** Holds the lock. Like {@link #releaseLeasesHeldBy} for every process of a dead node. */
+  private void releaseLeasesOfNode(ByteString deadNode) {
+    if (deadNode.equals(nodeId)) {
+      return;
+    }
+    boolean freed = false;
+    for (Lease l : new ArrayList<>(leases.values())) {
+      if (deadNode.equals(l.requesterNode)) {
+        releaseLease(l, l.forActor);
+        freed = true;
+      }
+    }
+    Iterator<PendingLease> it = pending.iterator();
+    while (it.hasNext()) {
+      PendingLease p = it.next();
+      if (deadNode.equals(p.request.getRequesterNodeId())) {
+        it.remove();
+        unreserve(p);
+        freed = true;
+      }
+    }
+    if (freed) {
       dispatch();
     }
   }

@@ -170,6 +170,7 @@ public final class NodeDaemon implements AutoCloseable {
               .registerNode(RegisterNodeRequest.newBuilder().setNode(d.nodeInfo()).build())
               .getControlEpoch();
       d.timer.scheduleWithFixedDelay(d::reportResources, 1, 1, TimeUnit.SECONDS);
+      d.timer.scheduleWithFixedDelay(d::warnIfStuck, 10, 10, TimeUnit.SECONDS);
       return d;
     } catch (IOException | RuntimeException e) {
       d.close();
@@ -303,7 +304,8 @@ public final class NodeDaemon implements AutoCloseable {
             .setNodeId(nodeId)
             .setAvailable(a.toProto())
             .setTotal(scheduler.total().toProto())
-            .setObjectStoreUsed(objects.usedBytes());
+            .setObjectStoreUsed(objects.usedBytes())
+            .setDeadWorkersAfter(deadWorkersSeq);
     scheduler
         .pendingDemand()
         .forEach(
@@ -323,6 +325,10 @@ public final class NodeDaemon implements AutoCloseable {
                   io.execute(() -> reregister(restarted));
                 }
                 scheduler.updateView(r.getNodesList());
+                if (!r.getDeadWorkerIdsList().isEmpty()) {
+                  scheduler.requestersDied(r.getDeadWorkerIdsList());
+                }
+                deadWorkersSeq = r.getDeadWorkersSeq();
               }
 
               @Override
@@ -350,6 +356,9 @@ public final class NodeDaemon implements AutoCloseable {
 
   private volatile boolean controlDown;
 
+  /** The last worker death (cluster-wide) this node has heard of; -1 before the first report. */
+  private volatile long deadWorkersSeq = -1;
+
   private final java.util.concurrent.atomic.AtomicBoolean reregistering =
       new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -357,6 +366,18 @@ public final class NodeDaemon implements AutoCloseable {
    * Registers again: after the control service forgot the node, or restarted (then it also learns
    * which actor workers still run here, so it can tell which died while it was away).
    */
+  private long lastStuckWarning;
+
+  /** Says in the log what holds the node's resources when requests have waited long. */
+  private void warnIfStuck() {
+    String s = scheduler.describeIfStuck(30_000);
+    long now = System.nanoTime();
+    if (s != null && now - lastStuckWarning > TimeUnit.SECONDS.toNanos(60)) {
+      lastStuckWarning = now;
+      System.getLogger(NodeDaemon.class.getName()).log(System.Logger.Level.INFO, s);
+    }
+  }
+
   private void reregister(boolean restarted) {
     if (!reregistering.compareAndSet(false, true)) {
       return;

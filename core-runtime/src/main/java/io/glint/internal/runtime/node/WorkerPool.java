@@ -89,6 +89,23 @@ final class WorkerPool {
     this.events = events;
   }
 
+  /** One line per worker process: pid, state, alive, for diagnostics. */
+  String describe() {
+    StringBuilder sb = new StringBuilder();
+    for (WorkerProcess w : workers.values()) {
+      sb.append("\n  worker pid ")
+          .append(w.pid)
+          .append(
+              w.address == null
+                  ? " starting" + (w.reservedFor != null ? " (dedicated)" : "")
+                  : w.lease != null ? " leased" : " idle")
+          .append(w.alive() ? "" : " (exited)")
+          .append(w.killed ? " (killed)" : "");
+    }
+    sb.append("\n  starting: ").append(startingTotal());
+    return sb.toString();
+  }
+
   int size() {
     return workers.size();
   }
