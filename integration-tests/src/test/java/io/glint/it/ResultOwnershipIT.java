@@ -34,9 +34,32 @@ class ResultOwnershipIT {
       return StoreFns.pattern(BIG, seed);
     }
 
+    /** A stored object this actor owns (made by put here), handed to the caller. */
+    public List<ObjectRef<byte[]>> putOwned(int seed) {
+      return List.of(Glint.put(StoreFns.pattern(BIG, seed)));
+    }
+
     public void crash() {
       Runtime.getRuntime().halt(9);
     }
+  }
+
+  /**
+   * An object lives as long as its owner (Ray's ownership): when the process that put it dies, a
+   * borrower's read fails with a typed owner-died failure, not a hang.
+   */
+  @Test
+  void anObjectWhoseOwnerDiedFailsTyped() {
+    ActorHandle<Maker> m = Glint.actor(Maker::new).remote();
+    ObjectRef<byte[]> borrowed = Glint.get(m.task(Maker::putOwned, 5).remote()).get(0);
+    assertThat(Glint.get(borrowed, 30_000)).isEqualTo(StoreFns.pattern(BIG, 5));
+    ObjectRef<byte[]> unread = Glint.get(m.task(Maker::putOwned, 6).remote()).get(0);
+    Glint.kill(m);
+    awaitNoWorkerWith(m);
+    assertThatThrownBy(() -> Glint.get(unread, 30_000))
+        .isInstanceOfSatisfying(
+            io.glint.api.exception.ObjectLostFailure.class,
+            e -> assertThat(e.type()).isEqualTo("OwnerDiedError"));
   }
 
   @Test

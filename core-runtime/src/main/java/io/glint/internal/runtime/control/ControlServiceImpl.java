@@ -99,15 +99,20 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
     Rpc.detached(() -> c.freshNodes().whenComplete((n, e) -> fresh.complete(n)));
     fresh.whenComplete(
         (nodes, err) -> {
-          List<NodeInfo> ns = nodes != null ? nodes : c.aliveNodes();
+          // Dead nodes are listed too (alive = false), after the live ones; totals are the live.
+          // A node that died while its fresh numbers were fetched is listed as dead only.
+          List<NodeInfo> dead = c.allNodes().stream().filter(n -> !n.getAlive()).toList();
+          java.util.Set<com.google.protobuf.ByteString> deadIds =
+              dead.stream().map(NodeInfo::getNodeId).collect(java.util.stream.Collectors.toSet());
+          List<NodeInfo> ns =
+              (nodes != null ? nodes : c.aliveNodes())
+                  .stream().filter(n -> !deadIds.contains(n.getNodeId())).toList();
           ResourceSet total = ResourceSet.EMPTY;
           ResourceSet available = ResourceSet.EMPTY;
           for (NodeInfo n : ns) {
             total = total.plus(ResourceSet.fromProto(n.getTotal()));
             available = available.plus(ResourceSet.fromProto(n.getAvailable()));
           }
-          // Dead nodes are listed too (alive = false), after the live ones; totals are the live.
-          List<NodeInfo> dead = c.allNodes().stream().filter(n -> !n.getAlive()).toList();
           Rpc.reply(
               obs,
               GetClusterResourcesReply.newBuilder()
@@ -149,7 +154,7 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
   @Override
   public void createActor(CreateActorRequest request, StreamObserver<CreateActorReply> obs) {
     Failure[] out = new Failure[1];
-    Rpc.detached(() -> out[0] = c.createActor(request.getCreationTask()));
+    Rpc.detached(() -> out[0] = c.actors().createActor(request.getCreationTask()));
     Failure f = out[0];
     CreateActorReply.Builder b = CreateActorReply.newBuilder();
     if (f != null) {
@@ -160,7 +165,8 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
 
   @Override
   public void waitActorState(WaitActorStateRequest request, StreamObserver<ActorInfo> obs) {
-    c.waitActor(request.getActorId(), request.getTimeoutMs())
+    c.actors()
+        .waitActor(request.getActorId(), request.getTimeoutMs())
         .whenComplete(
             (info, err) -> {
               try {
@@ -173,7 +179,7 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
 
   @Override
   public void getNamedActor(GetNamedActorRequest request, StreamObserver<GetNamedActorReply> obs) {
-    ActorInfo a = c.namedActor(request.getName(), request.getNamespace());
+    ActorInfo a = c.actors().namedActor(request.getName(), request.getNamespace());
     GetNamedActorReply.Builder b = GetNamedActorReply.newBuilder().setFound(a != null);
     if (a != null) {
       b.setActor(a);
@@ -183,7 +189,7 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
 
   @Override
   public void killActor(KillActorRequest request, StreamObserver<KillActorReply> obs) {
-    Rpc.detached(() -> c.killActor(request.getActorId(), request.getNoRestart()));
+    Rpc.detached(() -> c.actors().killActor(request.getActorId(), request.getNoRestart()));
     Rpc.reply(obs, KillActorReply.getDefaultInstance());
   }
 
@@ -193,7 +199,9 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
     c.logWorkerDeath(request.getWorkerId());
     if (!request.getActorId().isEmpty()) {
       Rpc.detached(
-          () -> c.onWorkerDeath(request.getActorId(), request.getWorkerId(), request.getReason()));
+          () ->
+              c.actors()
+                  .onWorkerDeath(request.getActorId(), request.getWorkerId(), request.getReason()));
     }
     Rpc.reply(obs, ReportWorkerDeathReply.getDefaultInstance());
   }
@@ -277,6 +285,17 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
                 // the caller went away
               }
             });
+  }
+
+  @Override
+  public void getAllActors(
+      io.glint.internal.proto.GetAllActorsRequest request,
+      StreamObserver<io.glint.internal.proto.GetAllActorsReply> obs) {
+    Rpc.reply(
+        obs,
+        io.glint.internal.proto.GetAllActorsReply.newBuilder()
+            .addAllActors(c.actors().all())
+            .build());
   }
 
   @Override

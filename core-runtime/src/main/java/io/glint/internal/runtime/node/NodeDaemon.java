@@ -5,21 +5,14 @@ import io.glint.internal.proto.Address;
 import io.glint.internal.proto.ControlServiceGrpc;
 import io.glint.internal.proto.JobConfig;
 import io.glint.internal.proto.NodeInfo;
-import io.glint.internal.proto.RegisterNodeRequest;
-import io.glint.internal.proto.ReportNodeResourcesReply;
 import io.glint.internal.proto.ReportNodeResourcesRequest;
 import io.glint.internal.proto.ReportWorkerDeathRequest;
 import io.glint.internal.proto.ResourceDemand;
-import io.glint.internal.proto.UnregisterNodeRequest;
 import io.glint.internal.runtime.common.ChannelPool;
 import io.glint.internal.runtime.common.Grpc;
 import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.common.ResourceSet;
-import io.glint.internal.runtime.common.Rpc;
 import io.grpc.Server;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,6 +71,7 @@ public final class NodeDaemon implements AutoCloseable {
   private final Options options;
   private final ByteString nodeId;
   private final ChannelPool channels;
+  private ControlLink control;
   private final ScheduledExecutorService timer;
   private final MemoryMonitor memory;
 
@@ -133,7 +127,7 @@ public final class NodeDaemon implements AutoCloseable {
                 logDir),
             io,
             logs,
-            this::control,
+            () -> ControlServiceGrpc.newBlockingStub(channels.get(options.controlAddress())),
             new PackageCache(options.sessionDir().resolve("packages"), channels));
     this.scheduler =
         new LeaseScheduler(
@@ -164,11 +158,9 @@ public final class NodeDaemon implements AutoCloseable {
               .setHost(options.host())
               .setPort(d.server.getPort())
               .build();
-      d.controlEpoch =
-          d.control()
-              .withDeadlineAfter(30, TimeUnit.SECONDS)
-              .registerNode(RegisterNodeRequest.newBuilder().setNode(d.nodeInfo()).build())
-              .getControlEpoch();
+      d.control =
+          new ControlLink(d.channels, options.controlAddress(), d.scheduler, d::nodeInfo, d.io);
+      d.control.register();
       d.timer.scheduleWithFixedDelay(d::reportResources, 1, 1, TimeUnit.SECONDS);
       d.timer.scheduleWithFixedDelay(d::warnIfStuck, 10, 10, TimeUnit.SECONDS);
       return d;
@@ -293,79 +285,22 @@ public final class NodeDaemon implements AutoCloseable {
         .build();
   }
 
-  private ControlServiceGrpc.ControlServiceBlockingStub control() {
-    return ControlServiceGrpc.newBlockingStub(channels.get(options.controlAddress()));
-  }
-
   private void reportResources() {
-    ResourceSet a = available();
     ReportNodeResourcesRequest.Builder req =
         ReportNodeResourcesRequest.newBuilder()
             .setNodeId(nodeId)
-            .setAvailable(a.toProto())
+            .setAvailable(available().toProto())
             .setTotal(scheduler.total().toProto())
-            .setObjectStoreUsed(objects.usedBytes())
-            .setDeadWorkersAfter(deadWorkersSeq);
+            .setObjectStoreUsed(objects.usedBytes());
     scheduler
         .pendingDemand()
         .forEach(
             (shape, count) ->
                 req.addDemand(
                     ResourceDemand.newBuilder().setShape(shape.toProto()).setCount(count)));
-    ControlServiceGrpc.newStub(channels.get(options.controlAddress()))
-        .reportNodeResources(
-            req.build(),
-            new StreamObserver<>() {
-              @Override
-              public void onNext(ReportNodeResourcesReply r) {
-                controlDown = false;
-                boolean restarted =
-                    !r.getControlEpoch().isEmpty() && !r.getControlEpoch().equals(controlEpoch);
-                if ((restarted || !r.getKnown()) && !closed) {
-                  io.execute(() -> reregister(restarted));
-                }
-                scheduler.updateView(r.getNodesList());
-                if (!r.getDeadWorkerIdsList().isEmpty()) {
-                  scheduler.requestersDied(r.getDeadWorkerIdsList());
-                }
-                deadWorkersSeq = r.getDeadWorkersSeq();
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                if (!controlDown && !closed) {
-                  controlDown = true;
-                  System.getLogger(NodeDaemon.class.getName())
-                      .log(
-                          System.Logger.Level.WARNING,
-                          "the control service is unreachable ("
-                              + Status.fromThrowable(t).getCode()
-                              + "); retrying every second");
-                }
-                // Reconnect at the next report instead of after gRPC's growing back-off.
-                channels.get(options.controlAddress()).resetConnectBackoff();
-              }
-
-              @Override
-              public void onCompleted() {}
-            });
+    control.report(req);
   }
 
-  /** The control service's start, as of our last registration (a change means it restarted). */
-  private volatile ByteString controlEpoch = ByteString.EMPTY;
-
-  private volatile boolean controlDown;
-
-  /** The last worker death (cluster-wide) this node has heard of; -1 before the first report. */
-  private volatile long deadWorkersSeq = -1;
-
-  private final java.util.concurrent.atomic.AtomicBoolean reregistering =
-      new java.util.concurrent.atomic.AtomicBoolean();
-
-  /**
-   * Registers again: after the control service forgot the node, or restarted (then it also learns
-   * which actor workers still run here, so it can tell which died while it was away).
-   */
   private long lastStuckWarning;
 
   /** Says in the log what holds the node's resources when requests have waited long. */
@@ -375,32 +310,6 @@ public final class NodeDaemon implements AutoCloseable {
     if (s != null && now - lastStuckWarning > TimeUnit.SECONDS.toNanos(60)) {
       lastStuckWarning = now;
       System.getLogger(NodeDaemon.class.getName()).log(System.Logger.Level.INFO, s);
-    }
-  }
-
-  private void reregister(boolean restarted) {
-    if (!reregistering.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      RegisterNodeRequest.Builder req = RegisterNodeRequest.newBuilder().setNode(nodeInfo());
-      if (restarted) {
-        req.setReconnect(true).addAllActorWorkers(scheduler.actorWorkers());
-      }
-      controlEpoch =
-          control()
-              .withDeadlineAfter(10, TimeUnit.SECONDS)
-              .registerNode(req.build())
-              .getControlEpoch();
-      if (restarted) {
-        System.getLogger(NodeDaemon.class.getName())
-            .log(System.Logger.Level.INFO, "re-registered with the restarted control service");
-      }
-    } catch (StatusRuntimeException e) {
-      System.getLogger(NodeDaemon.class.getName())
-          .log(System.Logger.Level.DEBUG, "re-registration failed: " + e.getStatus());
-    } finally {
-      reregistering.set(false);
     }
   }
 
@@ -439,8 +348,7 @@ public final class NodeDaemon implements AutoCloseable {
     if (exit.actorId() != null) {
       r.setActorId(exit.actorId());
     }
-    ControlServiceGrpc.newStub(channels.get(options.controlAddress()))
-        .reportWorkerDeath(r.build(), Rpc.ignore());
+    control.workerDied(r.build());
   }
 
   /** Stops the daemon: kills its workers, deletes its store. */
@@ -462,14 +370,8 @@ public final class NodeDaemon implements AutoCloseable {
       }
     }
     logs.close();
-    if (address != null) {
-      try {
-        control()
-            .withDeadlineAfter(2, TimeUnit.SECONDS)
-            .unregisterNode(UnregisterNodeRequest.newBuilder().setNodeId(nodeId).build());
-      } catch (StatusRuntimeException ignored) {
-        // the control service may be gone already
-      }
+    if (control != null) {
+      control.unregister(nodeId);
     }
     memory.close();
     timer.shutdownNow();
