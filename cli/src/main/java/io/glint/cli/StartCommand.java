@@ -88,6 +88,23 @@ final class StartCommand implements Callable<Integer> {
               + " cluster.")
   String storage;
 
+  @Option(
+      names = "--include-dashboard",
+      arity = "1",
+      description =
+          "(--head) Run the dashboard (REST API and /metrics) on the head (default true).")
+  boolean includeDashboard = true;
+
+  @Option(
+      names = "--dashboard-host",
+      description = "(--head) Where the dashboard listens (default: --node-ip-address).")
+  String dashboardHost;
+
+  @Option(
+      names = "--dashboard-port",
+      description = "(--head) The dashboard's port (default 8265; the next free one if taken).")
+  int dashboardPort = 8265;
+
   @Override
   public Integer call() throws Exception {
     if (head == (address != null)) {
@@ -224,6 +241,14 @@ final class StartCommand implements Callable<Integer> {
               + cluster.tokenFile()
               + "; others pass it as GLINT_TOKEN.");
       out.println("  Status: glint status    Stop: glint stop");
+      dashboardUrl(cluster)
+          .ifPresent(
+              u ->
+                  out.println(
+                      "  Dashboard (the link carries the cluster token; keep it to yourself): "
+                          + u
+                          + "/?token="
+                          + readToken(cluster)));
     }
     if (block) {
       out.println("Blocking; Ctrl-C stops what this command started.");
@@ -273,6 +298,11 @@ final class StartCommand implements Callable<Integer> {
     cmd.add("--token-file=" + cluster.tokenFile());
     cmd.add("--ready-file=" + ready);
     cmd.add("--storage=" + spec);
+    if (includeDashboard) {
+      cmd.add("--dashboard-host=" + (dashboardHost != null ? dashboardHost : host));
+      cmd.add("--dashboard-port=" + dashboardPort);
+      cmd.add("--dashboard-url-file=" + cluster.dir().resolve("dashboard.url"));
+    }
     if (nodeTimeoutMs != null) {
       cmd.add("--node-timeout-ms=" + nodeTimeoutMs);
     }
@@ -313,6 +343,23 @@ final class StartCommand implements Callable<Integer> {
             + spec
             + "; its nodes and drivers reconnect by themselves.");
     return 0;
+  }
+
+  /** The dashboard's address, when the control service started one. */
+  static java.util.Optional<String> dashboardUrl(ClusterRecords.Cluster c) {
+    try {
+      return java.util.Optional.of(Files.readString(c.dir().resolve("dashboard.url")).strip());
+    } catch (java.io.IOException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  private static String readToken(ClusterRecords.Cluster c) {
+    try {
+      return Files.readString(c.tokenFile()).strip();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Whether any node daemon recorded for the cluster still runs. */

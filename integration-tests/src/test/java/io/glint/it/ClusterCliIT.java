@@ -90,7 +90,29 @@ class ClusterCliIT {
     Matcher m = Pattern.compile("control service at (\\S+)\\.").matcher(head.out());
     assertThat(m.find()).as(head.out()).isTrue();
     String address = m.group(1);
-    assertThat(head.out()).contains("GLINT_TOKEN").doesNotContain(tokenOf(address));
+    // The token is printed once, in the dashboard's login link (Jupyter's model), nowhere else.
+    assertThat(head.out()).contains("GLINT_TOKEN");
+    String token = tokenOf(address);
+    Matcher dash =
+        Pattern.compile("Dashboard .*: (http://\\S+)/\\?token=(\\S+)").matcher(head.out());
+    assertThat(dash.find()).as(head.out()).isTrue();
+    assertThat(dash.group(2)).isEqualTo(token);
+    assertThat(head.out().replace(dash.group(0), "")).doesNotContain(token);
+    var web = java.net.http.HttpClient.newHttpClient();
+    var unauthorized =
+        web.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(dash.group(1) + "/api/nodes"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(unauthorized.statusCode()).isEqualTo(401);
+    var nodesJson =
+        web.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(dash.group(1) + "/api/nodes"))
+                .header("Authorization", "Bearer " + token)
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(nodesJson.statusCode()).isEqualTo(200);
+    assertThat(nodesJson.body()).contains("\"name\" : \"head\"");
     for (String ip : List.of("127.0.0.2", "127.0.0.3")) {
       Run join =
           cli(

@@ -14,7 +14,11 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * java ... io.glint.internal.runtime.control.ControlMain --host=127.0.0.1 --port=6379
  *     --token-file=FILE [--ready-file=FILE] [--node-timeout-ms=30000] [--storage=SPEC]
+ *     [--dashboard-host=HOST --dashboard-port=8265 --dashboard-url-file=FILE]
  * </pre>
+ *
+ * <p>With {@code --dashboard-port} (0: any free port) and the {@code glint-dashboard} module on the
+ * class path, the dashboard runs in this process; its address goes to the URL file.
  *
  * <p>{@code --storage} is where the cluster's state is kept ({@link ControlStore#open}: {@code
  * memory}, a file path, or {@code redis://host:port}); a service started again on the same storage
@@ -41,11 +45,38 @@ public final class ControlMain {
       a.fail(e.getMessage());
       return;
     }
+    DashboardLauncher.Dashboard dashboard = null;
+    int dashboardPort = a.getInt("dashboard-port", -1);
+    if (dashboardPort >= 0) {
+      var launcher = DashboardLauncher.find();
+      if (launcher.isEmpty()) {
+        System.err.println("the dashboard is not on this class path (module glint-dashboard)");
+      } else {
+        try {
+          dashboard =
+              launcher
+                  .get()
+                  .start(a.get("dashboard-host", host), dashboardPort, token, c.address());
+        } catch (RuntimeException e) {
+          c.close();
+          a.fail(e.getMessage());
+          return;
+        }
+        String file = a.get("dashboard-url-file", "");
+        if (!file.isEmpty()) {
+          DaemonArgs.writeAtomically(Path.of(file), dashboard.url() + "\n");
+        }
+      }
+    }
+    DashboardLauncher.Dashboard started = dashboard;
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (started != null) {
+                    started.close();
+                  }
                   c.close();
                   stop.countDown();
                 },

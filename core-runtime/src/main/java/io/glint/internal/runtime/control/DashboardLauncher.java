@@ -1,0 +1,32 @@
+package io.glint.internal.runtime.control;
+
+import io.glint.internal.proto.Address;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+/**
+ * Starts the dashboard (module {@code glint-dashboard}, found by {@link ServiceLoader}) next to a
+ * control service: an HTTP server with the cluster's REST API and Prometheus metrics, protected by
+ * the cluster token.
+ */
+public interface DashboardLauncher {
+  /** A running dashboard. */
+  interface Dashboard extends AutoCloseable {
+    /** Where it listens, {@code http://host:port}. */
+    String url();
+
+    @Override
+    void close();
+  }
+
+  /**
+   * Starts it on {@code host:port} (the next free port when taken; 0: any) for the cluster whose
+   * control service is at {@code control}.
+   */
+  Dashboard start(String host, int port, String token, Address control);
+
+  /** The dashboard implementation on the class path, if any. */
+  static Optional<DashboardLauncher> find() {
+    return ServiceLoader.load(DashboardLauncher.class).findFirst();
+  }
+}

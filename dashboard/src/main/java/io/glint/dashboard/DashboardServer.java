@@ -1,0 +1,241 @@
+package io.glint.dashboard;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.glint.internal.proto.Address;
+import io.glint.internal.proto.GetClusterResourcesReply;
+import io.glint.internal.proto.NodeInfo;
+import io.glint.internal.proto.ObjectStoreStats;
+import io.glint.internal.runtime.common.Ids;
+import io.glint.internal.runtime.common.ResourceSet;
+import io.glint.internal.runtime.control.DashboardLauncher;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The head's HTTP server (Ray's dashboard server on :8265): the cluster's REST API under {@code
+ * /api/}, Prometheus metrics on {@code /metrics}, every path behind the cluster token ({@link
+ * TokenGate}). Built on the JDK's own HTTP server, so the head carries no web framework.
+ *
+ * <pre>
+ * curl -H "Authorization: Bearer $(cat ~/.../token)" http://127.0.0.1:8265/api/nodes
+ * </pre>
+ */
+final class DashboardServer implements DashboardLauncher.Dashboard {
+  private static final System.Logger LOG = System.getLogger(DashboardServer.class.getName());
+
+  /** Ports tried after the one asked for is taken. */
+  private static final int PORT_ATTEMPTS = 20;
+
+  private final HttpServer http;
+  private final ExecutorService executor;
+  private final TokenGate gate;
+  private final ClusterSource source;
+  private final ClusterMetrics metrics = new ClusterMetrics();
+  private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private final String url;
+
+  private DashboardServer(
+      HttpServer http, ExecutorService executor, String token, Address control) {
+    this.http = http;
+    this.executor = executor;
+    this.gate = new TokenGate(token);
+    this.source = new ClusterSource(token, control);
+    InetSocketAddress a = http.getAddress();
+    this.url = "http://" + a.getHostString() + ":" + a.getPort();
+  }
+
+  /** Listens on {@code host:port}, or the next free port of the 20 after it (0: any port). */
+  static DashboardServer start(String host, int port, String token, Address control) {
+    HttpServer http = null;
+    IOException last = null;
+    for (int i = 0; i < (port == 0 ? 1 : PORT_ATTEMPTS) && http == null; i++) {
+      try {
+        http = HttpServer.create(new InetSocketAddress(host, port == 0 ? 0 : port + i), 64);
+      } catch (BindException e) {
+        last = e;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot start the dashboard on " + host + ": " + e, e);
+      }
+    }
+    if (http == null) {
+      throw new IllegalStateException(
+          "cannot start the dashboard: ports "
+              + port
+              + "-"
+              + (port + PORT_ATTEMPTS - 1)
+              + " on "
+              + host
+              + " are taken ("
+              + last.getMessage()
+              + "); choose one with --dashboard-port",
+          last);
+    }
+    ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor();
+    http.setExecutor(ex);
+    DashboardServer d = new DashboardServer(http, ex, token, control);
+    http.createContext("/", d::handle);
+    http.start();
+    if (port != 0 && http.getAddress().getPort() != port) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "port " + port + " was taken; the dashboard listens on " + d.url + " instead");
+    }
+    return d;
+  }
+
+  @Override
+  public String url() {
+    return url;
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      switch (gate.check(ex)) {
+        case DENIED -> {
+          send(ex, 401, "text/html; charset=utf-8", deniedPage());
+          return;
+        }
+        case LOGIN -> {
+          ex.getResponseHeaders().add("Set-Cookie", gate.loginCookie());
+          ex.getResponseHeaders().add("Location", ex.getRequestURI().getPath());
+          ex.sendResponseHeaders(302, -1);
+          return;
+        }
+        case ALLOWED -> {}
+      }
+      if (!"GET".equals(ex.getRequestMethod())) {
+        send(ex, 405, "text/plain; charset=utf-8", bytes("only GET is served here\n"));
+        return;
+      }
+      String path = ex.getRequestURI().getPath();
+      try {
+        switch (path) {
+          case "/metrics" -> {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            metrics.scrape(source, out);
+            send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", out.toByteArray());
+          }
+          case "/api/cluster_status" -> sendJson(ex, clusterStatus());
+          case "/api/nodes" -> sendJson(ex, nodes());
+          case "/api/actors" -> sendJson(ex, source.actors().stream().map(Views::actor).toList());
+          case "/api/placement_groups" ->
+              sendJson(ex, source.placementGroups().stream().map(Views::placementGroup).toList());
+          case "/api/object_store" -> sendJson(ex, objectStore());
+          case "/", "/index.html" -> send(ex, 200, "text/html; charset=utf-8", indexPage());
+          default ->
+              send(ex, 404, "text/plain; charset=utf-8", bytes("no such page: " + path + "\n"));
+        }
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "dashboard request " + path + " failed: " + e);
+        send(
+            ex,
+            503,
+            "text/plain; charset=utf-8",
+            bytes("the cluster did not answer: " + e.getMessage() + "\n"));
+      }
+    }
+  }
+
+  private Map<String, Object> clusterStatus() {
+    GetClusterResourcesReply c = source.cluster();
+    List<Map<String, Object>> actors = source.actors().stream().map(Views::actor).toList();
+    List<Map<String, Object>> groups =
+        source.placementGroups().stream().map(Views::placementGroup).toList();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("nodes_alive", c.getNodesList().stream().filter(NodeInfo::getAlive).count());
+    m.put("nodes_dead", c.getNodesList().stream().filter(n -> !n.getAlive()).count());
+    m.put("total", ResourceSet.fromProto(c.getTotal()).toMap());
+    m.put("available", ResourceSet.fromProto(c.getAvailable()).toMap());
+    m.put("actors", Views.countBy(actors, "state"));
+    m.put("placement_groups", Views.countBy(groups, "state"));
+    return m;
+  }
+
+  private List<Map<String, Object>> nodes() {
+    List<NodeInfo> nodes = source.cluster().getNodesList();
+    Map<String, ObjectStoreStats> stores = new LinkedHashMap<>();
+    for (ObjectStoreStats s : source.stores(nodes, false)) {
+      stores.put(Ids.hex(s.getNodeId()), s);
+    }
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (NodeInfo n : nodes) {
+      out.add(Views.node(n, stores.get(Ids.hex(n.getNodeId()))));
+    }
+    return out;
+  }
+
+  private List<Map<String, Object>> objectStore() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (ObjectStoreStats s : source.stores(source.cluster().getNodesList(), true)) {
+      out.add(Views.store(s, 20));
+    }
+    return out;
+  }
+
+  private void sendJson(HttpExchange ex, Object value) throws IOException {
+    send(ex, 200, "application/json", json.writeValueAsBytes(value));
+  }
+
+  private static void send(HttpExchange ex, int status, String type, byte[] body)
+      throws IOException {
+    ex.getResponseHeaders().set("Content-Type", type);
+    ex.getResponseHeaders().set("Cache-Control", "no-store");
+    ex.sendResponseHeaders(status, body.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] deniedPage() {
+    return bytes(
+        """
+        <!doctype html><html><head><title>Glint dashboard: token needed</title></head><body>
+        <h1>This Glint dashboard needs the cluster's token</h1>
+        <p>Open the address <code>glint start --head</code> printed (it ends in
+        <code>/?token=&hellip;</code>), or send <code>Authorization: Bearer &lt;token&gt;</code>.
+        The token is in the file <code>glint start --head</code> named; <code>glint status</code>
+        finds it for its user.</p></body></html>
+        """);
+  }
+
+  private static byte[] indexPage() {
+    return bytes(
+        """
+        <!doctype html><html><head><title>Glint dashboard</title></head><body>
+        <h1>Glint</h1>
+        <ul>
+        <li><a href="/api/cluster_status">cluster status</a></li>
+        <li><a href="/api/nodes">nodes</a></li>
+        <li><a href="/api/actors">actors</a></li>
+        <li><a href="/api/placement_groups">placement groups</a></li>
+        <li><a href="/api/object_store">object stores</a></li>
+        <li><a href="/metrics">Prometheus metrics</a></li>
+        </ul></body></html>
+        """);
+  }
+
+  @Override
+  public void close() {
+    http.stop(0);
+    executor.shutdownNow();
+    source.close();
+  }
+}

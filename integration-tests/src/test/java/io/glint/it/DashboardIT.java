@@ -1,0 +1,127 @@
+package io.glint.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.glint.api.ActorHandle;
+import io.glint.api.Glint;
+import io.glint.api.ObjectRef;
+import io.glint.internal.proto.Address;
+import io.glint.internal.runtime.control.DashboardLauncher;
+import io.glint.testing.TestCluster;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dashboard's HTTP surface against a real cluster: every path refuses callers without the
+ * token, the printed URL's token logs a browser in with an HttpOnly cookie, and the REST API and
+ * Prometheus metrics show what the workload made (an actor, a stored object, the node).
+ */
+class DashboardIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
+
+  private HttpResponse<String> get(String url, String header, String value) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+    if (header != null) {
+      b.header(header, value);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void theApiAndMetricsShowTheWorkloadBehindTheToken() throws Exception {
+    try (TestCluster cluster = TestCluster.builder().nodes(1).cpusPerNode(2).start()) {
+      String[] hp = cluster.address().split(":");
+      Address control =
+          Address.newBuilder().setHost(hp[0]).setPort(Integer.parseInt(hp[1])).build();
+      try (DashboardLauncher.Dashboard dash =
+          DashboardLauncher.find().orElseThrow().start("127.0.0.1", 0, cluster.token(), control)) {
+        String base = dash.url();
+        String bearer = "Bearer " + cluster.token();
+
+        // Closed by default: no token, a wrong one, or a wrong cookie.
+        HttpResponse<String> denied = get(base + "/api/nodes", null, null);
+        assertThat(denied.statusCode()).isEqualTo(401);
+        assertThat(denied.body()).contains("needs the cluster's token");
+        assertThat(get(base + "/metrics", "Authorization", "Bearer nope").statusCode())
+            .isEqualTo(401);
+        assertThat(get(base + "/?token=nope", null, null).statusCode()).isEqualTo(401);
+        assertThat(get(base + "/", "Cookie", "glint_dashboard_token=nope").statusCode())
+            .isEqualTo(401);
+
+        // The printed URL logs a browser in: an HttpOnly, SameSite cookie, then the clean URL.
+        HttpResponse<String> login = get(base + "/?token=" + cluster.token(), null, null);
+        assertThat(login.statusCode()).isEqualTo(302);
+        assertThat(login.headers().firstValue("Location")).contains("/");
+        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+        assertThat(cookie).contains("HttpOnly").contains("SameSite=Strict");
+        HttpResponse<String> page = get(base + "/", "Cookie", cookie.split(";")[0]);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("/api/actors");
+
+        // A workload: a named actor, and an object in the node's store.
+        ActorHandle<Actors.Counter> counter =
+            Glint.actor(Actors.Counter::new).setName("dash-counter").remote();
+        assertThat(Glint.get(counter.task(Actors.Counter::increment).remote())).isEqualTo(1);
+        ObjectRef<byte[]> big = Glint.put(new byte[3 << 20]);
+
+        JsonNode nodes = JSON.readTree(get(base + "/api/nodes", "Authorization", bearer).body());
+        assertThat(nodes).hasSize(1);
+        assertThat(nodes.get(0).get("alive").asBoolean()).isTrue();
+        assertThat(nodes.get(0).get("total").get("CPU").asDouble()).isEqualTo(2.0);
+        String nodeId = nodes.get(0).get("node_id").asText();
+
+        JsonNode actors = JSON.readTree(get(base + "/api/actors", "Authorization", bearer).body());
+        JsonNode mine = null;
+        for (JsonNode a : actors) {
+          if ("dash-counter".equals(a.get("name").asText())) {
+            mine = a;
+          }
+        }
+        assertThat(mine).as(actors.toString()).isNotNull();
+        assertThat(mine.get("state").asText()).isEqualTo("ALIVE");
+        assertThat(mine.get("class_name").asText()).contains("Counter");
+        assertThat(mine.get("node_id").asText()).isEqualTo(nodeId);
+        assertThat(mine.get("pid").asLong())
+            .isEqualTo(Glint.get(counter.task(Actors.Counter::pid).remote()));
+
+        JsonNode stores =
+            JSON.readTree(get(base + "/api/object_store", "Authorization", bearer).body());
+        assertThat(stores.get(0).get("largest_objects").get(0).get("size_bytes").asLong())
+            .isGreaterThanOrEqualTo(3 << 20);
+
+        JsonNode status =
+            JSON.readTree(get(base + "/api/cluster_status", "Authorization", bearer).body());
+        assertThat(status.get("nodes_alive").asInt()).isEqualTo(1);
+        assertThat(status.get("actors").get("ALIVE").asInt()).isEqualTo(1);
+
+        HttpResponse<String> metrics = get(base + "/metrics", "Authorization", bearer);
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body())
+            .contains("glint_cluster_active_nodes 1.0")
+            .contains("glint_actors{State=\"ALIVE\"} 1.0")
+            .contains(
+                "glint_resources{Name=\"CPU\",NodeId=\"" + nodeId + "\",State=\"AVAILABLE\"}");
+        double used = 0;
+        for (String line : metrics.body().split("\n")) {
+          if (line.startsWith("glint_object_store_used_memory_bytes{NodeId=\"" + nodeId)) {
+            used = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+          }
+        }
+        assertThat(used).isGreaterThanOrEqualTo(3 << 20);
+        assertThat(Glint.get(big)).hasSize(3 << 20);
+        Glint.kill(counter);
+      }
+    }
+  }
+}
