@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
       StartCommand.class,
       StopCommand.class,
       StatusCommand.class,
+      JobCommand.class,
       GlintCli.MicrobenchmarkCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -302,6 +302,7 @@ final class StartCommand implements Callable<Integer> {
       cmd.add("--dashboard-host=" + (dashboardHost != null ? dashboardHost : host));
       cmd.add("--dashboard-port=" + dashboardPort);
       cmd.add("--dashboard-url-file=" + cluster.dir().resolve("dashboard.url"));
+      cmd.add("--jobs-dir=" + cluster.sessionDir().resolve("jobs"));
     }
     if (nodeTimeoutMs != null) {
       cmd.add("--node-timeout-ms=" + nodeTimeoutMs);

@@ -6,7 +6,8 @@ import io.glint.internal.runtime.control.DashboardLauncher;
 /** Found by {@code ServiceLoader}: the control service's process starts the dashboard with it. */
 public final class DashboardLauncherImpl implements DashboardLauncher {
   @Override
-  public Dashboard start(String host, int port, String token, Address control) {
-    return DashboardServer.start(host, port, token, control);
+  public Dashboard start(
+      String host, int port, String token, Address control, java.nio.file.Path jobsDir) {
+    return DashboardServer.start(host, port, token, control, jobsDir);
   }
 }

@@ -48,8 +48,15 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
   private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private final String url;
 
+  private final JobManager jobs;
+
   private DashboardServer(
-      HttpServer http, ExecutorService executor, String token, Address control) {
+      HttpServer http,
+      ExecutorService executor,
+      String token,
+      Address control,
+      java.nio.file.Path jobsDir) {
+    this.jobs = new JobManager(jobsDir, control.getHost() + ":" + control.getPort(), token);
     this.http = http;
     this.executor = executor;
     this.gate = new TokenGate(token);
@@ -59,7 +66,8 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
   }
 
   /** Listens on {@code host:port}, or the next free port of the 20 after it (0: any port). */
-  static DashboardServer start(String host, int port, String token, Address control) {
+  static DashboardServer start(
+      String host, int port, String token, Address control, java.nio.file.Path jobsDir) {
     HttpServer http = null;
     IOException last = null;
     for (int i = 0; i < (port == 0 ? 1 : PORT_ATTEMPTS) && http == null; i++) {
@@ -86,7 +94,7 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
     }
     ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor();
     http.setExecutor(ex);
-    DashboardServer d = new DashboardServer(http, ex, token, control);
+    DashboardServer d = new DashboardServer(http, ex, token, control, jobsDir);
     http.createContext("/", d::handle);
     http.start();
     if (port != 0 && http.getAddress().getPort() != port) {
@@ -116,6 +124,10 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
           return;
         }
         case ALLOWED -> {}
+      }
+      if (ex.getRequestURI().getPath().startsWith("/api/jobs")) {
+        jobsApi(ex);
+        return;
       }
       if (!"GET".equals(ex.getRequestMethod())) {
         send(ex, 405, "text/plain; charset=utf-8", bytes("only GET is served here\n"));
@@ -147,6 +159,103 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
             "text/plain; charset=utf-8",
             bytes("the cluster did not answer: " + e.getMessage() + "\n"));
       }
+    }
+  }
+
+  /** Ray's Jobs API: submit, list, info, stop, delete, logs and a streaming tail. */
+  private void jobsApi(HttpExchange ex) throws IOException {
+    String method = ex.getRequestMethod();
+    String[] parts =
+        java.util.Arrays.stream(ex.getRequestURI().getPath().split("/"))
+            .filter(p -> !p.isEmpty())
+            .toArray(String[]::new); // api, jobs, [id, [logs|stop, [tail]]]
+    try {
+      if (parts.length == 2) {
+        if ("POST".equals(method)) {
+          Map<?, ?> body = json.readValue(ex.getRequestBody(), Map.class);
+          Map<?, ?> env = body.get("runtime_env") instanceof Map<?, ?> m ? m : Map.of();
+          JobManager.Job j =
+              jobs.submit(
+                  (String) body.get("submission_id"),
+                  (String) body.get("entrypoint"),
+                  (String) env.get("working_dir"),
+                  strings(env.get("env_vars")),
+                  strings(body.get("metadata")));
+          sendJson(ex, Map.of("submission_id", j.id));
+        } else if ("GET".equals(method)) {
+          sendJson(ex, jobs.all().stream().map(JobManager::view).toList());
+        } else {
+          sendError(ex, 405, method + " is not served on /api/jobs/");
+        }
+        return;
+      }
+      JobManager.Job j = jobs.get(parts[2]);
+      if (j == null) {
+        sendError(ex, 404, "no job with submission_id '" + parts[2] + "'");
+        return;
+      }
+      String action = parts.length > 3 ? parts[3] : "";
+      switch (method + " " + action + (parts.length > 4 ? "/" + parts[4] : "")) {
+        case "GET " -> sendJson(ex, JobManager.view(j));
+        case "DELETE " -> sendJson(ex, Map.of("deleted", jobs.delete(j.id)));
+        case "POST stop" -> sendJson(ex, Map.of("stopped", jobs.stop(j.id)));
+        case "GET logs" ->
+            sendJson(ex, Map.of("logs", new String(JobManager.logs(j, 0), StandardCharsets.UTF_8)));
+        case "GET logs/tail" -> tail(ex, j);
+        default -> sendError(ex, 404, "no such job endpoint: " + method + " " + ex.getRequestURI());
+      }
+    } catch (IllegalArgumentException | ClassCastException e) {
+      sendError(ex, 400, e.getMessage());
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      sendError(ex, 400, "the body is not JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  /** Streams the job's output as it is written, until the job ends (chunked text). */
+  private void tail(HttpExchange ex, JobManager.Job j) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    ex.sendResponseHeaders(200, 0);
+    long at = 0;
+    try (OutputStream out = ex.getResponseBody()) {
+      while (true) {
+        boolean ended = j.status.terminal();
+        byte[] b = JobManager.logs(j, at);
+        if (b.length > 0) {
+          out.write(b);
+          out.flush();
+          at += b.length;
+        } else if (ended) {
+          return;
+        } else {
+          try {
+            jobs.awaitEnd(j, 200);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  private static Map<String, String> strings(Object o) {
+    if (o == null) {
+      return Map.of();
+    }
+    if (!(o instanceof Map<?, ?> m)) {
+      throw new IllegalArgumentException("expected an object of strings, got " + o);
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    m.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
+    return out;
+  }
+
+  private void sendError(HttpExchange ex, int status, String message) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    byte[] body = json.writeValueAsBytes(Map.of("error", message));
+    ex.sendResponseHeaders(status, body.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(body);
     }
   }
 
@@ -234,6 +343,7 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
 
   @Override
   public void close() {
+    jobs.close();
     http.stop(0);
     executor.shutdownNow();
     source.close();

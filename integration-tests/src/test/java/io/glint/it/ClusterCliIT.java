@@ -136,6 +136,47 @@ class ClusterCliIT {
     assertThat(ok.exitValue()).as(out).isZero();
     assertThat(out).contains("square(4) = 16").contains("counter = 2").contains("all equal: true");
 
+    // Jobs (Ray's `ray job`): a command and a real driver run on the head and stream their logs.
+    Run echo = cli("job", "submit", temp, "--", "echo", "hello-from-a-job");
+    assertThat(echo.code()).as(echo.err()).isZero();
+    assertThat(echo.out()).contains("hello-from-a-job").contains("SUCCEEDED");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Run job =
+        cli(
+            "job",
+            "submit",
+            temp,
+            "--submission-id=quickstart-job",
+            "--",
+            java,
+            "-cp",
+            System.getProperty("java.class.path"),
+            "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+            "io.glint.examples.Quickstart");
+    assertThat(job.code()).as(job.out() + job.err()).isZero();
+    assertThat(job.out()).contains("square(4) = 16").contains("Job 'quickstart-job' SUCCEEDED");
+    // The Java client: a job stopped while it runs ends STOPPED, its process gone.
+    var jobs = new io.glint.jobs.JobSubmissionClient(dash.group(1), token);
+    String sleeper =
+        jobs.submitJob(io.glint.jobs.JobSubmissionClient.Submission.of("echo started; sleep 120"));
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!jobs.getJobLogs(sleeper).contains("started") && System.nanoTime() < until) {
+      Thread.sleep(100);
+    }
+    assertThat(jobs.getJobStatus(sleeper))
+        .isEqualTo(io.glint.jobs.JobSubmissionClient.JobStatus.RUNNING);
+    long sleeperPid = jobs.getJobInfo(sleeper).driverPid();
+    assertThat(jobs.stopJob(sleeper)).isTrue();
+    assertThat(jobs.getJobStatus(sleeper))
+        .isEqualTo(io.glint.jobs.JobSubmissionClient.JobStatus.STOPPED);
+    assertThat(ProcessHandle.of(sleeperPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(cli("job", "list", temp).out())
+        .contains("quickstart-job  SUCCEEDED")
+        .contains(sleeper + "  STOPPED");
+    assertThat(cli("job", "logs", temp, "quickstart-job").out()).contains("square(4) = 16");
+    assertThat(cli("job", "status", temp, "nope").err()).contains("no job with submission_id");
+    assertThat(cli("job", "delete", temp, "quickstart-job").code()).isZero();
+
     // A driver with a wrong token is refused, and the message names GLINT_TOKEN.
     Process bad = driver(Map.of("GLINT_ADDRESS", address, "GLINT_TOKEN", "not-the-token"));
     String refused = output(bad);

@@ -56,7 +56,16 @@ public final class ControlMain {
           dashboard =
               launcher
                   .get()
-                  .start(a.get("dashboard-host", host), dashboardPort, token, c.address());
+                  .start(
+                      a.get("dashboard-host", host),
+                      dashboardPort,
+                      token,
+                      c.address(),
+                      Path.of(
+                          a.get(
+                              "jobs-dir",
+                              Path.of(System.getProperty("java.io.tmpdir"), "glint-jobs")
+                                  .toString())));
         } catch (RuntimeException e) {
           c.close();
           a.fail(e.getMessage());

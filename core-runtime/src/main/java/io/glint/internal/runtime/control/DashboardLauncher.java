@@ -23,7 +23,17 @@ public interface DashboardLauncher {
    * Starts it on {@code host:port} (the next free port when taken; 0: any) for the cluster whose
    * control service is at {@code control}.
    */
-  Dashboard start(String host, int port, String token, Address control);
+  Dashboard start(String host, int port, String token, Address control, java.nio.file.Path jobsDir);
+
+  /** As above, with submitted jobs' directories and logs under the temp directory. */
+  default Dashboard start(String host, int port, String token, Address control) {
+    return start(
+        host,
+        port,
+        token,
+        control,
+        java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "glint-jobs-" + port));
+  }
 
   /** The dashboard implementation on the class path, if any. */
   static Optional<DashboardLauncher> find() {
