@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
       StopCommand.class,
       StatusCommand.class,
       JobCommand.class,
+      TimelineCommand.class,
       GlintCli.MicrobenchmarkCommand.class,
       CommandLine.HelpCommand.class
     })

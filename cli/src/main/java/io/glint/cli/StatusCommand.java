@@ -43,8 +43,19 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--temp-dir", description = "Where glint start recorded clusters.")
   Path tempDir;
 
-  @Override
-  public Integer call() {
+  /** A cluster's control service and its token, as the user's commands find them. */
+  record Target(String address, String token) {
+    ManagedChannel channel() {
+      String[] hp = address.split(":");
+      return Grpc.channel(hp[0], Integer.parseInt(hp[1]), token, null);
+    }
+  }
+
+  /**
+   * {@code --address}, else GLINT_ADDRESS, else the cluster this user started last; the token is
+   * GLINT_TOKEN, else the one recorded for that address.
+   */
+  static Target target(String address, Path tempDir) {
     Path dir =
         tempDir != null
             ? tempDir
@@ -72,10 +83,18 @@ final class StatusCommand implements Callable<Integer> {
                   () -> new GlintCli.UserError("the cluster at this address needs GLINT_TOKEN"));
     }
     String[] hp = addr.split(":");
-    if (hp.length != 2) {
+    if (hp.length != 2 || !hp[1].matches("\\d+")) {
       throw new GlintCli.UserError("--address must be host:port, got '" + addr + "'");
     }
-    ManagedChannel ch = Grpc.channel(hp[0], Integer.parseInt(hp[1]), token, null);
+    return new Target(addr, token);
+  }
+
+  @Override
+  public Integer call() {
+    Target t = target(address, tempDir);
+    String addr = t.address();
+    String token = t.token();
+    ManagedChannel ch = t.channel();
     try {
       GetClusterResourcesReply r =
           ControlServiceGrpc.newBlockingStub(ch)

@@ -51,6 +51,13 @@ final class ClusterSource implements AutoCloseable {
         .getGroupsList();
   }
 
+  /** The most recent task runs (0: all the service keeps) and the totals. */
+  io.glint.internal.proto.GetTaskEventsReply taskEvents(int limit) {
+    return controlStub()
+        .getTaskEvents(
+            io.glint.internal.proto.GetTaskEventsRequest.newBuilder().setLimit(limit).build());
+  }
+
   /** The store of each live node; a node that does not answer is left out. */
   List<ObjectStoreStats> stores(List<NodeInfo> nodes, boolean withObjects) {
     List<ObjectStoreStats> out = new ArrayList<>();

@@ -147,10 +147,14 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
           case "/api/placement_groups" ->
               sendJson(ex, source.placementGroups().stream().map(Views::placementGroup).toList());
           case "/api/object_store" -> sendJson(ex, objectStore());
+          case "/api/tasks" -> sendJson(ex, tasks(limit(ex, 1000)));
+          case "/api/timeline" -> send(ex, 200, "application/json", bytes(timeline(limit(ex, 0))));
           case "/", "/index.html" -> send(ex, 200, "text/html; charset=utf-8", indexPage());
           default ->
               send(ex, 404, "text/plain; charset=utf-8", bytes("no such page: " + path + "\n"));
         }
+      } catch (IllegalArgumentException e) {
+        send(ex, 400, "text/plain; charset=utf-8", bytes(e.getMessage() + "\n"));
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "dashboard request " + path + " failed: " + e);
         send(
@@ -287,6 +291,47 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
     return out;
   }
 
+  private static int limit(HttpExchange ex, int dflt) {
+    String q = ex.getRequestURI().getRawQuery();
+    if (q != null) {
+      for (String part : q.split("&")) {
+        if (part.startsWith("limit=")) {
+          try {
+            return Math.max(0, Integer.parseInt(part.substring(6)));
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("limit must be a number, got " + part.substring(6));
+          }
+        }
+      }
+    }
+    return dflt;
+  }
+
+  /** The most recent tasks (newest last) with the totals. */
+  private Map<String, Object> tasks(int limit) {
+    var r = source.taskEvents(limit);
+    Map<String, String> names = nodeNames();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("finished_total", r.getFinishedTotal());
+    m.put("failed_total", r.getFailedTotal());
+    m.put("dropped_total", r.getDroppedTotal());
+    m.put("tasks", r.getEventsList().stream().map(e -> Views.task(e, names)).toList());
+    return m;
+  }
+
+  private String timeline(int limit) {
+    return io.glint.internal.runtime.common.ChromeTrace.of(
+        source.taskEvents(limit).getEventsList(), nodeNames());
+  }
+
+  private Map<String, String> nodeNames() {
+    Map<String, String> names = new LinkedHashMap<>();
+    for (NodeInfo n : source.cluster().getNodesList()) {
+      names.put(Ids.hex(n.getNodeId()), n.getNodeName());
+    }
+    return names;
+  }
+
   private List<Map<String, Object>> objectStore() {
     List<Map<String, Object>> out = new ArrayList<>();
     for (ObjectStoreStats s : source.stores(source.cluster().getNodesList(), true)) {
@@ -336,6 +381,8 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
         <li><a href="/api/actors">actors</a></li>
         <li><a href="/api/placement_groups">placement groups</a></li>
         <li><a href="/api/object_store">object stores</a></li>
+        <li><a href="/api/tasks">recent tasks</a></li>
+        <li><a href="/api/timeline">task timeline (Chrome trace: open in Perfetto)</a></li>
         <li><a href="/metrics">Prometheus metrics</a></li>
         </ul></body></html>
         """);

@@ -100,6 +100,23 @@ final class Views {
     return m;
   }
 
+  static Map<String, Object> task(io.glint.internal.proto.TaskEvent e, Map<String, String> nodes) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("task_id", Ids.hex(e.getTaskId()));
+    m.put("name", e.getName());
+    m.put("type", e.getType().name().replace("TASK_TYPE_", ""));
+    m.put("state", e.getErrorType().isEmpty() ? "FINISHED" : "FAILED");
+    m.put("node", nodes.getOrDefault(Ids.hex(e.getNodeId()), Ids.hex(e.getNodeId())));
+    m.put("worker_id", Ids.hex(e.getWorkerId()));
+    m.put("worker_pid", e.getPid());
+    m.put("start_time_us", e.getStartMicros());
+    m.put("end_time_us", e.getEndMicros());
+    if (!e.getErrorType().isEmpty()) {
+      m.put("error_type", e.getErrorType());
+    }
+    return m;
+  }
+
   /** How many of each state. */
   static Map<String, Integer> countBy(List<Map<String, Object>> items, String key) {
     Map<String, Integer> out = new TreeMap<>();

@@ -176,6 +176,16 @@ class ClusterCliIT {
     assertThat(cli("job", "logs", temp, "quickstart-job").out()).contains("square(4) = 16");
     assertThat(cli("job", "status", temp, "nope").err()).contains("no job with submission_id");
     assertThat(cli("job", "delete", temp, "quickstart-job").code()).isZero();
+    // glint timeline: the tasks the quickstart ran, as a Chrome trace.
+    Path trace = tmp.resolve("trace.json");
+    long traceUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    Run timeline;
+    do {
+      timeline = cli("timeline", temp, "-o", trace.toString());
+      assertThat(timeline.code()).as(timeline.err()).isZero();
+    } while (Files.readString(trace).equals("{\"traceEvents\":[],\"displayTimeUnit\":\"ms\"}")
+        && System.nanoTime() < traceUntil);
+    assertThat(Files.readString(trace)).contains("\"ph\":\"X\"").contains("\"tid\":\"worker ");
 
     // A driver with a wrong token is refused, and the message names GLINT_TOKEN.
     Process bad = driver(Map.of("GLINT_ADDRESS", address, "GLINT_TOKEN", "not-the-token"));

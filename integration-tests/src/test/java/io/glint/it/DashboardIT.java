@@ -120,6 +120,65 @@ class DashboardIT {
         }
         assertThat(used).isGreaterThanOrEqualTo(3 << 20);
         assertThat(Glint.get(big)).hasSize(3 << 20);
+
+        // Recent tasks and the timeline: a bar per task, a lane per worker.
+        java.util.List<ObjectRef<Integer>> squares = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+          squares.add(Glint.task(Fns::square, i).remote());
+        }
+        Glint.get(squares);
+        ObjectRef<Integer> failing = Glint.task(Fns::fail, "on purpose").setMaxRetries(0).remote();
+        try {
+          Glint.get(failing);
+        } catch (io.glint.api.exception.TaskFailure expected) {
+          // recorded as a failed task
+        }
+        JsonNode tasks = null;
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < until) {
+          tasks = JSON.readTree(get(base + "/api/tasks", "Authorization", bearer).body());
+          if (tasks.get("finished_total").asLong() >= 21
+              && tasks.get("failed_total").asLong() >= 1) {
+            break;
+          }
+          Thread.sleep(200);
+        }
+        assertThat(tasks.get("finished_total").asLong())
+            .as(tasks.toString())
+            .isGreaterThanOrEqualTo(21);
+        assertThat(tasks.get("failed_total").asLong()).isEqualTo(1);
+        int squareRuns = 0;
+        boolean failedSeen = false;
+        for (JsonNode t : tasks.get("tasks")) {
+          if (t.get("name").asText().contains("square")) {
+            squareRuns++;
+            assertThat(t.get("state").asText()).isEqualTo("FINISHED");
+            assertThat(t.get("end_time_us").asLong())
+                .isGreaterThanOrEqualTo(t.get("start_time_us").asLong());
+            assertThat(t.get("worker_pid").asLong()).isPositive();
+          }
+          if (t.get("state").asText().equals("FAILED")) {
+            failedSeen = true;
+            assertThat(t.get("error_type").asText()).isNotEmpty();
+          }
+        }
+        assertThat(squareRuns).isEqualTo(20);
+        assertThat(failedSeen).isTrue();
+        JsonNode trace = JSON.readTree(get(base + "/api/timeline", "Authorization", bearer).body());
+        java.util.Set<String> lanes = new java.util.HashSet<>();
+        int bars = 0;
+        for (JsonNode e : trace.get("traceEvents")) {
+          assertThat(e.get("ph").asText()).isEqualTo("X");
+          assertThat(e.get("pid").asText()).startsWith("node ");
+          lanes.add(e.get("tid").asText());
+          if (e.get("name").asText().contains("square")) {
+            bars++;
+          }
+        }
+        assertThat(bars).isEqualTo(20);
+        assertThat(lanes).allMatch(l -> l.startsWith("worker "));
+        assertThat(get(base + "/api/tasks?limit=x", "Authorization", bearer).statusCode())
+            .isEqualTo(400);
         Glint.kill(counter);
       }
     }

@@ -70,6 +70,11 @@ public final class ControlServer implements AutoCloseable {
   private final PlacementGroupManager placementGroups;
   private final ActorDirectory actors;
   private final DeadWorkerLog deadWorkers = new DeadWorkerLog();
+  private final TaskEventLog taskEvents = new TaskEventLog();
+
+  TaskEventLog taskEvents() {
+    return taskEvents;
+  }
 
   private ControlServer(String token, Clock clock, long nodeTimeoutMillis, ControlStore store) {
     this.state = new ControlState(store);

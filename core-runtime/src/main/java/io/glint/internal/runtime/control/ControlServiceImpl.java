@@ -299,6 +299,21 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
   }
 
   @Override
+  public void reportTaskEvents(
+      io.glint.internal.proto.ReportTaskEventsRequest request,
+      StreamObserver<io.glint.internal.proto.ReportTaskEventsReply> obs) {
+    c.taskEvents().add(request);
+    Rpc.reply(obs, io.glint.internal.proto.ReportTaskEventsReply.getDefaultInstance());
+  }
+
+  @Override
+  public void getTaskEvents(
+      io.glint.internal.proto.GetTaskEventsRequest request,
+      StreamObserver<io.glint.internal.proto.GetTaskEventsReply> obs) {
+    Rpc.reply(obs, c.taskEvents().get(request.getLimit()));
+  }
+
+  @Override
   public void getPlacementGroups(
       io.glint.internal.proto.GetPlacementGroupsRequest request,
       StreamObserver<io.glint.internal.proto.GetPlacementGroupsReply> obs) {

@@ -168,6 +168,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     this.actorSubmitter = new ActorTaskSubmitter(this);
     if (settings.mode() == Mode.WORKER) {
       this.executor = new TaskExecutor(this, new FunctionInvoker(settings.loader()));
+      this.taskEvents = new TaskEventRecorder(this);
     }
   }
 
@@ -409,6 +410,13 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   /** A shared channel to {@code address}. */
   public io.grpc.ManagedChannel channelTo(Address address) {
     return channels.get(address);
+  }
+
+  private TaskEventRecorder taskEvents;
+
+  /** What this worker ran, for the dashboard (null in drivers). */
+  TaskEventRecorder taskEvents() {
+    return taskEvents;
   }
 
   ScheduledExecutorService scheduler() {

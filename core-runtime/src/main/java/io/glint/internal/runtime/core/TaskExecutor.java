@@ -251,6 +251,7 @@ final class TaskExecutor {
                 ? actorStrategy
                 : spec.getSchedulingStrategy()));
     long t0 = System.nanoTime();
+    long startMicros = TaskEventRecorder.nowMicros();
     boolean replyLater = false;
     // Objects this task reads from the store stay in memory (never spilled) while it runs.
     List<ByteString> pinned = localObjectArgs(spec);
@@ -315,6 +316,7 @@ final class TaskExecutor {
                     r.setFailure(failure(t, FailureKind.FAILURE_KIND_SERIALIZATION, spec));
                   }
                   r.setExecutionNanos(System.nanoTime() - t0);
+                  recordRun(spec, startMicros, r);
                   jobs.remove(spec.getTaskId());
                   worker.objectStore().unpin(pinned);
                   job.sink.send(r.build());
@@ -346,9 +348,21 @@ final class TaskExecutor {
           res.clearReturns().setFailure(cancelled(spec));
         }
         res.setExecutionNanos(System.nanoTime() - t0);
+        recordRun(spec, startMicros, res);
         job.sink.send(res.build());
         worker.refCounter().afterTask();
       }
+    }
+  }
+
+  private void recordRun(TaskSpec spec, long startMicros, TaskResult.Builder res) {
+    TaskEventRecorder events = worker.taskEvents();
+    if (events != null) {
+      events.record(
+          spec,
+          startMicros,
+          TaskEventRecorder.nowMicros(),
+          res.hasFailure() ? res.getFailure() : null);
     }
   }
 
