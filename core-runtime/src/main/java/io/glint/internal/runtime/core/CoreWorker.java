@@ -168,8 +168,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     this.actorSubmitter = new ActorTaskSubmitter(this);
     if (settings.mode() == Mode.WORKER) {
       this.executor = new TaskExecutor(this, new FunctionInvoker(settings.loader()));
-      this.taskEvents = new TaskEventRecorder(this);
     }
+    this.taskEvents = new TaskEventRecorder(this);
   }
 
   /** Starts this process's own server (for borrowers and, in workers, for pushed tasks). */
@@ -414,7 +414,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   private TaskEventRecorder taskEvents;
 
-  /** What this worker ran, for the dashboard (null in drivers). */
+  /** What this process ran, and its user metrics, for the dashboard. */
   TaskEventRecorder taskEvents() {
     return taskEvents;
   }
@@ -1249,6 +1249,16 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
                 .setNoRestart(noRestart)
                 .setForce(true)
                 .build());
+    if (noRestart) {
+      // This caller's later calls fail at once, not only once the death reaches it.
+      actorSubmitter.markDead(
+          h.actorId,
+          Failures.system(
+              io.glint.internal.proto.FailureKind.FAILURE_KIND_ACTOR_DIED,
+              "ActorDiedError",
+              "the actor was killed by Glint.kill",
+              false));
+    }
   }
 
   @Override
