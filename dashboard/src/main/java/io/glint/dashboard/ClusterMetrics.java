@@ -153,7 +153,10 @@ final class ClusterMetrics {
         pgs.merge(g.getState().name().replace("PLACEMENT_GROUP_STATE_", ""), 1, Integer::sum);
       }
       pgs.forEach((state, n) -> groups.labelValues(state).set(n));
-      PrometheusTextFormatWriter.create().write(out, registry.scrape());
+      var all = io.prometheus.metrics.model.snapshots.MetricSnapshots.builder();
+      registry.scrape().forEach(all::metricSnapshot);
+      UserMetricSnapshots.of(source.userMetrics()).forEach(all::metricSnapshot);
+      PrometheusTextFormatWriter.create().write(out, all.build());
     }
   }
 }

@@ -58,6 +58,13 @@ final class ClusterSource implements AutoCloseable {
             io.glint.internal.proto.GetTaskEventsRequest.newBuilder().setLimit(limit).build());
   }
 
+  /** User metrics of every process, merged (io.glint.api.metrics). */
+  List<io.glint.internal.proto.MetricSeries> userMetrics() {
+    return controlStub()
+        .getUserMetrics(io.glint.internal.proto.GetUserMetricsRequest.getDefaultInstance())
+        .getSeriesList();
+  }
+
   /** The store of each live node; a node that does not answer is left out. */
   List<ObjectStoreStats> stores(List<NodeInfo> nodes, boolean withObjects) {
     List<ObjectStoreStats> out = new ArrayList<>();

@@ -38,6 +38,16 @@ class DashboardIT {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Squares, counting by parity and observing the input, in whichever worker runs it. */
+  public static int countedSquare(int x) {
+    new io.glint.api.metrics.Counter("dashboard_it_squares", "Squares", java.util.List.of("parity"))
+        .inc(1, java.util.Map.of("parity", x % 2 == 0 ? "even" : "odd"));
+    new io.glint.api.metrics.Histogram(
+            "dashboard_it_input", "Inputs", java.util.List.of(4.0, 8.0), java.util.List.of())
+        .observe(x);
+    return x * x;
+  }
+
   @Test
   void theApiAndMetricsShowTheWorkloadBehindTheToken() throws Exception {
     try (TestCluster cluster = TestCluster.builder().nodes(1).cpusPerNode(2).start()) {
@@ -179,6 +189,32 @@ class DashboardIT {
         assertThat(lanes).allMatch(l -> l.startsWith("worker "));
         assertThat(get(base + "/api/tasks?limit=x", "Authorization", bearer).statusCode())
             .isEqualTo(400);
+
+        // User metrics from workers and the driver reach /metrics, summed over processes.
+        java.util.List<ObjectRef<Integer>> counted = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+          counted.add(Glint.task(DashboardIT::countedSquare, i).remote());
+        }
+        Glint.get(counted);
+        new io.glint.api.metrics.Gauge("dashboard_it_gauge", "Set by the driver").set(42);
+        String scraped = "";
+        until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < until) {
+          scraped = get(base + "/metrics", "Authorization", bearer).body();
+          if (scraped.contains("glint_dashboard_it_squares_total{parity=\"even\"} 5.0")
+              && scraped.contains("glint_dashboard_it_squares_total{parity=\"odd\"} 5.0")
+              && scraped.contains("glint_dashboard_it_gauge 42.0")
+              && scraped.contains("glint_dashboard_it_input_count 10")) {
+            break;
+          }
+          Thread.sleep(250);
+        }
+        assertThat(scraped)
+            .contains("glint_dashboard_it_squares_total{parity=\"even\"} 5.0")
+            .contains("glint_dashboard_it_squares_total{parity=\"odd\"} 5.0")
+            .contains("glint_dashboard_it_gauge 42.0")
+            .contains("glint_dashboard_it_input_bucket{le=\"4.0\"} 5")
+            .contains("glint_dashboard_it_input_count 10");
         Glint.kill(counter);
       }
     }

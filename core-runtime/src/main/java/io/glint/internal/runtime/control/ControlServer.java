@@ -71,6 +71,11 @@ public final class ControlServer implements AutoCloseable {
   private final ActorDirectory actors;
   private final DeadWorkerLog deadWorkers = new DeadWorkerLog();
   private final TaskEventLog taskEvents = new TaskEventLog();
+  private final UserMetrics userMetrics = new UserMetrics();
+
+  UserMetrics userMetrics() {
+    return userMetrics;
+  }
 
   TaskEventLog taskEvents() {
     return taskEvents;

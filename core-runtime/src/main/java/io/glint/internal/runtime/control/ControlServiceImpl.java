@@ -303,6 +303,7 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
       io.glint.internal.proto.ReportTaskEventsRequest request,
       StreamObserver<io.glint.internal.proto.ReportTaskEventsReply> obs) {
     c.taskEvents().add(request);
+    c.userMetrics().report(request.getWorkerId(), request.getMetricsList());
     Rpc.reply(obs, io.glint.internal.proto.ReportTaskEventsReply.getDefaultInstance());
   }
 
@@ -311,6 +312,17 @@ final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase
       io.glint.internal.proto.GetTaskEventsRequest request,
       StreamObserver<io.glint.internal.proto.GetTaskEventsReply> obs) {
     Rpc.reply(obs, c.taskEvents().get(request.getLimit()));
+  }
+
+  @Override
+  public void getUserMetrics(
+      io.glint.internal.proto.GetUserMetricsRequest request,
+      StreamObserver<io.glint.internal.proto.GetUserMetricsReply> obs) {
+    Rpc.reply(
+        obs,
+        io.glint.internal.proto.GetUserMetricsReply.newBuilder()
+            .addAllSeries(c.userMetrics().merged())
+            .build());
   }
 
   @Override

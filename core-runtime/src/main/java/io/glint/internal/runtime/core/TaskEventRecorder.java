@@ -1,12 +1,15 @@
 package io.glint.internal.runtime.core;
 
 import com.google.protobuf.ByteString;
+import io.glint.api.internal.MetricRegistry;
 import io.glint.internal.proto.Failure;
+import io.glint.internal.proto.MetricSeries;
 import io.glint.internal.proto.ReportTaskEventsRequest;
 import io.glint.internal.proto.TaskEvent;
 import io.glint.internal.proto.TaskSpec;
 import io.glint.internal.proto.TaskType;
 import io.glint.internal.runtime.common.Rpc;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,6 +44,28 @@ final class TaskEventRecorder {
     worker.scheduler().scheduleWithFixedDelay(this::flush, 1, 1, TimeUnit.SECONDS);
   }
 
+  /** This process's user metrics (io.glint.api.metrics) as protocol messages. */
+  private static List<MetricSeries> userMetrics() {
+    List<MetricSeries> out = new java.util.ArrayList<>();
+    for (MetricRegistry.Series s : MetricRegistry.get().snapshot()) {
+      MetricSeries.Builder b =
+          MetricSeries.newBuilder()
+              .setKind(MetricSeries.Kind.valueOf(s.kind().name()))
+              .setName(s.name())
+              .setDescription(s.description())
+              .putAllTags(s.tags())
+              .setValue(s.value())
+              .addAllBoundaries(s.boundaries())
+              .setSum(s.sum())
+              .setCount(s.count());
+      for (long c : s.bucketCounts()) {
+        b.addBucketCounts(c);
+      }
+      out.add(b.build());
+    }
+    return out;
+  }
+
   static long nowMicros() {
     java.time.Instant t = java.time.Instant.now();
     return t.getEpochSecond() * 1_000_000 + t.getNano() / 1_000;
@@ -64,11 +89,24 @@ final class TaskEventRecorder {
             failure == null ? "" : failure.getType().isEmpty() ? "failed" : failure.getType()));
   }
 
+  /** The metrics last sent (an empty list hashes to 1: nothing to send). */
+  private int lastMetricsHash = 1;
+
   private void flush() {
-    if (queue.isEmpty() && dropped.get() == 0 || worker.isShutdown()) {
+    if (worker.isShutdown()) {
       return;
     }
-    ReportTaskEventsRequest.Builder req = ReportTaskEventsRequest.newBuilder();
+    List<MetricSeries> metrics = userMetrics();
+    int hash = metrics.hashCode();
+    boolean metricsChanged = hash != lastMetricsHash;
+    if (queue.isEmpty() && dropped.get() == 0 && !metricsChanged) {
+      return;
+    }
+    lastMetricsHash = hash;
+    ReportTaskEventsRequest.Builder req =
+        ReportTaskEventsRequest.newBuilder()
+            .setWorkerId(worker.settings().workerId())
+            .addAllMetrics(metrics);
     var s = worker.settings();
     Run r;
     while (req.getEventsCount() < MAX_BATCH && (r = queue.poll()) != null) {
