@@ -143,12 +143,24 @@ final class ClusterMetrics {
         sent.labelValues(id).set(s.getBytesSentTotal());
         received.labelValues(id).set(s.getBytesReceivedTotal());
       }
+      // Every state is present (0 when none), so dashboards and alerts always find the series.
       Map<String, Integer> byState = new HashMap<>();
+      for (var st : io.glint.internal.proto.ActorState.values()) {
+        if (st != io.glint.internal.proto.ActorState.ACTOR_STATE_UNSPECIFIED
+            && st != io.glint.internal.proto.ActorState.UNRECOGNIZED) {
+          byState.put(st.name().replace("ACTOR_STATE_", ""), 0);
+        }
+      }
       for (ActorInfo a : actorList) {
         byState.merge(a.getState().name().replace("ACTOR_STATE_", ""), 1, Integer::sum);
       }
       byState.forEach((state, n) -> actors.labelValues(state).set(n));
       Map<String, Integer> pgs = new HashMap<>();
+      for (var st : io.glint.internal.proto.PlacementGroupState.values()) {
+        if (st != io.glint.internal.proto.PlacementGroupState.UNRECOGNIZED) {
+          pgs.put(st.name().replace("PLACEMENT_GROUP_STATE_", ""), 0);
+        }
+      }
       for (PlacementGroupInfo g : groupList) {
         pgs.merge(g.getState().name().replace("PLACEMENT_GROUP_STATE_", ""), 1, Integer::sum);
       }

@@ -105,6 +105,12 @@ class ClusterCliIT {
                 .build(),
             java.net.http.HttpResponse.BodyHandlers.ofString());
     assertThat(unauthorized.statusCode()).isEqualTo(401);
+    assertThat(
+            Files.readString(
+                tmp.resolve("clusters")
+                    .resolve(address.replace(':', '_'))
+                    .resolve("prom_metrics_service_discovery.json")))
+        .contains(dash.group(1).replace("http://", ""));
     var nodesJson =
         web.send(
             java.net.http.HttpRequest.newBuilder(java.net.URI.create(dash.group(1) + "/api/nodes"))

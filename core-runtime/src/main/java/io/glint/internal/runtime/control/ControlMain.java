@@ -74,6 +74,11 @@ public final class ControlMain {
         String file = a.get("dashboard-url-file", "");
         if (!file.isEmpty()) {
           DaemonArgs.writeAtomically(Path.of(file), dashboard.url() + "\n");
+          // Prometheus's file-based service discovery (Ray writes the same file on its head).
+          String target = dashboard.url().replaceFirst("^https?://", "");
+          DaemonArgs.writeAtomically(
+              Path.of(file).resolveSibling("prom_metrics_service_discovery.json"),
+              "[{\"targets\": [\"" + target + "\"], \"labels\": {\"job\": \"glint\"}}]\n");
         }
       }
     }
