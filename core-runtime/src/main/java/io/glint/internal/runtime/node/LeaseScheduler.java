@@ -618,22 +618,10 @@ final class LeaseScheduler implements WorkerPool.Events {
     if (deadNode.equals(nodeId)) {
       return;
     }
-    boolean freed = false;
-    for (Lease l : new ArrayList<>(leases.values())) {
-      if (deadNode.equals(l.requesterNode)) {
-        releaseLease(l, l.forActor);
-        freed = true;
-      }
-    }
-    Iterator<PendingLease> it = pending.iterator();
-    while (it.hasNext()) {
-      PendingLease p = it.next();
-      if (deadNode.equals(p.request.getRequesterNodeId())) {
-        it.remove();
-        unreserve(p);
-        freed = true;
-      }
-    }
+    boolean freed =
+        releaseWhere(
+            l -> deadNode.equals(l.requesterNode),
+            p -> deadNode.equals(p.request.getRequesterNodeId()));
     if (freed) {
       dispatch();
     }
@@ -647,19 +635,35 @@ final class LeaseScheduler implements WorkerPool.Events {
     if (requester.isEmpty()) {
       return;
     }
+    releaseWhere(
+        l -> requester.equals(l.requester),
+        p -> requester.equals(p.request.getRequesterWorkerId()));
+  }
+
+  /**
+   * Holds the lock. Takes back the leases and drops the pending requests that match (their holder
+   * is gone); true when any did.
+   */
+  private boolean releaseWhere(
+      java.util.function.Predicate<Lease> lease,
+      java.util.function.Predicate<PendingLease> request) {
+    boolean freed = false;
     for (Lease l : new ArrayList<>(leases.values())) {
-      if (requester.equals(l.requester)) {
+      if (lease.test(l)) {
         releaseLease(l, l.forActor);
+        freed = true;
       }
     }
     Iterator<PendingLease> it = pending.iterator();
     while (it.hasNext()) {
       PendingLease p = it.next();
-      if (requester.equals(p.request.getRequesterWorkerId())) {
+      if (request.test(p)) {
         it.remove();
         unreserve(p);
+        freed = true;
       }
     }
+    return freed;
   }
 
   /**
