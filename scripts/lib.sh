@@ -43,6 +43,10 @@ glint_setup_python() {
 glint_ensure_test_packages() {
   local missing=()
   [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+  # The dashboard's browser test (Selenium drives Debian's headless Chromium) and its scrape test.
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+  [ -x /usr/bin/prometheus ] || missing+=(prometheus)
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "Installing ${missing[*]} for the tests ..."
   local sudo=""

@@ -23,6 +23,18 @@ import java.util.Map;
 final class ClusterMetrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
 
+  {
+    // The head process's own JVM (heap, GC, threads), as each node daemon's endpoint has its own.
+    io.prometheus.metrics.instrumentation.jvm.JvmMetrics.builder().register(registry);
+  }
+
+  private final Gauge tasks =
+      Gauge.builder()
+          .name("glint_tasks")
+          .help("Tasks run since the cluster started, by final state (FINISHED, FAILED)")
+          .labelNames("State")
+          .register(registry);
+
   private final Gauge activeNodes =
       Gauge.builder()
           .name("glint_cluster_active_nodes")
@@ -101,6 +113,7 @@ final class ClusterMetrics {
     List<ObjectStoreStats> stores = source.stores(nodes, false);
     List<ActorInfo> actorList = source.actors();
     List<PlacementGroupInfo> groupList = source.placementGroups();
+    var taskTotals = source.taskEvents(1);
     synchronized (this) {
       for (Gauge g :
           List.of(
@@ -116,6 +129,8 @@ final class ClusterMetrics {
               groups)) {
         g.clear();
       }
+      tasks.labelValues("FINISHED").set(taskTotals.getFinishedTotal());
+      tasks.labelValues("FAILED").set(taskTotals.getFailedTotal());
       long alive = nodes.stream().filter(NodeInfo::getAlive).count();
       activeNodes.set(alive);
       deadNodes.set(nodes.size() - alive);

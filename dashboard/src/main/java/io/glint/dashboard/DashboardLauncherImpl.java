@@ -7,7 +7,12 @@ import io.glint.internal.runtime.control.DashboardLauncher;
 public final class DashboardLauncherImpl implements DashboardLauncher {
   @Override
   public Dashboard start(
-      String host, int port, String token, Address control, java.nio.file.Path jobsDir) {
-    return DashboardServer.start(host, port, token, control, jobsDir);
+      String host,
+      int port,
+      String token,
+      Address control,
+      java.nio.file.Path jobsDir,
+      java.nio.file.Path serviceDiscoveryFile) {
+    return DashboardServer.start(host, port, token, control, jobsDir, serviceDiscoveryFile);
   }
 }

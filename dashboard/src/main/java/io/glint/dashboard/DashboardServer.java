@@ -55,19 +55,32 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
       ExecutorService executor,
       String token,
       Address control,
-      java.nio.file.Path jobsDir) {
+      java.nio.file.Path jobsDir,
+      java.nio.file.Path discoveryFile) {
     this.jobs = new JobManager(jobsDir, control.getHost() + ":" + control.getPort(), token);
     this.http = http;
     this.executor = executor;
     this.gate = new TokenGate(token);
     this.source = new ClusterSource(token, control);
+    this.workers = new WorkerSource(token);
     InetSocketAddress a = http.getAddress();
     this.url = "http://" + a.getHostString() + ":" + a.getPort();
+    this.history = new ClusterHistory(source, a.getHostString() + ":" + a.getPort(), discoveryFile);
+    this.api = new WorkerApi(source, workers);
   }
+
+  private final WorkerSource workers;
+  private final ClusterHistory history;
+  private final WorkerApi api;
 
   /** Listens on {@code host:port}, or the next free port of the 20 after it (0: any port). */
   static DashboardServer start(
-      String host, int port, String token, Address control, java.nio.file.Path jobsDir) {
+      String host,
+      int port,
+      String token,
+      Address control,
+      java.nio.file.Path jobsDir,
+      java.nio.file.Path discoveryFile) {
     HttpServer http = null;
     IOException last = null;
     for (int i = 0; i < (port == 0 ? 1 : PORT_ATTEMPTS) && http == null; i++) {
@@ -94,7 +107,7 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
     }
     ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor();
     http.setExecutor(ex);
-    DashboardServer d = new DashboardServer(http, ex, token, control, jobsDir);
+    DashboardServer d = new DashboardServer(http, ex, token, control, jobsDir, discoveryFile);
     http.createContext("/", d::handle);
     http.start();
     if (port != 0 && http.getAddress().getPort() != port) {
@@ -143,15 +156,24 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
           }
           case "/api/cluster_status" -> sendJson(ex, clusterStatus());
           case "/api/nodes" -> sendJson(ex, nodes());
-          case "/api/actors" -> sendJson(ex, source.actors().stream().map(Views::actor).toList());
+          case "/api/actors" -> sendJson(ex, api.actors());
+          case "/api/workers" -> sendJson(ex, api.workers());
+          case "/api/logs/worker" -> sendJson(ex, api.workerLog(query(ex)));
+          case "/api/logs/task" -> sendJson(ex, api.taskLog(query(ex)));
+          case "/api/history" -> sendJson(ex, history.samples());
           case "/api/placement_groups" ->
               sendJson(ex, source.placementGroups().stream().map(Views::placementGroup).toList());
           case "/api/object_store" -> sendJson(ex, objectStore());
           case "/api/tasks" -> sendJson(ex, tasks(limit(ex, 1000)));
           case "/api/timeline" -> send(ex, 200, "application/json", bytes(timeline(limit(ex, 0))));
-          case "/", "/index.html" -> send(ex, 200, "text/html; charset=utf-8", indexPage());
-          default ->
+          default -> {
+            StaticFiles.File f = StaticFiles.get(path);
+            if (f == null) {
               send(ex, 404, "text/plain; charset=utf-8", bytes("no such page: " + path + "\n"));
+            } else {
+              send(ex, 200, f.type(), f.bytes());
+            }
+          }
         }
       } catch (IllegalArgumentException e) {
         send(ex, 400, "text/plain; charset=utf-8", bytes(e.getMessage() + "\n"));
@@ -370,26 +392,27 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
         """);
   }
 
-  private static byte[] indexPage() {
-    return bytes(
-        """
-        <!doctype html><html><head><title>Glint dashboard</title></head><body>
-        <h1>Glint</h1>
-        <ul>
-        <li><a href="/api/cluster_status">cluster status</a></li>
-        <li><a href="/api/nodes">nodes</a></li>
-        <li><a href="/api/actors">actors</a></li>
-        <li><a href="/api/placement_groups">placement groups</a></li>
-        <li><a href="/api/object_store">object stores</a></li>
-        <li><a href="/api/tasks">recent tasks</a></li>
-        <li><a href="/api/timeline">task timeline (Chrome trace: open in Perfetto)</a></li>
-        <li><a href="/metrics">Prometheus metrics</a></li>
-        </ul></body></html>
-        """);
+  /** The query's parameters (the last value of each). */
+  private static Map<String, String> query(HttpExchange ex) {
+    Map<String, String> m = new LinkedHashMap<>();
+    String q = ex.getRequestURI().getRawQuery();
+    if (q != null) {
+      for (String part : q.split("&")) {
+        int eq = part.indexOf('=');
+        if (eq > 0) {
+          m.put(
+              java.net.URLDecoder.decode(part.substring(0, eq), StandardCharsets.UTF_8),
+              java.net.URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+      }
+    }
+    return m;
   }
 
   @Override
   public void close() {
+    history.close();
+    workers.close();
     jobs.close();
     http.stop(0);
     executor.shutdownNow();

@@ -77,7 +77,7 @@ class DashboardIT {
         assertThat(cookie).contains("HttpOnly").contains("SameSite=Strict");
         HttpResponse<String> page = get(base + "/", "Cookie", cookie.split(";")[0]);
         assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.body()).contains("/api/actors");
+        assertThat(page.body()).contains("Glint dashboard").contains("/static/app.js");
 
         // A workload: a named actor, and an object in the node's store.
         ActorHandle<Actors.Counter> counter =

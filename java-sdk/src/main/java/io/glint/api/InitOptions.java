@@ -28,6 +28,8 @@ public final class InitOptions {
   private final List<String> jobCodePath;
   private final List<String> workerJvmOptions;
   private final Boolean logToDriver;
+  private final Boolean includeDashboard;
+  private final Integer dashboardPort;
   private final Path tempDir;
   private final Long objectStoreMemory;
   private final List<Class<? extends ValueSerializer<?>>> serializers;
@@ -41,6 +43,8 @@ public final class InitOptions {
     this.jobCodePath = b.jobCodePath;
     this.workerJvmOptions = b.workerJvmOptions;
     this.logToDriver = b.logToDriver;
+    this.includeDashboard = b.includeDashboard;
+    this.dashboardPort = b.dashboardPort;
     this.tempDir = b.tempDir;
     this.objectStoreMemory = b.objectStoreMemory;
     this.serializers = List.copyOf(b.serializers);
@@ -99,6 +103,16 @@ public final class InitOptions {
     return Optional.ofNullable(logToDriver);
   }
 
+  /** Whether the embedded cluster starts its dashboard (Ray's include_dashboard); default yes. */
+  public Optional<Boolean> includeDashboard() {
+    return Optional.ofNullable(includeDashboard);
+  }
+
+  /** The embedded cluster's dashboard port (Ray's dashboard_port); default 8265. */
+  public Optional<Integer> dashboardPort() {
+    return Optional.ofNullable(dashboardPort);
+  }
+
   /** Where session directories (logs) are created; default the system temp directory. */
   public Optional<Path> tempDir() {
     return Optional.ofNullable(tempDir);
@@ -124,6 +138,8 @@ public final class InitOptions {
     private List<String> jobCodePath;
     private List<String> workerJvmOptions;
     private Boolean logToDriver;
+    private Boolean includeDashboard;
+    private Integer dashboardPort;
     private Path tempDir;
     private Long objectStoreMemory;
 
@@ -198,6 +214,29 @@ public final class InitOptions {
     public Builder logToDriver(boolean logToDriver) {
       guard.set("logToDriver", logToDriver);
       this.logToDriver = logToDriver;
+      return this;
+    }
+
+    /**
+     * Whether the embedded cluster serves its dashboard (on by default, as in Ray):
+     *
+     * <pre>{@code
+     * Glint.init(InitOptions.builder().includeDashboard(false).build());
+     * }</pre>
+     */
+    public Builder includeDashboard(boolean includeDashboard) {
+      guard.set("includeDashboard", includeDashboard);
+      this.includeDashboard = includeDashboard;
+      return this;
+    }
+
+    /** The embedded cluster's dashboard port (0: any free port); when taken, the next free one. */
+    public Builder dashboardPort(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("dashboardPort must be 0..65535, got " + port);
+      }
+      guard.set("dashboardPort", port);
+      this.dashboardPort = port;
       return this;
     }
 

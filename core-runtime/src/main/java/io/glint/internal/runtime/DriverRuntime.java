@@ -81,6 +81,9 @@ public final class DriverRuntime {
                           ? cfg.objectStoreMemory()
                           : NodeResources.defaultObjectStoreBytes())));
       control = cluster.controlAddress();
+      if (cfg.includeDashboard()) {
+        EmbeddedDashboard.start(cluster, cfg, token);
+      }
     } else {
       ClusterRecords records = new ClusterRecords(cfg.tempDir());
       String address = cfg.address();

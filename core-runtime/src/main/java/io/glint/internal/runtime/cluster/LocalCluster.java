@@ -32,6 +32,9 @@ public final class LocalCluster implements AutoCloseable {
   private final Address controlAddress;
   private final CopyOnWriteArrayList<NodeDaemon> nodes = new CopyOnWriteArrayList<>();
 
+  /** Started with the cluster (its dashboard), closed before it. */
+  private final CopyOnWriteArrayList<AutoCloseable> companions = new CopyOnWriteArrayList<>();
+
   private LocalCluster(
       String host,
       String token,
@@ -145,8 +148,21 @@ public final class LocalCluster implements AutoCloseable {
     return pids;
   }
 
+  /** Closes {@code c} when the cluster closes, before its nodes. */
+  public void own(AutoCloseable c) {
+    companions.add(c);
+  }
+
   @Override
   public void close() {
+    for (AutoCloseable c : companions) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // closing anyway
+      }
+    }
+    companions.clear();
     for (NodeDaemon n : nodes) {
       n.close();
     }

@@ -32,6 +32,20 @@ public final class ChannelPool implements AutoCloseable {
         host + ":" + port, k -> Grpc.channel(host, port, token, executor));
   }
 
+  /** Closes the channels to every address but those in {@code keep} ({@code host:port}). */
+  public void retainOnly(java.util.Set<String> keep) {
+    channels
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (keep.contains(e.getKey())) {
+                return false;
+              }
+              e.getValue().shutdownNow();
+              return true;
+            });
+  }
+
   @Override
   public void close() {
     closed = true;

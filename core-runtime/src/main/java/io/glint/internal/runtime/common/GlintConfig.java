@@ -76,6 +76,24 @@ public final class GlintConfig {
           "GLINT_LOG_TO_DRIVER",
           "true",
           "Print worker stdout/stderr on the driver's console with a (pid=...) prefix.");
+  public static final Key DASHBOARD_ENABLED =
+      new Key(
+          "glint.dashboard.enabled",
+          "GLINT_DASHBOARD_ENABLED",
+          "true",
+          "Whether the embedded cluster serves its dashboard (REST API, web UI, /metrics).");
+  public static final Key DASHBOARD_HOST =
+      new Key(
+          "glint.dashboard.host",
+          "GLINT_DASHBOARD_HOST",
+          "127.0.0.1",
+          "Where the embedded cluster's dashboard listens.");
+  public static final Key DASHBOARD_PORT =
+      new Key(
+          "glint.dashboard.port",
+          "GLINT_DASHBOARD_PORT",
+          "8265",
+          "The embedded cluster's dashboard port (the next free one when taken; 0: any).");
   public static final Key TEMP_DIR =
       new Key(
           "glint.tempDir",
@@ -131,6 +149,9 @@ public final class GlintConfig {
           JOB_CODE_PATH,
           WORKER_JVM_OPTIONS,
           LOG_TO_DRIVER,
+          DASHBOARD_ENABLED,
+          DASHBOARD_HOST,
+          DASHBOARD_PORT,
           TEMP_DIR,
           PRESTART_WORKERS,
           LEASE_IDLE_MS,
@@ -153,7 +174,10 @@ public final class GlintConfig {
       String pythonExecutable,
       List<String> pythonPath,
       long leaseIdleMs,
-      List<String> serializers) {}
+      List<String> serializers,
+      boolean includeDashboard,
+      String dashboardHost,
+      int dashboardPort) {}
 
   private final Map<String, String> env;
   private final Properties props;
@@ -250,7 +274,15 @@ public final class GlintConfig {
         text(PYTHON_EXECUTABLE),
         splitNonEmpty(text(PYTHON_PATH) == null ? "" : text(PYTHON_PATH), File.pathSeparator),
         idle == null ? 10 : idle,
-        serializerNames(o));
+        serializerNames(o),
+        o.includeDashboard().orElseGet(() -> bool(DASHBOARD_ENABLED, true)),
+        text(DASHBOARD_HOST) == null ? "127.0.0.1" : text(DASHBOARD_HOST),
+        o.dashboardPort()
+            .orElseGet(
+                () -> {
+                  Integer p = integer(DASHBOARD_PORT, 0);
+                  return p == null ? 8265 : p;
+                }));
   }
 
   /** The job's value serializer classes: from code, else from GLINT_SERIALIZERS. */

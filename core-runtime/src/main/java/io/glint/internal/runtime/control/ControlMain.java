@@ -65,7 +65,11 @@ public final class ControlMain {
                           a.get(
                               "jobs-dir",
                               Path.of(System.getProperty("java.io.tmpdir"), "glint-jobs")
-                                  .toString())));
+                                  .toString())),
+                      a.get("dashboard-url-file", "").isEmpty()
+                          ? null
+                          : Path.of(a.get("dashboard-url-file", ""))
+                              .resolveSibling("prom_metrics_service_discovery.json"));
         } catch (RuntimeException e) {
           c.close();
           a.fail(e.getMessage());
@@ -74,11 +78,6 @@ public final class ControlMain {
         String file = a.get("dashboard-url-file", "");
         if (!file.isEmpty()) {
           DaemonArgs.writeAtomically(Path.of(file), dashboard.url() + "\n");
-          // Prometheus's file-based service discovery (Ray writes the same file on its head).
-          String target = dashboard.url().replaceFirst("^https?://", "");
-          DaemonArgs.writeAtomically(
-              Path.of(file).resolveSibling("prom_metrics_service_discovery.json"),
-              "[{\"targets\": [\"" + target + "\"], \"labels\": {\"job\": \"glint\"}}]\n");
         }
       }
     }

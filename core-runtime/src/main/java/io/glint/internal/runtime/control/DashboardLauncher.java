@@ -21,9 +21,23 @@ public interface DashboardLauncher {
 
   /**
    * Starts it on {@code host:port} (the next free port when taken; 0: any) for the cluster whose
-   * control service is at {@code control}.
+   * control service is at {@code control}; submitted jobs live under {@code jobsDir}, and {@code
+   * serviceDiscoveryFile} (when not null) lists the metrics endpoints of the head and every node
+   * for Prometheus, kept current.
    */
-  Dashboard start(String host, int port, String token, Address control, java.nio.file.Path jobsDir);
+  Dashboard start(
+      String host,
+      int port,
+      String token,
+      Address control,
+      java.nio.file.Path jobsDir,
+      java.nio.file.Path serviceDiscoveryFile);
+
+  /** As above, writing no Prometheus service-discovery file. */
+  default Dashboard start(
+      String host, int port, String token, Address control, java.nio.file.Path jobsDir) {
+    return start(host, port, token, control, jobsDir, null);
+  }
 
   /** As above, with submitted jobs' directories and logs under the temp directory. */
   default Dashboard start(String host, int port, String token, Address control) {

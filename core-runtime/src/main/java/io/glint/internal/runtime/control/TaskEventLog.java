@@ -18,6 +18,7 @@ final class TaskEventLog {
   private long finished;
   private long failed;
   private long dropped;
+  private final java.util.HashMap<String, Long> actorCalls = new java.util.HashMap<>();
 
   synchronized void add(ReportTaskEventsRequest r) {
     dropped += r.getDropped();
@@ -26,6 +27,9 @@ final class TaskEventLog {
         finished++;
       } else {
         failed++;
+      }
+      if (e.getType() == io.glint.internal.proto.TaskType.TASK_TYPE_ACTOR_TASK) {
+        actorCalls.merge(io.glint.internal.runtime.common.Ids.hex(e.getActorId()), 1L, Long::sum);
       }
       events.addLast(e);
       if (events.size() > KEPT) {
@@ -46,6 +50,7 @@ final class TaskEventLog {
         .setFinishedTotal(finished)
         .setFailedTotal(failed)
         .setDroppedTotal(dropped)
+        .putAllActorCalls(actorCalls)
         .build();
   }
 }

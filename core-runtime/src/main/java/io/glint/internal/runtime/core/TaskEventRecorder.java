@@ -32,7 +32,11 @@ final class TaskEventRecorder {
       ByteString actorId,
       long startMicros,
       long endMicros,
-      String errorType) {}
+      String errorType,
+      long stdoutStart,
+      long stdoutEnd,
+      long stderrStart,
+      long stderrEnd) {}
 
   private final CoreWorker worker;
   private final ConcurrentLinkedQueue<Run> queue = new ConcurrentLinkedQueue<>();
@@ -71,7 +75,13 @@ final class TaskEventRecorder {
     return t.getEpochSecond() * 1_000_000 + t.getNano() / 1_000;
   }
 
-  void record(TaskSpec spec, long startMicros, long endMicros, Failure failure) {
+  void record(
+      TaskSpec spec,
+      long startMicros,
+      long endMicros,
+      Failure failure,
+      long stdoutStart,
+      long stderrStart) {
     if (buffered.incrementAndGet() > MAX_BUFFERED) {
       buffered.decrementAndGet();
       dropped.incrementAndGet();
@@ -86,7 +96,11 @@ final class TaskEventRecorder {
             spec.hasActorTask() ? spec.getActorTask().getActorId() : ByteString.EMPTY,
             startMicros,
             endMicros,
-            failure == null ? "" : failure.getType().isEmpty() ? "failed" : failure.getType()));
+            failure == null ? "" : failure.getType().isEmpty() ? "failed" : failure.getType(),
+            stdoutStart,
+            OutputOffsets.stdout(),
+            stderrStart,
+            OutputOffsets.stderr()));
   }
 
   /** The metrics last sent (an empty list hashes to 1: nothing to send). */
@@ -123,7 +137,11 @@ final class TaskEventRecorder {
               .setPid((int) ProcessHandle.current().pid())
               .setStartMicros(r.startMicros())
               .setEndMicros(r.endMicros())
-              .setErrorType(r.errorType()));
+              .setErrorType(r.errorType())
+              .setStdoutStart(r.stdoutStart())
+              .setStdoutEnd(r.stdoutEnd())
+              .setStderrStart(r.stderrStart())
+              .setStderrEnd(r.stderrEnd()));
     }
     req.setDropped(dropped.getAndSet(0));
     worker

@@ -94,6 +94,12 @@ final class TaskExecutor {
     volatile boolean cancelled;
     volatile Thread thread;
 
+    /** When it started (0: not yet), and how much output the process had written by then. */
+    volatile long startMicros;
+
+    long stdoutStart;
+    long stderrStart;
+
     Job(TaskSpec spec, ReplySink sink) {
       this.spec = spec;
       this.sink = sink;
@@ -252,6 +258,9 @@ final class TaskExecutor {
                 : spec.getSchedulingStrategy()));
     long t0 = System.nanoTime();
     long startMicros = TaskEventRecorder.nowMicros();
+    job.stdoutStart = OutputOffsets.stdout();
+    job.stderrStart = OutputOffsets.stderr();
+    job.startMicros = startMicros;
     boolean replyLater = false;
     // Objects this task reads from the store stay in memory (never spilled) while it runs.
     List<ByteString> pinned = localObjectArgs(spec);
@@ -316,7 +325,7 @@ final class TaskExecutor {
                     r.setFailure(failure(t, FailureKind.FAILURE_KIND_SERIALIZATION, spec));
                   }
                   r.setExecutionNanos(System.nanoTime() - t0);
-                  recordRun(spec, startMicros, r);
+                  recordRun(job, r);
                   jobs.remove(spec.getTaskId());
                   worker.objectStore().unpin(pinned);
                   job.sink.send(r.build());
@@ -348,22 +357,42 @@ final class TaskExecutor {
           res.clearReturns().setFailure(cancelled(spec));
         }
         res.setExecutionNanos(System.nanoTime() - t0);
-        recordRun(spec, startMicros, res);
+        recordRun(job, res);
         job.sink.send(res.build());
         worker.refCounter().afterTask();
       }
     }
   }
 
-  private void recordRun(TaskSpec spec, long startMicros, TaskResult.Builder res) {
+  private void recordRun(Job job, TaskResult.Builder res) {
     TaskEventRecorder events = worker.taskEvents();
     if (events != null) {
       events.record(
-          spec,
-          startMicros,
+          job.spec,
+          job.startMicros,
           TaskEventRecorder.nowMicros(),
-          res.hasFailure() ? res.getFailure() : null);
+          res.hasFailure() ? res.getFailure() : null,
+          job.stdoutStart,
+          job.stderrStart);
     }
+  }
+
+  /** The tasks running now (name, id, start) and how many wait: the dashboard's worker view. */
+  io.glint.internal.proto.WorkerStats.Builder stats() {
+    var b = io.glint.internal.proto.WorkerStats.newBuilder();
+    int queued = 0;
+    for (Job j : jobs.values()) {
+      if (j.startMicros == 0) {
+        queued++;
+      } else {
+        b.addRunning(
+            io.glint.internal.proto.RunningTask.newBuilder()
+                .setTaskId(j.spec.getTaskId())
+                .setName(j.spec.getName())
+                .setStartMicros(j.startMicros));
+      }
+    }
+    return b.setQueued(queued);
   }
 
   /** Runs a Python function, actor constructor or actor method in the embedded interpreter. */

@@ -80,6 +80,21 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
   }
 
   @Override
+  public void getWorkerStats(
+      io.glint.internal.proto.GetWorkerStatsRequest request,
+      StreamObserver<io.glint.internal.proto.WorkerStats> obs) {
+    TaskExecutor executor = worker.executor();
+    var b = executor == null ? io.glint.internal.proto.WorkerStats.newBuilder() : executor.stats();
+    Runtime rt = Runtime.getRuntime();
+    obs.onNext(
+        b.setHeapUsed(rt.totalMemory() - rt.freeMemory())
+            .setHeapCommitted(rt.totalMemory())
+            .setHeapMax(rt.maxMemory())
+            .build());
+    obs.onCompleted();
+  }
+
+  @Override
   public void exit(ExitRequest request, StreamObserver<ExitReply> obs) {
     boolean accept =
         worker.executor() != null

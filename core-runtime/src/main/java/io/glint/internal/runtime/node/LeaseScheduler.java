@@ -146,6 +146,11 @@ final class LeaseScheduler implements WorkerPool.Events {
     return pool.livePids();
   }
 
+  /** Each worker process and its state (without its memory: see {@link WorkerTable}). */
+  synchronized List<io.glint.internal.proto.WorkerProcessInfo> workerInfos() {
+    return WorkerTable.infos(pool.all());
+  }
+
   /** The actors whose leased workers this node runs (told to a restarted control service). */
   synchronized List<io.glint.internal.proto.ActorWorker> actorWorkers() {
     List<io.glint.internal.proto.ActorWorker> out = new java.util.ArrayList<>();

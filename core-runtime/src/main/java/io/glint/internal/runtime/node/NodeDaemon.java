@@ -42,7 +42,8 @@ public final class NodeDaemon implements AutoCloseable {
       int maxStartupConcurrency,
       Map<String, String> labels,
       long objectStoreBytes,
-      String name) {
+      String name,
+      int metricsPort) {
     /** As the embedded cluster makes them: named after their address once they listen. */
     public Options(
         String host,
@@ -64,7 +65,8 @@ public final class NodeDaemon implements AutoCloseable {
           maxStartupConcurrency,
           labels,
           objectStoreBytes,
-          "");
+          "",
+          0);
     }
   }
 
@@ -282,6 +284,7 @@ public final class NodeDaemon implements AutoCloseable {
         .setNodeName(name())
         .setObjectStoreCapacity(options.objectStoreBytes())
         .setObjectStoreUsed(objects.usedBytes())
+        .setMetricsPort(options.metricsPort())
         .build();
   }
 

@@ -67,6 +67,17 @@ public final class NodeMain {
             ? io.glint.internal.store.SharedMemoryStore.defaultRoot(storeBytes)
             : Path.of(a.get("store-root", ""));
     int cpus = (int) Math.max(1, Math.ceil(resources.get(ResourceSet.CPU)));
+    NodeMetricsLauncher.Exporter metrics = null;
+    int metricsPort = a.getInt("metrics-export-port", 0);
+    if (metricsPort >= 0) {
+      try {
+        metrics =
+            NodeMetricsLauncher.find().map(l -> l.start(host, metricsPort, a.token())).orElse(null);
+      } catch (RuntimeException e) {
+        a.fail("cannot serve this node's metrics on port " + metricsPort + ": " + e.getMessage());
+        return;
+      }
+    }
     NodeDaemon d;
     try {
       d =
@@ -81,16 +92,24 @@ public final class NodeMain {
                   Math.max(2, cpus),
                   Map.of(),
                   storeBytes,
-                  a.get("node-name", "")));
+                  a.get("node-name", ""),
+                  metrics == null ? 0 : metrics.port()));
     } catch (RuntimeException e) {
       a.fail(e.getMessage());
       return;
     }
+    if (metrics != null) {
+      metrics.attach(d.address());
+    }
+    NodeMetricsLauncher.Exporter exporter = metrics;
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (exporter != null) {
+                    exporter.close();
+                  }
                   d.close();
                   stop.countDown();
                 },

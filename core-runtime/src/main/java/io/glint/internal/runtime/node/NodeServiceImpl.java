@@ -161,6 +161,20 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   }
 
   @Override
+  public void getWorkers(
+      io.glint.internal.proto.GetWorkersRequest request,
+      StreamObserver<io.glint.internal.proto.GetWorkersReply> obs) {
+    Rpc.reply(obs, WorkerTable.withMemory(d.scheduler().workerInfos()));
+  }
+
+  @Override
+  public void readWorkerLog(
+      io.glint.internal.proto.ReadWorkerLogRequest request,
+      StreamObserver<io.glint.internal.proto.ReadWorkerLogReply> obs) {
+    Rpc.reply(obs, d.logs().read(request));
+  }
+
+  @Override
   public void createObject(
       io.glint.internal.proto.CreateObjectRequest request,
       StreamObserver<io.glint.internal.proto.CreateObjectReply> obs) {

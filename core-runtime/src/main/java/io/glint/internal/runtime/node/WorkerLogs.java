@@ -3,6 +3,8 @@ package io.glint.internal.runtime.node;
 import com.google.protobuf.ByteString;
 import io.glint.internal.proto.LogBatch;
 import io.glint.internal.proto.LogLine;
+import io.glint.internal.proto.ReadWorkerLogReply;
+import io.glint.internal.proto.ReadWorkerLogRequest;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.BufferedReader;
@@ -36,6 +38,33 @@ final class WorkerLogs {
 
   Path logDir() {
     return logDir;
+  }
+
+  /** A part of a worker's stdout or stderr file, as {@code ReadWorkerLog} asks. */
+  ReadWorkerLogReply read(ReadWorkerLogRequest r) {
+    Path file = logDir.resolve("worker-" + r.getPid() + (r.getStderr() ? ".err" : ".out"));
+    var reply = ReadWorkerLogReply.newBuilder();
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+      long size = ch.size();
+      long length = r.getLength() <= 0 ? 64 << 10 : Math.min(r.getLength(), 1 << 20);
+      long from =
+          r.getOffset() < 0 ? Math.max(0, size + r.getOffset()) : Math.min(r.getOffset(), size);
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) Math.min(length, size - from));
+      while (buf.hasRemaining() && ch.read(buf, from + buf.position()) > 0) {
+        // read until full or at the end
+      }
+      buf.flip();
+      return reply
+          .setFound(true)
+          .setData(ByteString.copyFrom(buf))
+          .setOffset(from)
+          .setSize(size)
+          .build();
+    } catch (java.nio.file.NoSuchFileException e) {
+      return reply.setFound(false).build();
+    } catch (IOException e) {
+      return reply.setFound(false).build();
+    }
   }
 
   /** Copies a worker's stream line by line until it ends (the process exits). */

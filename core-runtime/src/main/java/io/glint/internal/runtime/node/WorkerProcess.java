@@ -9,6 +9,7 @@ final class WorkerProcess {
   final ByteString workerId;
   final ByteString jobId;
   final List<String> extraJvmOptions;
+  final long startMillis = System.currentTimeMillis();
   Process process;
   int pid;
 

@@ -8,10 +8,6 @@ import io.glint.internal.proto.RegisterWorkerRequest;
 import io.glint.internal.runtime.common.GlintConfig;
 import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.core.CoreWorker;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -27,10 +23,7 @@ public final class WorkerMain {
   private WorkerMain() {}
 
   public static void main(String[] args) throws Exception {
-    System.setOut(
-        new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8));
-    System.setErr(
-        new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8));
+    io.glint.internal.runtime.core.OutputOffsets.install();
     Properties boot = new Properties();
     boot.load(System.in);
     watchParent();
