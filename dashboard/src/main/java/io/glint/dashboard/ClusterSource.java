@@ -36,6 +36,21 @@ final class ClusterSource implements AutoCloseable {
         .withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
+  /** Tells drivers where the dashboard is ({@code Glint.dashboardUrl()}), or forgets it (null). */
+  void publishUrl(String url) {
+    try {
+      if (url == null) {
+        io.glint.internal.runtime.common.DashboardAddress.withdraw(
+            controlStub().withDeadlineAfter(2, TimeUnit.SECONDS));
+      } else {
+        io.glint.internal.runtime.common.DashboardAddress.publish(controlStub(), url);
+      }
+    } catch (StatusRuntimeException e) {
+      System.getLogger(ClusterSource.class.getName())
+          .log(System.Logger.Level.WARNING, "cannot record the dashboard's address: " + e);
+    }
+  }
+
   /** Every node (live ones first, with fresh resources) and the live totals. */
   GetClusterResourcesReply cluster() {
     return controlStub().getClusterResources(GetClusterResourcesRequest.getDefaultInstance());

@@ -110,6 +110,7 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
     DashboardServer d = new DashboardServer(http, ex, token, control, jobsDir, discoveryFile);
     http.createContext("/", d::handle);
     http.start();
+    d.source.publishUrl(d.url);
     if (port != 0 && http.getAddress().getPort() != port) {
       LOG.log(
           System.Logger.Level.INFO,
@@ -411,6 +412,7 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
 
   @Override
   public void close() {
+    source.publishUrl(null);
     history.close();
     workers.close();
     jobs.close();

@@ -190,6 +190,19 @@ public final class Glint extends GlintCall {
     return runtime().objectStoreStats();
   }
 
+  /**
+   * The cluster's dashboard (Ray's {@code dashboard_url}), {@code http://host:port}, when it runs
+   * one: the embedded cluster of {@link #init()} does unless told not to, and {@code glint start
+   * --head} does. It needs the cluster's token (see the dashboard module's README).
+   *
+   * <pre>{@code
+   * Glint.dashboardUrl().ifPresent(url -> System.out.println("dashboard: " + url));
+   * }</pre>
+   */
+  public static Optional<String> dashboardUrl() {
+    return runtime().dashboardUrl();
+  }
+
   /** Where the calling code runs: job, node, task, actor. */
   public static RuntimeContext getRuntimeContext() {
     return runtime().runtimeContext();

@@ -60,5 +60,10 @@ public interface GlintRuntime {
 
   List<io.glint.api.ObjectStoreStats> objectStoreStats();
 
+  /** The cluster's dashboard, {@code http://host:port}, when one runs. */
+  default java.util.Optional<String> dashboardUrl() {
+    return java.util.Optional.empty();
+  }
+
   void shutdown();
 }

@@ -481,6 +481,11 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     return ControlServiceGrpc.newStub(channels.get(settings.controlAddress())).withWaitForReady();
   }
 
+  @Override
+  public java.util.Optional<String> dashboardUrl() {
+    return io.glint.internal.runtime.common.DashboardAddress.lookup(controlBlocking());
+  }
+
   ControlServiceGrpc.ControlServiceBlockingStub controlBlocking() {
     return ControlServiceGrpc.newBlockingStub(channels.get(settings.controlAddress()))
         .withWaitForReady();

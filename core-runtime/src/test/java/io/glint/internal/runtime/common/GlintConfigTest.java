@@ -102,6 +102,31 @@ class GlintConfigTest {
   }
 
   @Test
+  void theDashboardIsOnByDefaultAndCodeWinsOverTheEnvironment() {
+    var none = new GlintConfig(Map.of(), new Properties()).resolve(InitOptions.builder().build());
+    assertThat(none.includeDashboard()).isTrue();
+    assertThat(none.dashboardHost()).isEqualTo("127.0.0.1");
+    assertThat(none.dashboardPort()).isEqualTo(8265);
+
+    Properties off = new Properties();
+    off.setProperty("glint.dashboard.enabled", "false");
+    off.setProperty("glint.dashboard.port", "9000");
+    var fromProps = new GlintConfig(Map.of(), off).resolve(InitOptions.builder().build());
+    assertThat(fromProps.includeDashboard()).isFalse();
+    assertThat(fromProps.dashboardPort()).isEqualTo(9000);
+
+    var fromCode =
+        new GlintConfig(Map.of("GLINT_DASHBOARD_ENABLED", "false"), new Properties())
+            .resolve(InitOptions.builder().includeDashboard(true).dashboardPort(0).build());
+    assertThat(fromCode.includeDashboard()).isTrue();
+    assertThat(fromCode.dashboardPort()).isZero();
+
+    assertThatThrownBy(() -> InitOptions.builder().dashboardPort(70000))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("dashboardPort");
+  }
+
+  @Test
   void everyKeyIsDocumented() {
     assertThat(GlintConfig.ALL)
         .allSatisfy(
