@@ -120,7 +120,9 @@ final class JobCommand implements Callable<Integer> {
 
     @Option(
         names = "--working-dir",
-        description = "Where the command runs, a directory on the head.")
+        description =
+            "A local directory the command runs in: zipped and uploaded to the head once"
+                + " (Ray's --working-dir); the job runs in a fresh copy of it.")
     String workingDir;
 
     @Option(names = "--env", description = "KEY=VALUE for the job's environment (repeatable).")

@@ -66,6 +66,13 @@ final class StartCommand implements Callable<Integer> {
       description = "Where the cluster's records and logs live (default: glint.tempDir).")
   Path tempDir;
 
+  @Option(
+      names = "--metrics-export-port",
+      description =
+          "Port of this node's Prometheus endpoint, /metrics behind the cluster token (default: any"
+              + " free port; -1: none). The head's discovery file lists it.")
+  int metricsExportPort;
+
   @Option(names = "--node-name", description = "A name for this node (default: head, node-<n>).")
   String nodeName;
 
@@ -202,7 +209,8 @@ final class StartCommand implements Callable<Integer> {
             cluster.tokenFile(),
             cluster.sessionDir(),
             false,
-            cp);
+            cp,
+            metricsExportPort);
     Process proc = NodeProcess.launch(NodeProcess.command(spec, ready, true), ready, log);
     String[] node;
     try {

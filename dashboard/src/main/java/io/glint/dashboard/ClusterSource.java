@@ -31,7 +31,7 @@ final class ClusterSource implements AutoCloseable {
     this.control = control;
   }
 
-  private ControlServiceGrpc.ControlServiceBlockingStub controlStub() {
+  ControlServiceGrpc.ControlServiceBlockingStub controlStub() {
     return ControlServiceGrpc.newBlockingStub(channels.get(control))
         .withDeadlineAfter(10, TimeUnit.SECONDS);
   }

@@ -57,11 +57,16 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
       Address control,
       java.nio.file.Path jobsDir,
       java.nio.file.Path discoveryFile) {
-    this.jobs = new JobManager(jobsDir, control.getHost() + ":" + control.getPort(), token);
     this.http = http;
     this.executor = executor;
     this.gate = new TokenGate(token);
     this.source = new ClusterSource(token, control);
+    this.jobs =
+        new JobManager(
+            jobsDir,
+            control.getHost() + ":" + control.getPort(),
+            token,
+            JobRecords.inControlKv(source::controlStub));
     this.workers = new WorkerSource(token);
     InetSocketAddress a = http.getAddress();
     this.url = "http://" + a.getHostString() + ":" + a.getPort();
@@ -141,6 +146,10 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
       }
       if (ex.getRequestURI().getPath().startsWith("/api/jobs")) {
         jobsApi(ex);
+        return;
+      }
+      if (ex.getRequestURI().getPath().startsWith("/api/packages/glint/")) {
+        packagesApi(ex);
         return;
       }
       if (!"GET".equals(ex.getRequestMethod())) {
@@ -235,6 +244,27 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
       sendError(ex, 400, e.getMessage());
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       sendError(ex, 400, "the body is not JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  /** Jobs' uploaded working directories: {@code GET} (is it there?) and {@code PUT} (upload). */
+  private void packagesApi(HttpExchange ex) throws IOException {
+    String name = ex.getRequestURI().getPath().substring("/api/packages/glint/".length());
+    try {
+      switch (ex.getRequestMethod()) {
+        case "GET" -> {
+          if (jobs.packages().exists(name)) {
+            sendJson(ex, Map.of("exists", true));
+          } else {
+            sendError(ex, 404, "no package " + name);
+          }
+        }
+        case "PUT" ->
+            sendJson(ex, Map.of("uploaded", jobs.packages().store(name, ex.getRequestBody())));
+        default -> sendError(ex, 405, ex.getRequestMethod() + " is not served on /api/packages/");
+      }
+    } catch (IllegalArgumentException e) {
+      sendError(ex, 400, e.getMessage());
     }
   }
 

@@ -43,6 +43,11 @@ final class JobManager implements AutoCloseable {
     Instant start = Instant.now();
     Instant end;
     Process process;
+
+    /** The driver's pid and start, kept across head restarts (the process is not a child then). */
+    long pid;
+
+    Instant pidStart;
     boolean stopRequested;
 
     Job(
@@ -65,11 +70,23 @@ final class JobManager implements AutoCloseable {
   private final String controlAddress;
   private final String token;
   private final Map<String, Job> jobs = new LinkedHashMap<>();
+  private final JobPackages packages;
+  private final JobRecords records;
 
-  JobManager(Path dir, String controlAddress, String token) {
+  JobManager(Path dir, String controlAddress, String token, JobRecords records) {
     this.dir = dir;
+    this.packages = new JobPackages(dir.resolve("packages"));
+    this.records = records;
+    for (Map<String, Object> r : records.load()) {
+      Job j = restore(r);
+      jobs.put(j.id, j);
+    }
     this.controlAddress = controlAddress;
     this.token = token;
+  }
+
+  JobPackages packages() {
+    return packages;
   }
 
   /** Starts a job; the error text names the problem when the request is refused. */
@@ -96,6 +113,10 @@ final class JobManager implements AutoCloseable {
       Files.createDirectories(dir);
       if (workingDir == null || workingDir.isBlank()) {
         cwd = Files.createDirectories(dir.resolve(id));
+      } else if (workingDir.startsWith(JobPackages.SCHEME)) {
+        // Uploaded from the submitter's machine: a fresh copy of it for this job.
+        cwd = Files.createDirectories(dir.resolve(id));
+        packages.extract(workingDir, cwd);
       } else {
         cwd = Path.of(workingDir);
         if (!Files.isDirectory(cwd)) {
@@ -122,6 +143,8 @@ final class JobManager implements AutoCloseable {
     pb.environment().put("GLINT_JOB_SUBMISSION_ID", id);
     try {
       j.process = pb.start();
+      j.pid = j.process.pid();
+      j.pidStart = j.process.info().startInstant().orElse(null);
       j.status = Status.RUNNING;
       j.process.onExit().thenRun(() -> exited(j));
     } catch (IOException e) {
@@ -129,6 +152,7 @@ final class JobManager implements AutoCloseable {
       j.message = "cannot start the entrypoint: " + e.getMessage();
       j.end = Instant.now();
     }
+    records.save(view(j));
     return j;
   }
 
@@ -145,6 +169,7 @@ final class JobManager implements AutoCloseable {
       j.status = Status.FAILED;
       j.message = "the entrypoint exited with code " + code;
     }
+    records.save(view(j));
     notifyAll();
   }
 
@@ -189,6 +214,7 @@ final class JobManager implements AutoCloseable {
       return false;
     }
     jobs.remove(id);
+    records.delete(id);
     try {
       Files.deleteIfExists(j.log);
     } catch (IOException ignored) {
@@ -235,8 +261,74 @@ final class JobManager implements AutoCloseable {
     m.put("end_time", j.end == null ? null : j.end.toEpochMilli());
     m.put("metadata", j.metadata);
     m.put("runtime_env", Map.of("working_dir", j.workingDir.toString(), "env_vars", j.env));
-    m.put("driver_pid", j.process == null ? null : j.process.pid());
+    m.put("driver_pid", j.pid == 0 ? null : j.pid);
+    m.put("driver_start", j.pidStart == null ? null : j.pidStart.toEpochMilli());
     return m;
+  }
+
+  /**
+   * A job recorded by an earlier run of the head. One that was still running lost its supervisor
+   * with the head: its driver (if it still runs) is stopped and the job marked FAILED, saying so.
+   */
+  private Job restore(Map<String, Object> r) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> env = (Map<String, Object>) r.getOrDefault("runtime_env", Map.of());
+    String id = (String) r.get("submission_id");
+    Job j =
+        new Job(
+            id,
+            (String) r.get("entrypoint"),
+            strings(env.get("env_vars")),
+            strings(r.get("metadata")),
+            Path.of(String.valueOf(env.getOrDefault("working_dir", dir.resolve(id).toString()))),
+            dir.resolve(id + ".log"));
+    j.status = Status.valueOf((String) r.get("status"));
+    j.message = String.valueOf(r.getOrDefault("message", ""));
+    j.start = Instant.ofEpochMilli(((Number) r.get("start_time")).longValue());
+    j.end =
+        r.get("end_time") == null
+            ? null
+            : Instant.ofEpochMilli(((Number) r.get("end_time")).longValue());
+    j.pid = r.get("driver_pid") == null ? 0 : ((Number) r.get("driver_pid")).longValue();
+    j.pidStart =
+        r.get("driver_start") == null
+            ? null
+            : Instant.ofEpochMilli(((Number) r.get("driver_start")).longValue());
+    if (!j.status.terminal()) {
+      var alive =
+          ProcessHandle.of(j.pid)
+              .filter(ProcessHandle::isAlive)
+              .filter(
+                  p ->
+                      j.pidStart != null
+                          && p.info()
+                              .startInstant()
+                              .map(
+                                  t ->
+                                      Math.abs(t.toEpochMilli() - j.pidStart.toEpochMilli()) < 1000)
+                              .orElse(false));
+      alive.ifPresent(
+          p -> {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+          });
+      j.status = Status.FAILED;
+      j.end = Instant.now();
+      j.message =
+          alive.isPresent()
+              ? "the head restarted while the job ran; its driver was stopped"
+              : "the head restarted while the job ran; its driver had ended (exit code unknown)";
+      records.save(view(j));
+    }
+    return j;
+  }
+
+  private static Map<String, String> strings(Object o) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (o instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
+    }
+    return out;
   }
 
   @Override

@@ -136,12 +136,49 @@ public final class JobSubmissionClient {
     }
     Map<String, Object> env = new LinkedHashMap<>();
     if (s.workingDir() != null) {
-      env.put("working_dir", s.workingDir());
+      java.nio.file.Path local = java.nio.file.Path.of(s.workingDir());
+      env.put(
+          "working_dir",
+          !s.workingDir().startsWith("glint://") && java.nio.file.Files.isDirectory(local)
+              ? uploadWorkingDir(local)
+              : s.workingDir());
     }
     env.put("env_vars", s.envVars());
     body.put("runtime_env", env);
     body.put("metadata", s.metadata());
     return call("POST", "/api/jobs/", body).get("submission_id").asText();
+  }
+
+  /**
+   * Uploads a local directory for jobs to run in (done by {@link #submitJob} for a {@code
+   * workingDir} that is a directory here, as Ray's client does); returns its {@code
+   * glint://<sha256>.zip} name. A directory already uploaded is not sent again.
+   */
+  public String uploadWorkingDir(java.nio.file.Path dir) {
+    byte[] zip = io.glint.internal.runtime.cluster.CodePackages.zip(dir);
+    String name = io.glint.internal.runtime.cluster.CodePackages.hashOf(zip) + ".zip";
+    String path = "/api/packages/glint/" + name;
+    try {
+      HttpResponse<String> head =
+          http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+      if (head.statusCode() == 404) {
+        HttpResponse<String> put =
+            http.send(
+                request(path).PUT(HttpRequest.BodyPublishers.ofByteArray(zip)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (put.statusCode() != 200) {
+          throw failure(put.statusCode(), put.body());
+        }
+      } else if (head.statusCode() != 200) {
+        throw failure(head.statusCode(), head.body());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot upload " + dir + " to " + base + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+    return "glint://" + name;
   }
 
   public JobInfo getJobInfo(String submissionId) {

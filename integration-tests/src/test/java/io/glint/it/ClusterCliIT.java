@@ -161,8 +161,28 @@ class ClusterCliIT {
             "io.glint.examples.Quickstart");
     assertThat(job.code()).as(job.out() + job.err()).isZero();
     assertThat(job.out()).contains("square(4) = 16").contains("Job 'quickstart-job' SUCCEEDED");
-    // The Java client: a job stopped while it runs ends STOPPED, its process gone.
+    // A local working directory travels to the head (zipped, uploaded once by its hash); the job
+    // runs in a fresh copy of it.
+    Path jobDir = Files.createDirectories(tmp.resolve("job-dir"));
+    Files.writeString(jobDir.resolve("data.txt"), "payload-42\n");
+    Files.writeString(jobDir.resolve("run.sh"), "cat data.txt; echo \"cwd=$(pwd)\"\n");
+    Run uploaded =
+        cli("job", "submit", temp, "--working-dir", jobDir.toString(), "--", "sh", "run.sh");
+    assertThat(uploaded.code()).as(uploaded.out() + uploaded.err()).isZero();
+    assertThat(uploaded.out())
+        .contains("payload-42")
+        .contains("cwd=")
+        .doesNotContain("cwd=" + jobDir);
     var jobs = new io.glint.jobs.JobSubmissionClient(dash.group(1), token);
+    String fromClient =
+        jobs.submitJob(
+            io.glint.jobs.JobSubmissionClient.Submission.of("sh run.sh")
+                .withWorkingDir(jobDir.toString()));
+    jobs.tailJobLogs(fromClient, line -> {});
+    assertThat(jobs.getJobStatus(fromClient))
+        .isEqualTo(io.glint.jobs.JobSubmissionClient.JobStatus.SUCCEEDED);
+    assertThat(jobs.getJobLogs(fromClient)).contains("payload-42");
+    // The Java client: a job stopped while it runs ends STOPPED, its process gone.
     String sleeper =
         jobs.submitJob(io.glint.jobs.JobSubmissionClient.Submission.of("echo started; sleep 120"));
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

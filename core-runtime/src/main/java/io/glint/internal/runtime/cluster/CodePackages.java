@@ -100,7 +100,7 @@ public final class CodePackages {
   }
 
   /** A deterministic zip of a directory's files: same files, same bytes. */
-  static byte[] zip(Path dir) {
+  public static byte[] zip(Path dir) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ZipOutputStream z = new ZipOutputStream(bytes);
         Stream<Path> files = Files.walk(dir)) {
@@ -129,6 +129,11 @@ public final class CodePackages {
     }
     Path jar = JARS.get(hash);
     return jar == null ? Optional.empty() : Optional.of(Files.newInputStream(jar));
+  }
+
+  /** SHA-256 of bytes, in hex. */
+  public static String hashOf(byte[] bytes) {
+    return HexFormat.of().formatHex(sha256().digest(bytes));
   }
 
   /** SHA-256 of a file's bytes. */

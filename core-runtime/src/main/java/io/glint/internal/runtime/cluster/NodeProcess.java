@@ -28,7 +28,32 @@ public final class NodeProcess implements AutoCloseable {
       Path tokenFile,
       Path sessionDir,
       boolean privateShm,
-      List<String> classPath) {}
+      List<String> classPath,
+      int metricsPort) {
+    /** A node whose Prometheus endpoint takes any free port. */
+    public Spec(
+        String name,
+        String host,
+        ResourceSet resources,
+        long objectStoreBytes,
+        String controlAddress,
+        Path tokenFile,
+        Path sessionDir,
+        boolean privateShm,
+        List<String> classPath) {
+      this(
+          name,
+          host,
+          resources,
+          objectStoreBytes,
+          controlAddress,
+          tokenFile,
+          sessionDir,
+          privateShm,
+          classPath,
+          0);
+    }
+  }
 
   private final Spec spec;
   private final Process process;
@@ -103,6 +128,9 @@ public final class NodeProcess implements AutoCloseable {
     java.add("--control=" + spec.controlAddress());
     java.add("--token-file=" + spec.tokenFile());
     java.add("--session-dir=" + spec.sessionDir());
+    if (spec.metricsPort() != 0) {
+      java.add("--metrics-export-port=" + spec.metricsPort());
+    }
     java.add("--ready-file=" + ready);
     List<String> cmd = new ArrayList<>();
     if (detached && Files.isExecutable(Path.of("/usr/bin/setsid"))) {
