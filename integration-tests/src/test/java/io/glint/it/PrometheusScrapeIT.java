@@ -228,9 +228,18 @@ class PrometheusScrapeIT {
 
   private static void awaitTrue(Check c, String what) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!c.ok()) {
+    while (!okYet(c)) {
       assertThat(System.nanoTime()).as("within 60 s: " + what).isLessThan(deadline);
       Thread.sleep(300);
+    }
+  }
+
+  /** False while Prometheus is still starting (its port refuses connections). */
+  private static boolean okYet(Check c) throws Exception {
+    try {
+      return c.ok();
+    } catch (java.net.ConnectException e) {
+      return false;
     }
   }
 

@@ -59,6 +59,7 @@ public final class DriverRuntime {
     JvmDefaults.apply();
     GlintConfig.Resolved cfg = config.resolve(options);
     LocalCluster cluster = null;
+    String dashboardLink = null;
     Address control;
     String token;
     if (cfg.address() == null) {
@@ -82,7 +83,7 @@ public final class DriverRuntime {
                           : NodeResources.defaultObjectStoreBytes())));
       control = cluster.controlAddress();
       if (cfg.includeDashboard()) {
-        EmbeddedDashboard.start(cluster, cfg, token);
+        dashboardLink = EmbeddedDashboard.start(cluster, cfg, token);
       }
     } else {
       ClusterRecords records = new ClusterRecords(cfg.tempDir());
@@ -111,7 +112,11 @@ public final class DriverRuntime {
       control = parseAddress(address);
     }
     try {
-      return connect(cfg, control, token, cluster);
+      CoreWorker driver = connect(cfg, control, token, cluster);
+      if (dashboardLink != null) {
+        EmbeddedDashboard.announce(dashboardLink);
+      }
+      return driver;
     } catch (RuntimeException e) {
       if (cluster != null) {
         cluster.close();

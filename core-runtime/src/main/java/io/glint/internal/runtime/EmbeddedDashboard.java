@@ -17,13 +17,14 @@ final class EmbeddedDashboard {
 
   private EmbeddedDashboard() {}
 
-  static void start(LocalCluster cluster, GlintConfig.Resolved cfg, String token) {
+  /** Starts it; returns its login link (to {@link #announce} once the driver is up), or null. */
+  static String start(LocalCluster cluster, GlintConfig.Resolved cfg, String token) {
     var launcher = DashboardLauncher.find();
     if (launcher.isEmpty()) {
       LOG.log(
           System.Logger.Level.DEBUG,
           "no dashboard: module glint-dashboard is not on the class path");
-      return;
+      return null;
     }
     Path session = cluster.sessionDir();
     DashboardLauncher.Dashboard d;
@@ -41,7 +42,7 @@ final class EmbeddedDashboard {
     } catch (RuntimeException e) {
       // The cluster works without it; say why it is missing.
       System.err.println("Glint: the dashboard did not start: " + e.getMessage());
-      return;
+      return null;
     }
     cluster.own(d);
     String link = d.url() + "/?token=" + token;
@@ -50,6 +51,11 @@ final class EmbeddedDashboard {
     } catch (java.io.IOException e) {
       LOG.log(System.Logger.Level.WARNING, "cannot write " + session.resolve("dashboard_url"));
     }
+    return link;
+  }
+
+  /** Prints the login link once, after the driver started (a driver that fails prints only why). */
+  static void announce(String link) {
     System.err.println(
         "Glint dashboard (the link carries this cluster's token; keep it to yourself): " + link);
   }
