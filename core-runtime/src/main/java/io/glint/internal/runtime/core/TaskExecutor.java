@@ -138,6 +138,11 @@ final class TaskExecutor {
     return actorId;
   }
 
+  /** Where the actor hosted here was placed. */
+  io.glint.internal.proto.SchedulingStrategy actorStrategy() {
+    return actorStrategy;
+  }
+
   /** No task is running or queued. */
   boolean idle() {
     return jobs.isEmpty();
