@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every CPU), and an experiment whose driver is killed with kill -9 resuming without running its
  * finished trials again.
  */
+@org.junit.jupiter.api.Timeout(value = 5, unit = TimeUnit.MINUTES)
 class TuneIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -47,7 +48,8 @@ class TuneIT {
   static final Trainable TRAIN_FN =
       config -> {
         for (int epoch = 0; epoch < (int) config.get("epochs"); epoch++) {
-          double loss = trainEpoch((double) config.get("lr"), (int) config.get("batch_size"), epoch);
+          double loss =
+              trainEpoch((double) config.get("lr"), (int) config.get("batch_size"), epoch);
           Tune.report(
               Map.of(
                   "loss", loss,
@@ -126,7 +128,11 @@ class TuneIT {
                 withTasks,
                 Map.of("k", Tune.gridSearch(1, 2, 3)),
                 TuneConfig.builder().numSamples(1).seed(1).build(),
-                RunConfig.builder().name("pg").storagePath(storage.toString()).verbose(false).build())
+                RunConfig.builder()
+                    .name("pg")
+                    .storagePath(storage.toString())
+                    .verbose(false)
+                    .build())
             .withPlacementGroup(
                 List.of(Map.of("CPU", 1.0), Map.of("CPU", 1.0)),
                 io.glint.api.PlacementStrategy.PACK)

@@ -14,9 +14,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 /**
- * A Tune driver that {@code TuneIT} kills mid-experiment: 10 trials of 4 epochs on its own
- * embedded cluster; each trial appends a line to {@code <markers>/<x>.runs} when it starts, so a
- * restore that ran a finished trial again would show.
+ * A Tune driver that {@code TuneIT} kills mid-experiment: 10 trials of 4 epochs on its own embedded
+ * cluster; each trial appends a line to {@code <markers>/<x>.runs} when it starts, so a restore
+ * that ran a finished trial again would show.
  */
 public final class TuneResumeDriver {
   private TuneResumeDriver() {}
@@ -35,7 +35,8 @@ public final class TuneResumeDriver {
         for (int e = start + 1; e <= 4; e++) {
           Thread.sleep(300);
           double x = ((Number) config.get("x")).doubleValue();
-          Tune.report(Map.of("loss", Math.abs(x - 4.5) + 1.0 / e), Checkpoint.of(Map.of("epoch", e)));
+          Tune.report(
+              Map.of("loss", Math.abs(x - 4.5) + 1.0 / e), Checkpoint.of(Map.of("epoch", e)));
         }
       };
 

@@ -5,45 +5,65 @@ import io.glint.api.Glint;
 import io.glint.api.PlacementGroup;
 import io.glint.api.PlacementGroups;
 import io.glint.api.PlacementStrategy;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Each trial is an actor holding its resources (Ray Tune's trial actors): the cluster places it,
- * and the experiment's concurrency follows from how many fit. Stopping a trial kills its actor.
+ * Each trial is an actor holding its resources (Ray Tune's trial actors), in a placement group of
+ * its own when the experiment asks: the cluster places it, and the experiment's concurrency follows
+ * from how many fit. Stopping a trial kills its actor and removes its group.
  */
 final class GlintTrialExecutor implements TrialExecutor {
+  /** A trial's actor, and its placement group when it has one. */
+  private record Handle(ActorHandle<TrialRunner> actor, PlacementGroup group) {}
+
   private final Trainable trainable;
   private final Map<String, Double> resources;
+  private final List<Map<String, Double>> bundles;
+  private final PlacementStrategy strategy;
 
-  GlintTrialExecutor(Trainable trainable, Map<String, Double> resources) {
+  GlintTrialExecutor(
+      Trainable trainable,
+      Map<String, Double> resources,
+      List<Map<String, Double>> bundles,
+      PlacementStrategy strategy) {
     this.trainable = trainable;
     this.resources = new LinkedHashMap<>(resources);
+    this.bundles = bundles;
+    this.strategy = strategy;
   }
 
   @Override
   public Object start(
       Trial trial, Map<String, Object> config, Checkpoint restoreFrom, int startIteration) {
-    return Glint.actor(TrialRunner::new, trainable, config, restoreFrom, startIteration)
-        .setResources(resources)
-        .remote();
+    var creator =
+        Glint.actor(TrialRunner::new, trainable, config, restoreFrom, startIteration)
+            .setResources(resources);
+    PlacementGroup group = null;
+    if (bundles != null) {
+      group = PlacementGroups.createPlacementGroup(bundles, strategy);
+      creator.setPlacementGroup(group, 0, true);
+    }
+    return new Handle(creator.remote(), group);
   }
 
   @Override
-  @SuppressWarnings("unchecked")
   public CompletableFuture<TrialRunner.Step> step(Object handle) {
-    return ((ActorHandle<TrialRunner>) handle)
-        .task(TrialRunner::step)
-        .remote()
-        .toCompletableFuture();
+    return ((Handle) handle).actor().task(TrialRunner::step).remote().toCompletableFuture();
   }
 
   @Override
-  @SuppressWarnings("unchecked")
   public void stop(Object handle) {
-    Glint.kill((ActorHandle<TrialRunner>) handle);
+    Handle h = (Handle) handle;
+    try {
+      Glint.kill(h.actor());
+    } finally {
+      if (h.group() != null) {
+        PlacementGroups.removePlacementGroup(h.group());
+      }
+    }
   }
 
   /** As many trials as the cluster's resources hold at once. */
@@ -62,11 +82,10 @@ final class GlintTrialExecutor implements TrialExecutor {
     }
     if (n == 0) {
       throw new IllegalArgumentException(
-          "no node of the cluster has the resources a trial asks for: "
-              + resources
-              + " (cluster: "
-              + total
-              + ")");
+          "the cluster cannot hold one trial: it asks for "
+              + perTrial
+              + ", the cluster has "
+              + total);
     }
     return n == Integer.MAX_VALUE ? 8 : n;
   }

@@ -33,12 +33,14 @@ final class TuneController {
       new LinkedHashMap<>();
   private final Deque<Trial> toLaunch = new ArrayDeque<>();
   private long lastSave = System.nanoTime();
+  private final PrintStream out;
 
   TuneController(ExperimentState st, TrialExecutor exec, ExperimentStore store, PrintStream out) {
     this.st = st;
     this.exec = exec;
     this.store = store;
     this.cfg = st.tuneConfig;
+    this.out = st.runConfig.verbose() ? out : null;
     this.progress =
         new ProgressReporter(
             st.runConfig.verbose() ? out : null,
@@ -260,8 +262,8 @@ final class TuneController {
     }
     toLaunch.clear();
     st.searcherDone = true;
-    if (progress != null) {
-      System.out.println("Tune: " + why + "; running trials were stopped");
+    if (out != null) {
+      out.println("Tune: " + why + "; running trials were stopped");
     }
   }
 

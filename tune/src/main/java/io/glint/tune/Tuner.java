@@ -69,7 +69,9 @@ public final class Tuner {
     if (bundles.isEmpty()) {
       throw new IllegalArgumentException("a trial's placement group needs at least one bundle");
     }
-    state.bundles = new ArrayList<>(bundles.stream().map(b -> (Map<String, Double>) new LinkedHashMap<>(b)).toList());
+    state.bundles =
+        new ArrayList<>(
+            bundles.stream().map(b -> (Map<String, Double>) new LinkedHashMap<>(b)).toList());
     state.strategy = strategy;
     return withResources(bundles.get(0));
   }

@@ -12,14 +12,12 @@ import java.util.Map;
  * goes on only if its result is in the top {@code 1/reductionFactor} of those recorded there so
  * far. No trial waits for others, and none runs past {@code maxT}.
  */
-public final class AshaScheduler implements TrialScheduler {
+public final class AshaScheduler extends MetricScheduler {
   private final int maxT;
   private final int gracePeriod;
   private final double reductionFactor;
   private final List<Integer> rungs = new ArrayList<>();
   private final Map<Integer, Map<String, Double>> recorded = new HashMap<>();
-  private String metric;
-  private String mode;
   private long stopped;
 
   /** maxT 100, grace period 1, reduction factor 4 (Ray's defaults). */
@@ -40,12 +38,6 @@ public final class AshaScheduler implements TrialScheduler {
     }
   }
 
-  @Override
-  public void setup(String metric, String mode) {
-    this.metric = metric;
-    this.mode = mode;
-  }
-
   /** The rungs, highest first. */
   public List<Integer> rungs() {
     return List.copyOf(rungs);
@@ -59,7 +51,7 @@ public final class AshaScheduler implements TrialScheduler {
   @Override
   public Decision onTrialResult(Trial trial, Map<String, Object> result) {
     int t = TrialScheduler.iteration(result);
-    double reward = TrialScheduler.reward(result, metric, mode);
+    double reward = reward(result);
     if (t >= maxT) {
       return Decision.STOP;
     }

@@ -16,7 +16,7 @@ import java.util.Map;
  * ({@code eta} times further) and the rest stop. A paused trial gives its resources back and
  * resumes from its checkpoint, so trainables should save one ({@code Tune.report(m, ckpt)}).
  */
-public final class HyperBandScheduler implements TrialScheduler {
+public final class HyperBandScheduler extends MetricScheduler {
   /** One bracket: its size, its current milestone, and its members still in play. */
   static final class Bracket implements java.io.Serializable {
     final int s;
@@ -42,8 +42,6 @@ public final class HyperBandScheduler implements TrialScheduler {
   private final Map<String, Bracket> bracketOf = new HashMap<>();
   private final Map<String, Integer> stoppedAt = new LinkedHashMap<>();
   private int nextS;
-  private String metric;
-  private String mode;
 
   /** maxT 81, eta 3. */
   public HyperBandScheduler() {
@@ -58,12 +56,6 @@ public final class HyperBandScheduler implements TrialScheduler {
     this.eta = eta;
     this.sMax = (int) Math.floor(Math.log(maxT) / Math.log(eta) + 1e-9);
     this.nextS = sMax;
-  }
-
-  @Override
-  public void setup(String metric, String mode) {
-    this.metric = metric;
-    this.mode = mode;
   }
 
   /** Where each trial that stopped early stopped (iterations), for inspection. */
@@ -111,7 +103,7 @@ public final class HyperBandScheduler implements TrialScheduler {
     if (b == null || t < b.milestone) {
       return Decision.CONTINUE;
     }
-    b.reached.put(trial.id(), TrialScheduler.reward(result, metric, mode));
+    b.reached.put(trial.id(), reward(result));
     return Decision.PAUSE;
   }
 

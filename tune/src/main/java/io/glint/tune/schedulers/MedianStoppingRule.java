@@ -12,13 +12,11 @@ import java.util.Map;
  * has run {@code gracePeriod} iterations and at least {@code minSamplesRequired} other trials got
  * that far.
  */
-public final class MedianStoppingRule implements TrialScheduler {
+public final class MedianStoppingRule extends MetricScheduler {
   private final int gracePeriod;
   private final int minSamplesRequired;
   private final Map<String, Trial> trials = new LinkedHashMap<>();
   private final Map<String, Integer> stoppedAt = new LinkedHashMap<>();
-  private String metric;
-  private String mode;
 
   /** Grace period 3 iterations, 3 other trials needed. */
   public MedianStoppingRule() {
@@ -31,12 +29,6 @@ public final class MedianStoppingRule implements TrialScheduler {
     }
     this.gracePeriod = gracePeriod;
     this.minSamplesRequired = minSamplesRequired;
-  }
-
-  @Override
-  public void setup(String metric, String mode) {
-    this.metric = metric;
-    this.mode = mode;
   }
 
   /** Trials it stopped and the iteration at which it did. */
@@ -64,7 +56,7 @@ public final class MedianStoppingRule implements TrialScheduler {
       int n = 0;
       for (Map<String, Object> r : other.results()) {
         if (TrialScheduler.iteration(r) <= t) {
-          double v = TrialScheduler.reward(r, metric, mode);
+          double v = reward(r);
           if (!Double.isNaN(v)) {
             sum += v;
             n++;
@@ -83,12 +75,12 @@ public final class MedianStoppingRule implements TrialScheduler {
     double median = m % 2 == 1 ? means.get(m / 2) : (means.get(m / 2 - 1) + means.get(m / 2)) / 2;
     double best = Double.NEGATIVE_INFINITY;
     for (Map<String, Object> r : trial.results()) {
-      double v = TrialScheduler.reward(r, metric, mode);
+      double v = reward(r);
       if (!Double.isNaN(v)) {
         best = Math.max(best, v);
       }
     }
-    best = Math.max(best, TrialScheduler.reward(result, metric, mode));
+    best = Math.max(best, reward(result));
     if (best < median) {
       stoppedAt.put(trial.id(), t);
       return Decision.STOP;

@@ -19,7 +19,7 @@ import java.util.Random;
  * resampleProbability}, else multiplied by 0.8 or 1.2 (numbers) or moved to a neighbouring value
  * (lists). Trainables must report checkpoints for it to have anything to copy.
  */
-public final class PopulationBasedTraining implements TrialScheduler {
+public final class PopulationBasedTraining extends MetricScheduler {
   /** One exploit, for inspection: who copied whom, when, and the config it went on with. */
   public record Exploit(
       String trial, String from, int iteration, int fromIteration, Map<String, Object> newConfig)
@@ -33,8 +33,6 @@ public final class PopulationBasedTraining implements TrialScheduler {
   private final Map<String, Trial> trials = new LinkedHashMap<>();
   private final Map<String, Integer> lastPerturbation = new HashMap<>();
   private final List<Exploit> exploits = new ArrayList<>();
-  private String metric;
-  private String mode;
 
   /**
    * @param mutations hyperparameter path to a {@link Domain} (resampled) or a list of values
@@ -61,12 +59,6 @@ public final class PopulationBasedTraining implements TrialScheduler {
 
   public PopulationBasedTraining(int perturbationInterval, Map<String, Object> mutations) {
     this(perturbationInterval, mutations, 0.25, 0.25, 0);
-  }
-
-  @Override
-  public void setup(String metric, String mode) {
-    this.metric = metric;
-    this.mode = mode;
   }
 
   public List<Exploit> exploits() {
@@ -114,7 +106,7 @@ public final class PopulationBasedTraining implements TrialScheduler {
   }
 
   private double score(Map<String, Object> result) {
-    return result == null ? Double.NaN : TrialScheduler.reward(result, metric, mode);
+    return result == null ? Double.NaN : reward(result);
   }
 
   private Map<String, Object> explore(Map<String, Object> config) {
