@@ -153,14 +153,19 @@ async function groups() {
 // ---- tasks and timeline ----
 
 async function tasks() {
-  const r = await api("/api/tasks?limit=200");
+  const [r, ws] = await Promise.all([api("/api/tasks?limit=200"), api("/api/workers")]);
+  const running = ws.reduce((n, w) => n + (w.current_tasks || []).length, 0);
+  const queued = ws.reduce((n, w) => n + (w.queued_tasks || 0), 0);
   document.getElementById("task-totals").innerHTML =
+    card("Running now", running) + card("Queued in workers", queued) +
     card("Finished", r.finished_total) + card("Failed", r.failed_total) + card("Dropped", r.dropped_total);
-  table("tasks-table", ["Task", "Type", "State", "Node", "Worker", "Started", "Duration", "Log"],
+  table("tasks-table", ["Task", "Type", "State", "Node", "Worker", "Started", "Waited", "Duration", "Log"],
     r.tasks.slice().reverse().map(t => "<tr class=\"task-row\"><td>" + esc(t.name) + "</td><td>" +
       esc(t.type) + "</td><td>" + state(t.state) + (t.error_type ? " " + esc(t.error_type) : "") +
       "</td><td>" + esc(t.node) + "</td><td>" + esc(t.worker_pid) + "</td><td>" +
-      time(t.start_time_us / 1000) + "</td><td>" + ((t.end_time_us - t.start_time_us) / 1000).toFixed(1) +
+      time(t.start_time_us / 1000) + "</td><td>" +
+      (t.submit_time_us ? ((t.start_time_us - t.submit_time_us) / 1000).toFixed(1) + " ms" : "") +
+      "</td><td>" + ((t.end_time_us - t.start_time_us) / 1000).toFixed(1) +
       ' ms</td><td><button class="link" data-task="' + esc(t.task_id) + '">output</button></td></tr>'));
   document.querySelectorAll("#tasks-table button").forEach(b => b.onclick = () => {
     selectedTask = b.dataset.task;

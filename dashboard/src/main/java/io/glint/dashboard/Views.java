@@ -109,6 +109,7 @@ final class Views {
     m.put("node", nodes.getOrDefault(Ids.hex(e.getNodeId()), Ids.hex(e.getNodeId())));
     m.put("worker_id", Ids.hex(e.getWorkerId()));
     m.put("worker_pid", e.getPid());
+    m.put("submit_time_us", e.getSubmitMicros() == 0 ? null : e.getSubmitMicros());
     m.put("start_time_us", e.getStartMicros());
     m.put("end_time_us", e.getEndMicros());
     if (!e.getErrorType().isEmpty()) {

@@ -165,6 +165,10 @@ class DashboardIT {
             assertThat(t.get("state").asText()).isEqualTo("FINISHED");
             assertThat(t.get("end_time_us").asLong())
                 .isGreaterThanOrEqualTo(t.get("start_time_us").asLong());
+            // Submitted by this driver before a worker started it (same machine, same clock).
+            assertThat(t.get("submit_time_us").asLong())
+                .isPositive()
+                .isLessThanOrEqualTo(t.get("start_time_us").asLong());
             assertThat(t.get("worker_pid").asLong()).isPositive();
           }
           if (t.get("state").asText().equals("FAILED")) {

@@ -22,7 +22,7 @@ public final class Configs {
   }
 
   private static void walk(Map<String, ?> space, String prefix, Map<String, Domain> out) {
-    for (Map.Entry<String, ?> e : space.entrySet()) {
+    for (Map.Entry<String, ?> e : sorted(space).entrySet()) {
       String path = prefix + e.getKey();
       if (e.getValue() instanceof Domain d) {
         out.put(path, d);
@@ -68,7 +68,7 @@ public final class Configs {
   private static Map<String, Object> build(
       Map<String, ?> space, String prefix, Map<String, Object> fixed, Random random) {
     Map<String, Object> out = new LinkedHashMap<>();
-    for (Map.Entry<String, ?> e : space.entrySet()) {
+    for (Map.Entry<String, ?> e : sorted(space).entrySet()) {
       String path = prefix + e.getKey();
       Object v = e.getValue();
       if (fixed.containsKey(path)) {
@@ -91,7 +91,7 @@ public final class Configs {
   @SuppressWarnings("unchecked")
   private static void resolveFunctions(
       Map<String, ?> space, Map<String, Object> level, Map<String, Object> root) {
-    for (Map.Entry<String, ?> e : space.entrySet()) {
+    for (Map.Entry<String, ?> e : sorted(space).entrySet()) {
       if (e.getValue() instanceof Domain.SampleFrom f && level.get(e.getKey()) == null) {
         level.put(e.getKey(), f.function().apply(root));
       } else if (e.getValue() instanceof Map<?, ?> m
@@ -99,6 +99,14 @@ public final class Configs {
         resolveFunctions((Map<String, ?>) m, (Map<String, Object>) sub, root);
       }
     }
+  }
+
+  /**
+   * The space in key order: sampling visits keys in this order, so a seed gives the same configs
+   * whatever map the space was written as ({@code Map.of} iterates differently in each JVM).
+   */
+  private static Map<String, ?> sorted(Map<String, ?> space) {
+    return new java.util.TreeMap<>(space);
   }
 
   /** A nested config as path to value ({@code a/b}). */

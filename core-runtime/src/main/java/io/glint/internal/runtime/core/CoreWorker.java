@@ -553,6 +553,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     entry.producer = pending;
     TaskSpec.Builder spec =
         TaskSpec.newBuilder()
+            .setSubmitMicros(TaskEventRecorder.nowMicros())
             .setTaskId(taskId)
             .setJobId(jobId)
             .setType(TaskType.TASK_TYPE_NORMAL_TASK)
@@ -607,6 +608,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     creation.setNamespace(options.namespace().orElse(namespace));
     TaskSpec.Builder spec =
         TaskSpec.newBuilder()
+            .setSubmitMicros(TaskEventRecorder.nowMicros())
             .setTaskId(taskId)
             .setJobId(jobId)
             .setType(TaskType.TASK_TYPE_ACTOR_CREATION_TASK)
@@ -653,6 +655,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     actorSubmitter.register(call);
     TaskSpec.Builder spec =
         TaskSpec.newBuilder()
+            .setSubmitMicros(TaskEventRecorder.nowMicros())
             .setTaskId(taskId)
             .setJobId(jobId)
             .setType(TaskType.TASK_TYPE_ACTOR_TASK)

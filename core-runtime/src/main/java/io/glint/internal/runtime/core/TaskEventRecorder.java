@@ -30,6 +30,7 @@ final class TaskEventRecorder {
       ByteString jobId,
       TaskType type,
       ByteString actorId,
+      long submitMicros,
       long startMicros,
       long endMicros,
       String errorType,
@@ -94,6 +95,7 @@ final class TaskEventRecorder {
             spec.getJobId(),
             spec.getType(),
             spec.hasActorTask() ? spec.getActorTask().getActorId() : ByteString.EMPTY,
+            spec.getSubmitMicros(),
             startMicros,
             endMicros,
             failure == null ? "" : failure.getType().isEmpty() ? "failed" : failure.getType(),
@@ -135,6 +137,7 @@ final class TaskEventRecorder {
               .setNodeId(s.nodeId())
               .setWorkerId(s.workerId())
               .setPid((int) ProcessHandle.current().pid())
+              .setSubmitMicros(r.submitMicros())
               .setStartMicros(r.startMicros())
               .setEndMicros(r.endMicros())
               .setErrorType(r.errorType())
