@@ -78,6 +78,34 @@ for _ in timeit("single client put calls 1 MiB (store)", lambda: ray.put(mib)):
 stored = ray.put(mib)
 for _ in timeit("single client get calls 1 MiB (store)", lambda: ray.get(stored)):
     pass
+
+# The cold paths (Glint's "actor creation" and "nested tasks" rows, same work).
+@ray.remote(num_cpus=0)
+class Actor:
+    def small_value(self):
+        return b"ok"
+
+def create_actors():
+    fresh = [Actor.remote() for _ in range(20)]
+    ray.get([a.small_value.remote() for a in fresh])
+    for a in fresh:
+        ray.kill(a)
+
+for _ in timeit("actor creation", create_actors, 20):
+    pass
+
+@ray.remote
+def sleep5ms():
+    import time
+    time.sleep(0.005)
+    return 1
+
+@ray.remote
+def nested_parent():
+    return ray.get(sleep5ms.remote()) + ray.get(sleep5ms.remote())
+
+for _ in timeit("nested tasks", lambda: ray.get([nested_parent.remote() for _ in range(100)]), 100):
+    pass
 ray.shutdown()
 """
 

@@ -17,6 +17,19 @@ public final class BenchFns {
     return OK;
   }
 
+  /** A 5 ms child task. */
+  public static int sleep5ms() throws InterruptedException {
+    Thread.sleep(5);
+    return 1;
+  }
+
+  /** A parent calling two 5 ms children in turn, waiting for each. */
+  public static int nestedParent() {
+    int a = Glint.get(Glint.task(BenchFns::sleep5ms).remote());
+    int b = Glint.get(Glint.task(BenchFns::sleep5ms).remote());
+    return a + b;
+  }
+
   public static int smallValueBatch(int n) {
     List<ObjectRef<byte[]>> refs = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {

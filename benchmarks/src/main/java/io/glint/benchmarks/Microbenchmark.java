@@ -63,6 +63,8 @@ public final class Microbenchmark {
           "single client wait 1k refs",
           "single client tasks sync",
           "single client tasks async",
+          "actor creation",
+          "nested tasks",
           "multi client tasks async",
           "1:1 actor calls sync",
           "1:1 actor calls async",
@@ -200,6 +202,24 @@ public final class Microbenchmark {
         "single client tasks async",
         () -> Glint.get(repeat(batch, () -> Glint.task(BenchFns::smallValue).remote())),
         batch);
+
+    // The cold paths a user meets first (issue 21): fresh actors each answering one call, and
+    // parents that each call two 5 ms children in turn. Ray's twins:
+    // benchmarks/compare-with-ray.py.
+    int actorsPerRound = Math.max(2, sized(20));
+    timeit(
+        "actor creation",
+        () -> {
+          List<ActorHandle<BenchFns.Actor>> fresh = repeat(actorsPerRound, this::zeroCpuActor);
+          Glint.get(fresh.stream().map(a -> a.task(BenchFns.Actor::smallValue).remote()).toList());
+          fresh.forEach(ActorHandle::kill);
+        },
+        actorsPerRound);
+    int parents = Math.max(2, sized(100));
+    timeit(
+        "nested tasks",
+        () -> Glint.get(repeat(parents, () -> Glint.task(BenchFns::nestedParent).remote())),
+        parents);
 
     int n = sized(10_000);
     int m = 4;
