@@ -87,7 +87,8 @@ public final class TransferBench {
                     tokenFile,
                     session,
                     privateStores,
-                    ClassPaths.forWorkers(List.of()))));
+                    ClassPaths.forWorkers(List.of()),
+                    0)));
       }
       GlintConfig.Resolved cfg =
           new GlintConfig(Map.of(), new Properties())

@@ -345,19 +345,15 @@ final class DashboardServer implements DashboardLauncher.Dashboard {
   }
 
   private static int limit(HttpExchange ex, int dflt) {
-    String q = ex.getRequestURI().getRawQuery();
-    if (q != null) {
-      for (String part : q.split("&")) {
-        if (part.startsWith("limit=")) {
-          try {
-            return Math.max(0, Integer.parseInt(part.substring(6)));
-          } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("limit must be a number, got " + part.substring(6));
-          }
-        }
-      }
+    String v = query(ex).get("limit");
+    if (v == null) {
+      return dflt;
     }
-    return dflt;
+    try {
+      return Math.max(0, Integer.parseInt(v));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("limit must be a number, got " + v);
+    }
   }
 
   /** The most recent tasks (newest last) with the totals. */

@@ -169,7 +169,8 @@ public final class TestCluster implements AutoCloseable {
                 tokenFile,
                 cluster.sessionDir(),
                 spec.privateStores,
-                io.glint.internal.runtime.cluster.ClassPaths.forWorkers(List.of())));
+                io.glint.internal.runtime.cluster.ClassPaths.forWorkers(List.of()),
+                0));
     processes.add(p);
     return p;
   }

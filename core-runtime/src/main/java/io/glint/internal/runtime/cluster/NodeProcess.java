@@ -29,31 +29,8 @@ public final class NodeProcess implements AutoCloseable {
       Path sessionDir,
       boolean privateShm,
       List<String> classPath,
-      int metricsPort) {
-    /** A node whose Prometheus endpoint takes any free port. */
-    public Spec(
-        String name,
-        String host,
-        ResourceSet resources,
-        long objectStoreBytes,
-        String controlAddress,
-        Path tokenFile,
-        Path sessionDir,
-        boolean privateShm,
-        List<String> classPath) {
-      this(
-          name,
-          host,
-          resources,
-          objectStoreBytes,
-          controlAddress,
-          tokenFile,
-          sessionDir,
-          privateShm,
-          classPath,
-          0);
-    }
-  }
+      // The node's Prometheus endpoint: 0 any free port, -1 none.
+      int metricsPort) {}
 
   private final Spec spec;
   private final Process process;

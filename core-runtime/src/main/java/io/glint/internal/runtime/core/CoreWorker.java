@@ -481,19 +481,6 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     return ControlServiceGrpc.newStub(channels.get(settings.controlAddress())).withWaitForReady();
   }
 
-  /**
-   * Where the submitting code's parent was placed: the running task's strategy, or, on a thread of
-   * an actor's own (no task context), the actor's, so its threads' tasks stay in its group.
-   */
-  private io.glint.internal.proto.SchedulingStrategy inheritedStrategy() {
-    TaskExecutor.TaskContext parent = TaskExecutor.current();
-    if (parent != null) {
-      return parent.strategy();
-    }
-    TaskExecutor exec = executor();
-    return exec != null && exec.actorId() != null ? exec.actorStrategy() : null;
-  }
-
   @Override
   public java.util.Optional<String> dashboardUrl() {
     return io.glint.internal.runtime.common.DashboardAddress.lookup(controlBlocking());
@@ -527,19 +514,9 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     res.put(ResourceSet.CPU, 1.0);
     res.putAll(options.resources());
     TaskExecutor.TaskContext parent = TaskExecutor.current();
-    io.glint.internal.proto.SchedulingStrategy inherited = inheritedStrategy();
     io.glint.internal.proto.SchedulingStrategy strategy =
-        strategyProto(options.schedulingStrategy());
-    if (strategy.hasDefaultStrategy()
-        && inherited != null
-        && inherited.hasPlacementGroup()
-        && inherited.getPlacementGroup().getCaptureChildTasks()) {
-      // The parent's placement group captures its children (any bundle).
-      strategy =
-          inherited.toBuilder()
-              .setPlacementGroup(inherited.getPlacementGroup().toBuilder().setBundleIndex(-1))
-              .build();
-    }
+        PlacementGroupClient.forChild(
+            strategyProto(options.schedulingStrategy()), TaskExecutor.callerPlacement(executor()));
     ResourceSet resources = placementGroups.resourcesFor(strategy, ResourceSet.of(res));
     ByteString taskId = Ids.random();
     ByteString returnId = Ids.objectId(taskId, 1);

@@ -254,6 +254,24 @@ final class PlacementGroupClient {
   }
 
   /**
+   * The strategy of a task asking {@code requested} whose caller was placed under {@code caller}:
+   * the default strategy inside a group that captures its children becomes any bundle of it.
+   */
+  static io.glint.internal.proto.SchedulingStrategy forChild(
+      io.glint.internal.proto.SchedulingStrategy requested,
+      io.glint.internal.proto.SchedulingStrategy caller) {
+    if (!requested.hasDefaultStrategy()
+        || caller == null
+        || !caller.hasPlacementGroup()
+        || !caller.getPlacementGroup().getCaptureChildTasks()) {
+      return requested;
+    }
+    return caller.toBuilder()
+        .setPlacementGroup(caller.getPlacementGroup().toBuilder().setBundleIndex(-1))
+        .build();
+  }
+
+  /**
    * What work asking {@code need} under {@code strategy} asks of the scheduler: in a bundle, the
    * bundle's resources (checked against it: a task asking more than its bundle holds can never run,
    * and is refused now).

@@ -138,9 +138,17 @@ final class TaskExecutor {
     return actorId;
   }
 
-  /** Where the actor hosted here was placed. */
-  io.glint.internal.proto.SchedulingStrategy actorStrategy() {
-    return actorStrategy;
+  /**
+   * Where the code submitting from this thread was placed: the running task's strategy, or, on a
+   * thread of an actor's own (no task context), the actor's, so its threads' tasks stay in its
+   * group. Null in a driver's own threads.
+   */
+  static io.glint.internal.proto.SchedulingStrategy callerPlacement(TaskExecutor executor) {
+    TaskContext task = CURRENT.get();
+    if (task != null) {
+      return task.strategy();
+    }
+    return executor != null && executor.actorId != null ? executor.actorStrategy : null;
   }
 
   /** No task is running or queued. */

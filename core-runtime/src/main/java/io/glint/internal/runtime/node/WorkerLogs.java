@@ -60,10 +60,8 @@ final class WorkerLogs {
           .setOffset(from)
           .setSize(size)
           .build();
-    } catch (java.nio.file.NoSuchFileException e) {
-      return reply.setFound(false).build();
     } catch (IOException e) {
-      return reply.setFound(false).build();
+      return reply.setFound(false).build(); // no such log (or it cannot be read)
     }
   }
 
