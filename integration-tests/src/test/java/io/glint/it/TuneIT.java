@@ -40,7 +40,10 @@ class TuneIT {
   }
 
   /** The seed's helper, left undefined there: one epoch of a synthetic model. */
-  public static double trainEpoch(double lr, int batchSize, int epoch) {
+  public static double trainEpoch(double lr, int batchSize, int epoch) throws InterruptedException {
+    // An epoch takes time, as a real one does: two trials running at once then overlap for sure
+    // (with instant epochs their report spans were too short to meet).
+    Thread.sleep(100);
     return Math.pow(Math.log10(lr) + 2, 2) + batchSize / 1000.0 + 1.0 / (epoch + 1);
   }
 
