@@ -118,6 +118,17 @@ class PrometheusScrapeIT {
                 .start();
         try {
           String prom = "http://127.0.0.1:" + port;
+          // Prometheus answers 503 until its storage is open: wait until it says it is ready.
+          awaitTrue(
+              () ->
+                  http.send(
+                              HttpRequest.newBuilder(URI.create(prom + "/-/ready"))
+                                  .timeout(Duration.ofSeconds(10))
+                                  .build(),
+                              HttpResponse.BodyHandlers.discarding())
+                          .statusCode()
+                      == 200,
+              "Prometheus is ready");
           // Every target up: the token was accepted by the head and by both nodes.
           awaitTrue(
               () -> {
