@@ -113,9 +113,8 @@ public final class ControlServer implements AutoCloseable {
               @Override
               public void groupCommitted(
                   ByteString group,
-                  Map<ByteString, ResourceSet> added,
-                  Map<ByteString, ResourceSet> reserved) {
-                ControlServer.this.groupCommitted(added, reserved);
+                  Map<ByteString, io.glint.internal.proto.CommitBundlesReply> committed) {
+                ControlServer.this.groupCommitted(committed);
               }
 
               @Override
@@ -136,17 +135,15 @@ public final class ControlServer implements AutoCloseable {
 
   /** A group's bundles count in their nodes' totals at once; actors waiting for them may go. */
   private synchronized void groupCommitted(
-      Map<ByteString, ResourceSet> added, Map<ByteString, ResourceSet> reserved) {
-    added.forEach(
-        (node, add) -> {
+      Map<ByteString, io.glint.internal.proto.CommitBundlesReply> committed) {
+    committed.forEach(
+        (node, after) -> {
           NodeRecord r = nodes.get(node);
           if (r != null) {
-            ResourceSet raw = reserved.getOrDefault(node, ResourceSet.EMPTY);
             r.info =
                 r.info.toBuilder()
-                    .setTotal(ResourceSet.fromProto(r.info.getTotal()).plus(add).toProto())
-                    .setAvailable(
-                        ResourceSet.fromProto(r.info.getAvailable()).minus(raw).plus(add).toProto())
+                    .setTotal(after.getTotal())
+                    .setAvailable(after.getAvailable())
                     .build();
           }
         });

@@ -3,6 +3,7 @@ package io.glint.internal.runtime.control;
 import com.google.protobuf.ByteString;
 import io.glint.internal.proto.Bundle;
 import io.glint.internal.proto.CancelBundlesRequest;
+import io.glint.internal.proto.CommitBundlesReply;
 import io.glint.internal.proto.CommitBundlesRequest;
 import io.glint.internal.proto.NodeInfo;
 import io.glint.internal.proto.NodeServiceGrpc;
@@ -44,13 +45,10 @@ final class PlacementGroupManager {
     List<NodeInfo> aliveNodes();
 
     /**
-     * A group was created on these nodes: count its bundles at once (each node's total grows by the
-     * group's resources; its free resources lose the bundles' and gain the group's).
+     * A group was created on these nodes: each node's total and free resources as the node reported
+     * them right after the commit (bundles counted once, whatever reports crossed).
      */
-    void groupCommitted(
-        ByteString group,
-        Map<ByteString, ResourceSet> addedPerNode,
-        Map<ByteString, ResourceSet> reservedPerNode);
+    void groupCommitted(ByteString group, Map<ByteString, CommitBundlesReply> committedPerNode);
 
     /** A group is gone: end the actors placed in it. */
     void groupRemoved(ByteString group);
@@ -280,28 +278,16 @@ final class PlacementGroupManager {
       }
       return;
     }
-    Map<ByteString, ResourceSet> added = new HashMap<>();
-    Map<ByteString, ResourceSet> reserved = new HashMap<>();
+    Map<ByteString, CommitBundlesReply> committed = new HashMap<>();
     for (NodeInfo n : prepared) {
-      NodeServiceGrpc.newBlockingStub(channels.get(n.getAddress()))
-          .withDeadlineAfter(10, TimeUnit.SECONDS)
-          .commitBundles(
-              CommitBundlesRequest.newBuilder()
-                  .setPlacementGroupId(g.spec.getPlacementGroupId())
-                  .build());
-      ResourceSet add = ResourceSet.EMPTY;
-      ResourceSet raw = ResourceSet.EMPTY;
-      for (Bundle b : byNode.get(n.getNodeId())) {
-        raw = raw.plus(ResourceSet.fromProto(b.getResources()));
-        add =
-            add.plus(
-                io.glint.internal.runtime.common.PlacementResources.committed(
-                    ResourceSet.fromProto(b.getResources()),
-                    b.getIndex(),
-                    g.spec.getPlacementGroupId()));
-      }
-      added.put(n.getNodeId(), add);
-      reserved.put(n.getNodeId(), raw);
+      committed.put(
+          n.getNodeId(),
+          NodeServiceGrpc.newBlockingStub(channels.get(n.getAddress()))
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .commitBundles(
+                  CommitBundlesRequest.newBuilder()
+                      .setPlacementGroupId(g.spec.getPlacementGroupId())
+                      .build()));
     }
     List<CompletableFuture<PlacementGroupInfo>> wake;
     PlacementGroupInfo info;
@@ -321,7 +307,7 @@ final class PlacementGroupManager {
       wake = new ArrayList<>(g.waiters);
       g.waiters.clear();
     }
-    cluster.groupCommitted(g.spec.getPlacementGroupId(), added, reserved);
+    cluster.groupCommitted(g.spec.getPlacementGroupId(), committed);
     wake.forEach(w -> w.complete(info));
     LOG.log(
         System.Logger.Level.DEBUG,

@@ -271,7 +271,12 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       io.glint.internal.proto.CommitBundlesRequest request,
       StreamObserver<io.glint.internal.proto.CommitBundlesReply> obs) {
     d.scheduler().commitBundles(request.getPlacementGroupId());
-    Rpc.reply(obs, io.glint.internal.proto.CommitBundlesReply.getDefaultInstance());
+    Rpc.reply(
+        obs,
+        io.glint.internal.proto.CommitBundlesReply.newBuilder()
+            .setTotal(d.total().toProto())
+            .setAvailable(d.available().toProto())
+            .build());
   }
 
   @Override
