@@ -31,6 +31,14 @@ import picocli.CommandLine.Option;
       StatusCommand.class,
       JobCommand.class,
       TimelineCommand.class,
+      LauncherCommands.Up.class,
+      LauncherCommands.Down.class,
+      LauncherCommands.Exec.class,
+      LauncherCommands.Submit.class,
+      LauncherCommands.Attach.class,
+      LauncherCommands.GetHeadIp.class,
+      LauncherCommands.RsyncUp.class,
+      LauncherCommands.RsyncDown.class,
       GlintCli.MicrobenchmarkCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -96,6 +96,14 @@ final class StartCommand implements Callable<Integer> {
   String storage;
 
   @Option(
+      names = "--autoscaling-config",
+      description =
+          "(--head) Run the autoscaler on the head with this cluster YAML (glint up puts it at"
+              + " ~/glint_bootstrap_config.yaml): it launches and ends worker nodes through the"
+              + " config's provider.")
+  String autoscalingConfig;
+
+  @Option(
       names = "--include-dashboard",
       arity = "1",
       description =
@@ -114,6 +122,7 @@ final class StartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    applyLauncherEnvironment();
     if (head == (address != null)) {
       throw new GlintCli.UserError("give exactly one of --head or --address HOST:PORT");
     }
@@ -258,6 +267,9 @@ final class StartCommand implements Callable<Integer> {
                           + "/?token="
                           + readToken(cluster)));
     }
+    if (head && autoscalingConfig != null) {
+      startAutoscaler(cluster, controlAddress, cp, out);
+    }
     if (block) {
       out.println("Blocking; Ctrl-C stops what this command started.");
       long nodePid = Long.parseLong(node[3]);
@@ -280,6 +292,84 @@ final class StartCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * What a cluster launcher tells the node it sets up (Ray's RAY_OVERRIDE_RESOURCES and node IP):
+   * GLINT_NODE_NAME, GLINT_NODE_IP_ADDRESS and GLINT_OVERRIDE_RESOURCES (the node type's resources,
+   * as JSON) stand in for flags the command line leaves out.
+   */
+  private void applyLauncherEnvironment() {
+    String launcherName = System.getenv("GLINT_NODE_NAME");
+    if (nodeName == null && launcherName != null && !launcherName.isBlank()) {
+      nodeName = launcherName.strip();
+    }
+    String ip = System.getenv("GLINT_NODE_IP_ADDRESS");
+    if (nodeIp == null && ip != null && !ip.isBlank()) {
+      nodeIp = ip.strip();
+    }
+    String override = System.getenv("GLINT_OVERRIDE_RESOURCES");
+    if (override == null || override.isBlank()) {
+      return;
+    }
+    Map<String, Double> r;
+    try {
+      r = parseResources(override);
+    } catch (IllegalArgumentException e) {
+      throw new GlintCli.UserError("GLINT_OVERRIDE_RESOURCES: " + e.getMessage());
+    }
+    Map<String, Double> custom = new java.util.LinkedHashMap<>(r);
+    Double cpu = custom.remove("CPU");
+    Double gpu = custom.remove("GPU");
+    Double store = custom.remove("object_store_memory");
+    custom.remove("memory");
+    if (numCpus == null) {
+      numCpus = cpu;
+    }
+    if (numGpus == null && gpu != null) {
+      numGpus = gpu;
+    }
+    if (resources == null && !custom.isEmpty()) {
+      StringBuilder b = new StringBuilder();
+      custom.forEach((k, v) -> b.append(b.isEmpty() ? "" : ",").append(k).append('=').append(v));
+      resources = b.toString();
+    }
+    if (objectStoreMemory == null && store != null) {
+      objectStoreMemory = String.valueOf(store.longValue());
+    }
+  }
+
+  /** Starts the autoscaler's process beside the control service (Ray's monitor). */
+  private void startAutoscaler(
+      ClusterRecords.Cluster cluster, String controlAddress, List<String> cp, PrintStream out) {
+    String file = autoscalingConfig;
+    if (file.startsWith("~/")) {
+      String home = System.getenv("HOME");
+      file = (home != null ? home : System.getProperty("user.home")) + file.substring(1);
+    }
+    Path config = Path.of(file).toAbsolutePath();
+    if (!Files.isReadable(config)) {
+      throw new GlintCli.UserError("--autoscaling-config: cannot read " + config);
+    }
+    Path ready = cluster.nodesDir().resolve("monitor.ready");
+    Path log = cluster.sessionDir().resolve("logs").resolve("monitor.log");
+    List<String> cmd =
+        new java.util.ArrayList<>(
+            NodeProcess.javaCommand(cp, "io.glint.cluster.autoscaler.MonitorMain"));
+    cmd.add("--address=" + controlAddress);
+    cmd.add("--token-file=" + cluster.tokenFile());
+    cmd.add("--config=" + config);
+    cmd.add("--ready-file=" + ready);
+    if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+      cmd.add(0, "/usr/bin/setsid");
+    }
+    Process proc = NodeProcess.launch(cmd, ready, log);
+    try {
+      NodeProcess.awaitReady(proc, ready, log, "The autoscaler");
+    } catch (IllegalStateException e) {
+      throw new GlintCli.UserError(e.getMessage());
+    }
+    out.println("  Autoscaler: running with " + config + " (log: " + log + ")");
   }
 
   private Path tempDir() {

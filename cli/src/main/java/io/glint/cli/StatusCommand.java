@@ -108,6 +108,13 @@ final class StatusCommand implements Callable<Integer> {
               .getPlacementGroups(
                   io.glint.internal.proto.GetPlacementGroupsRequest.getDefaultInstance())
               .getGroupsList());
+      io.glint.internal.runtime.common.AutoscalerKeys.status(
+              ControlServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS))
+          .ifPresent(
+              report -> {
+                System.out.println();
+                System.out.print(report);
+              });
       return 0;
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {

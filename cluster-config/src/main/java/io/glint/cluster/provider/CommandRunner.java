@@ -18,6 +18,9 @@ public interface CommandRunner {
   /** Copies {@code remote} from the node to a local path. */
   void copyDown(String remote, Path local);
 
+  /** An interactive shell on the node, on this terminal ({@code glint attach}); its exit code. */
+  int attach(Map<String, String> env);
+
   /** Whether the node answers (its SSH server is up; always true for a local node). */
   boolean reachable();
 

@@ -111,6 +111,23 @@ public final class LocalCommandRunner implements CommandRunner {
   }
 
   @Override
+  public int attach(Map<String, String> env) {
+    ProcessBuilder pb = new ProcessBuilder("bash", "-i").directory(home.toFile()).inheritIO();
+    pb.environment().put("HOME", home.toString());
+    pb.environment().put("GLINT_TEMP_DIR", home.resolve("tmp").toString());
+    pb.environment().putAll(baseEnv);
+    pb.environment().putAll(env);
+    try {
+      return pb.start().waitFor();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 130;
+    }
+  }
+
+  @Override
   public boolean reachable() {
     return true;
   }

@@ -68,7 +68,16 @@ public final class LocalNodeProvider implements NodeProvider {
     return "127." + (1 + h % 254) + "." + (1 + (h / 254) % 254);
   }
 
+  /** File locks are per process; threads of one process take this first. */
+  private static final Object IN_PROCESS = new Object();
+
   private <T> T locked(Function<State, T> f) {
+    synchronized (IN_PROCESS) {
+      return lockedFile(f);
+    }
+  }
+
+  private <T> T lockedFile(Function<State, T> f) {
     try {
       Files.createDirectories(dir);
       try (FileChannel ch =
@@ -176,6 +185,16 @@ public final class LocalNodeProvider implements NodeProvider {
   }
 
   @Override
+  public void forgetCluster() {
+    boolean empty = locked(s -> s.nodes.isEmpty());
+    if (empty) {
+      synchronized (IN_PROCESS) {
+        deleteTree(dir);
+      }
+    }
+  }
+
+  @Override
   public void setNodeTags(String id, Map<String, String> tags) {
     locked(
         s -> {
@@ -200,7 +219,10 @@ public final class LocalNodeProvider implements NodeProvider {
   public CommandRunner commandRunner(ProviderNode node) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("GLINT_NODE_IP_ADDRESS", node.internalIp());
+    // The head's autoscaler finds this provider's state where the launcher left it.
+    env.put("GLINT_CLUSTER_STATE_DIR", dir.getParent().toString());
     if (glintHome != null) {
+      env.put("GLINT_HOME", glintHome.toString());
       env.put("PATH", glintHome.resolve("bin") + ":" + System.getenv().getOrDefault("PATH", ""));
     }
     return new LocalCommandRunner(home(node.id()), env);

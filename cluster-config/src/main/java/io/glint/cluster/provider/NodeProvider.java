@@ -35,6 +35,11 @@ public interface NodeProvider extends AutoCloseable {
   /** How the launcher runs commands and copies files on {@code node}. */
   CommandRunner commandRunner(ProviderNode node);
 
+  /**
+   * After {@code glint down}: removes what the provider kept about a cluster with no nodes left.
+   */
+  default void forgetCluster() {}
+
   @Override
   default void close() {}
 }

@@ -65,5 +65,10 @@ public interface GlintRuntime {
     return java.util.Optional.empty();
   }
 
+  /** Replaces the cluster's standing resource request (the autoscaler keeps room for it). */
+  default void requestResources(List<Map<String, Double>> bundles) {
+    throw new UnsupportedOperationException("this runtime has no autoscaler");
+  }
+
   void shutdown();
 }

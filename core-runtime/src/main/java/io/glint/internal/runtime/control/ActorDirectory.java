@@ -219,7 +219,8 @@ final class ActorDirectory {
               .setMaxConcurrency(creation.getActorCreation().getMaxConcurrency())
               .setMaxTaskRetries(creation.getActorCreation().getMaxTaskRetries())
               .setJobId(creation.getJobId())
-              .setPid(pid);
+              .setPid(pid)
+              .setResources(creation.getPlacementResources());
       if (address != null) {
         b.setAddress(address);
       }

@@ -486,6 +486,11 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     return io.glint.internal.runtime.common.DashboardAddress.lookup(controlBlocking());
   }
 
+  @Override
+  public void requestResources(List<Map<String, Double>> bundles) {
+    io.glint.internal.runtime.common.AutoscalerKeys.request(controlBlocking(), bundles);
+  }
+
   ControlServiceGrpc.ControlServiceBlockingStub controlBlocking() {
     return ControlServiceGrpc.newBlockingStub(channels.get(settings.controlAddress()))
         .withWaitForReady();
