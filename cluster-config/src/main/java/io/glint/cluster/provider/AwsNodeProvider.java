@@ -34,10 +34,11 @@ import software.amazon.awssdk.services.iam.IamClient;
 /**
  * The {@code aws} provider, through the AWS SDK for Java v2: EC2 instances tagged with Glint's
  * {@link Tags} (and {@code Name}), found again by those tags. As Ray's launcher does, it makes what
- * is missing the first time: a key pair (its private key saved under {@code ~/.ssh}), a security
- * group that lets SSH in and the cluster's nodes talk to each other, and an instance profile;
- * subnets are chosen by {@code availability_zone}. With {@code cache_stopped_nodes} (the default)
- * ended nodes are stopped and started again by the next launch of their type.
+ * is missing the first time: a key pair (its private key saved under {@code
+ * ~/.glint/clusters/keys}), a security group that lets SSH in and the cluster's nodes talk to each
+ * other, and an instance profile; subnets are chosen by {@code availability_zone}. With {@code
+ * cache_stopped_nodes} (the default) ended nodes are stopped and started again by the next launch
+ * of their type.
  *
  * <p>The SDK's usual settings apply (credentials chain, {@code AWS_ENDPOINT_URL} or {@code
  * aws.endpointUrl} for another endpoint, such as moto's in tests).
@@ -290,7 +291,7 @@ public final class AwsNodeProvider implements NodeProvider {
 
   private String keyPair() {
     String name = "glint-autoscaler_" + config.provider().region();
-    Path pem = Path.of(System.getProperty("user.home"), ".ssh", name + ".pem");
+    Path pem = NodeProviders.stateDir().resolve("keys").resolve(name + ".pem");
     boolean exists =
         !ec2.describeKeyPairs(
                 r -> r.filters(Filter.builder().name("key-name").values(name).build()))
@@ -349,13 +350,21 @@ public final class AwsNodeProvider implements NodeProvider {
     return id;
   }
 
+  /**
+   * The instance profile the head's autoscaler uses to launch workers: made once (a role EC2 may
+   * assume, with an inline policy for EC2 and passing the role on), found again afterwards; each
+   * step tolerates an earlier, interrupted attempt.
+   */
   private String instanceProfile() {
+    String role = "glint-autoscaler-v1";
     try {
       return iam.getInstanceProfile(r -> r.instanceProfileName(INSTANCE_PROFILE))
           .instanceProfile()
           .arn();
-    } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException e) {
-      String role = "glint-autoscaler-v1";
+    } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException missing) {
+      // made below
+    }
+    try {
       iam.createRole(
           r ->
               r.roleName(role)
@@ -363,15 +372,39 @@ public final class AwsNodeProvider implements NodeProvider {
                       "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
                           + "\"Principal\":{\"Service\":\"ec2.amazonaws.com\"},"
                           + "\"Action\":\"sts:AssumeRole\"}]}"));
-      iam.attachRolePolicy(
-          r -> r.roleName(role).policyArn("arn:aws:iam::aws:policy/AmazonEC2FullAccess"));
-      String arn =
+    } catch (software.amazon.awssdk.services.iam.model.EntityAlreadyExistsException exists) {
+      // an earlier attempt made it
+    }
+    iam.putRolePolicy(
+        r ->
+            r.roleName(role)
+                .policyName("glint-autoscaler")
+                .policyDocument(
+                    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                        + "\"Action\":[\"ec2:*\",\"iam:PassRole\"],\"Resource\":\"*\"}]}"));
+    String arn;
+    try {
+      arn =
           iam.createInstanceProfile(r -> r.instanceProfileName(INSTANCE_PROFILE))
               .instanceProfile()
               .arn();
-      iam.addRoleToInstanceProfile(r -> r.instanceProfileName(INSTANCE_PROFILE).roleName(role));
-      return arn;
+    } catch (software.amazon.awssdk.services.iam.model.EntityAlreadyExistsException exists) {
+      arn =
+          iam.getInstanceProfile(r -> r.instanceProfileName(INSTANCE_PROFILE))
+              .instanceProfile()
+              .arn();
     }
+    boolean hasRole =
+        iam
+            .getInstanceProfile(r -> r.instanceProfileName(INSTANCE_PROFILE))
+            .instanceProfile()
+            .roles()
+            .stream()
+            .anyMatch(x -> x.roleName().equals(role));
+    if (!hasRole) {
+      iam.addRoleToInstanceProfile(r -> r.instanceProfileName(INSTANCE_PROFILE).roleName(role));
+    }
+    return arn;
   }
 
   @Override

@@ -10,9 +10,10 @@ public final class NodeProviders {
   private NodeProviders() {}
 
   /**
-   * Where the local provider keeps its clusters: GLINT_CLUSTER_STATE_DIR, else ~/.glint/clusters.
+   * Where the launcher keeps what it made (the local provider's nodes, cloud key pairs):
+   * GLINT_CLUSTER_STATE_DIR, else the glint.clusterStateDir property, else ~/.glint/clusters.
    */
-  public static Path localStateDir() {
+  public static Path stateDir() {
     String env = System.getenv("GLINT_CLUSTER_STATE_DIR");
     if (env != null && !env.isBlank()) {
       return Path.of(env);
@@ -47,7 +48,7 @@ public final class NodeProviders {
                       + " supported yet; without them the local provider runs every node on this"
                       + " machine"));
         }
-        yield new LocalNodeProvider(config.clusterName(), localStateDir(), glintHome());
+        yield new LocalNodeProvider(config.clusterName(), stateDir(), glintHome());
       }
       case "aws" -> new AwsNodeProvider(config);
       default ->
