@@ -47,6 +47,8 @@ glint_ensure_test_packages() {
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
   [ -x /usr/bin/prometheus ] || missing+=(prometheus)
+  # The cluster launcher's SSH test logs in to a real sshd on loopback (it starts its own).
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "Installing ${missing[*]} for the tests ..."
   local sudo=""

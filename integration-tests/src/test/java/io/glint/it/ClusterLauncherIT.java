@@ -121,7 +121,7 @@ class ClusterLauncherIT {
       }
       """;
 
-  private Path driverJar() throws Exception {
+  Path driverJar() throws Exception {
     Path src = Files.createDirectories(tmp.resolve("src/launch"));
     Files.writeString(src.resolve("EightTasks.java"), DRIVER);
     Path classes = Files.createDirectories(tmp.resolve("classes"));
@@ -150,6 +150,16 @@ class ClusterLauncherIT {
       }
     }
     return jar;
+  }
+
+  /** The nodes the status's recent events say were launched. */
+  private static int launchedNodes(String status) {
+    Matcher m = Pattern.compile("launching (\\d+) cpu2 node").matcher(status);
+    int n = 0;
+    while (m.find()) {
+      n += Integer.parseInt(m.group(1));
+    }
+    return n;
   }
 
   private static int healthy(String status, String type) {
@@ -181,6 +191,7 @@ class ClusterLauncherIT {
     // The head has no CPU: the eight tasks wait until the autoscaler has launched workers.
     Process submit = glint("submit", c.toString(), jar.toString()).start();
     int most = 0;
+    int launched = 0;
     boolean sawLaunching = false;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
     while (submit.isAlive() && System.nanoTime() < deadline) {
@@ -188,6 +199,7 @@ class ClusterLauncherIT {
       sawLaunching |=
           s.contains("launching") || s.contains("setting-up") || s.contains("starting-glint");
       most = Math.max(most, healthy(s, "cpu2"));
+      launched = Math.max(launched, launchedNodes(s));
       Thread.sleep(1_000);
     }
     String out;
@@ -196,9 +208,12 @@ class ClusterLauncherIT {
     }
     assertThat(submit.waitFor(60, TimeUnit.SECONDS)).as(out).isTrue();
     assertThat(submit.exitValue()).as(out).isZero();
-    assertThat(out).containsPattern("tasks ran on [2-4] nodes");
+    // Eight one-CPU tasks on two-CPU nodes: the autoscaler asks for more than one node (which of
+    // them the tasks ran on depends on which joined first: a leased worker runs queued tasks too).
+    assertThat(out).containsPattern("tasks ran on [1-4] nodes");
     assertThat(sawLaunching).as("status showed nodes being launched").isTrue();
-    assertThat(most).as("worker nodes at the peak").isBetween(2, 4);
+    assertThat(launched).as("worker nodes launched").isBetween(2, 4);
+    assertThat(most).as("worker nodes healthy at the peak").isBetween(1, 4);
 
     // Idle for the timeout (6 s), the workers end: min_workers is 0.
     String after = "";

@@ -47,8 +47,8 @@ public final class Monitor implements AutoCloseable {
   private final Map<String, Long> phaseSince = new HashMap<>();
   private final Map<String, Phase> lastPhase = new HashMap<>();
   private final Map<String, Long> idleSince = new HashMap<>();
-  private final Map<String, Long> backoffUntil = new HashMap<>();
-  private final Map<String, Long> backoffDelay = new HashMap<>();
+  private final Map<String, Long> backoffUntil = new ConcurrentHashMap<>();
+  private final Map<String, Long> backoffDelay = new ConcurrentHashMap<>();
   private final StatusReport report;
   private volatile boolean closed;
   private Thread loop;
@@ -238,7 +238,6 @@ public final class Monitor implements AutoCloseable {
                   Tags.NODE_KIND, Tags.KIND_WORKER,
                   Tags.NODE_STATUS, Tags.STATUS_UNINITIALIZED),
               count);
-      backoffDelay.remove(typeName);
     } catch (RuntimeException e) {
       long delay = Math.min(backoffDelay.getOrDefault(typeName, 5_000L) * 2, 300_000L);
       backoffDelay.put(typeName, delay);
@@ -261,14 +260,31 @@ public final class Monitor implements AutoCloseable {
           () -> {
             try {
               updater.update(n, workerEnv, true);
+              backoffDelay.remove(typeName);
               report.event("node " + n.id() + " (" + typeName + ") set up; Glint started");
             } catch (RuntimeException e) {
-              report.failure("setting up " + n.id() + " failed: " + e.getMessage());
+              long delay = backOff(typeName);
+              report.failure(
+                  "setting up "
+                      + n.id()
+                      + " failed (next "
+                      + typeName
+                      + " launch in "
+                      + delay / 1000
+                      + " s): "
+                      + e.getMessage());
             } finally {
               updating.remove(n.id());
             }
           });
     }
+  }
+
+  /** Holds launches of a type back after a failure: 10 s, doubling to 5 minutes. */
+  private long backOff(String type) {
+    long delay = backoffDelay.merge(type, 10_000L, (old, x) -> Math.min(old * 2, 300_000L));
+    backoffUntil.put(type, clock.millis() + delay);
+    return delay;
   }
 
   private void terminate(String id, String why) {

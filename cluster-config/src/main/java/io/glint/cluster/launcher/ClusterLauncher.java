@@ -163,8 +163,8 @@ public final class ClusterLauncher {
             config, provider, out::println, Duration.ofMinutes(5), Duration.ofMinutes(30));
     boolean restart = fresh || !noRestart;
     if (config.source() != null) {
-      // The autoscaler on the head reads the same file.
-      runner.copyUp(config.source(), BOOTSTRAP_CONFIG);
+      // The autoscaler on the head reads the same cluster, as seen from the head.
+      runner.copyUp(BootstrapConfig.write(config, runner), BOOTSTRAP_CONFIG);
     }
     updater.update(head, Map.of("GLINT_HEAD_IP", head.internalIp()), restart);
     out.println(
@@ -206,6 +206,11 @@ public final class ClusterLauncher {
       out.println("Ending " + workers.size() + " worker node(s): " + String.join(", ", workers));
       provider.terminateNodes(workers);
       ended += workers.size();
+    }
+    int strays = provider.endUnrecorded();
+    if (strays > 0) {
+      out.println("Ended Glint on " + strays + " worker host(s) the head had launched.");
+      ended += strays;
     }
     List<String> headIds = heads.stream().map(ProviderNode::id).toList();
     if (!headIds.isEmpty()) {

@@ -66,7 +66,7 @@ public final class NodeUpdater {
           config.source() == null ? Path.of(".") : config.source().toAbsolutePath().getParent();
       for (var m : config.fileMounts().entrySet()) {
         progress.accept(label(node) + "   file mount " + m.getValue() + " -> " + m.getKey());
-        runner.copyUp(base.resolve(m.getValue()), m.getKey());
+        runner.copyUp(localPath(base, m.getValue()), m.getKey());
       }
       Map<String, String> all = new LinkedHashMap<>(env);
       all.put("GLINT_NODE_TYPE", type.name());
@@ -142,6 +142,15 @@ public final class NodeUpdater {
   private void phase(ProviderNode node, String status, String words) {
     provider.setNodeTags(node.id(), Map.of(Tags.NODE_STATUS, status));
     progress.accept(label(node) + " " + words);
+  }
+
+  /** A file mount's source: {@code ~/x} in this user's home, else relative to the config file. */
+  static Path localPath(Path base, String source) {
+    if (source.equals("~") || source.startsWith("~/")) {
+      return Path.of(System.getProperty("user.home"))
+          .resolve(source.substring(Math.min(2, source.length())));
+    }
+    return base.resolve(source);
   }
 
   static String label(ProviderNode node) {

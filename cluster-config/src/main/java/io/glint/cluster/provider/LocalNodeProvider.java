@@ -36,6 +36,9 @@ public final class LocalNodeProvider implements NodeProvider {
   private final String clusterName;
   private final Path dir;
   private final Path glintHome;
+  private final String headIp;
+  private final List<String> workerIps;
+  private final io.glint.cluster.config.AuthConfig auth;
 
   /** The state file's content. */
   static final class State {
@@ -57,9 +60,47 @@ public final class LocalNodeProvider implements NodeProvider {
    *     PATH)
    */
   public LocalNodeProvider(String clusterName, Path stateDir, Path glintHome) {
+    this(clusterName, stateDir, glintHome, null, List.of(), null);
+  }
+
+  /**
+   * With {@code headIp} set, the nodes are those hosts ({@code head_ip}, {@code worker_ips}),
+   * reached over SSH as {@code auth} says; each host's Glint keeps its records in {@code
+   * ~/.glint/node-<ip>}, so several nodes may share one account.
+   */
+  public LocalNodeProvider(
+      String clusterName,
+      Path stateDir,
+      Path glintHome,
+      String headIp,
+      List<String> workerIps,
+      io.glint.cluster.config.AuthConfig auth) {
     this.clusterName = clusterName;
     this.dir = stateDir.resolve(clusterName);
     this.glintHome = glintHome;
+    this.headIp = headIp;
+    this.workerIps = List.copyOf(workerIps);
+    this.auth = auth;
+  }
+
+  private boolean hosts() {
+    return headIp != null;
+  }
+
+  /** The next host of {@code kind} nobody uses, or an error saying all are taken. */
+  private String freeHost(State s, String kind) {
+    java.util.Set<String> used = new java.util.HashSet<>();
+    s.nodes.values().forEach(e -> used.add(e.ip));
+    List<String> pool = Tags.KIND_HEAD.equals(kind) ? List.of(headIp) : workerIps;
+    for (String ip : pool) {
+      if (!used.contains(ip)) {
+        return ip;
+      }
+    }
+    throw new IllegalStateException(
+        Tags.KIND_HEAD.equals(kind)
+            ? "the head host " + headIp + " runs a node of this cluster already"
+            : "all " + workerIps.size() + " worker_ips are in use");
   }
 
   /** 127.A.B: a /24 of loopback addresses of this cluster's own. */
@@ -122,18 +163,24 @@ public final class LocalNodeProvider implements NodeProvider {
             s -> {
               List<ProviderNode> out = new ArrayList<>();
               for (int i = 0; i < count; i++) {
-                int n = s.next++;
-                if (n > 250) {
-                  throw new IllegalStateException(
-                      "the local provider runs at most 250 nodes per cluster");
-                }
                 Entry e = new Entry();
-                e.ip = subnet() + "." + n;
+                String id;
+                if (hosts()) {
+                  e.ip = freeHost(s, tags.getOrDefault(Tags.NODE_KIND, Tags.KIND_WORKER));
+                  id = clusterName + "-" + e.ip;
+                } else {
+                  int n = s.next++;
+                  if (n > 250) {
+                    throw new IllegalStateException(
+                        "the local provider runs at most 250 nodes per cluster");
+                  }
+                  e.ip = subnet() + "." + n;
+                  id = clusterName + "-" + n;
+                }
                 e.type = type.name();
                 e.state = "running";
                 e.tags.putAll(tags);
                 e.tags.put(Tags.NODE_TYPE, type.name());
-                String id = clusterName + "-" + n;
                 s.nodes.put(id, e);
                 out.add(view(id, e));
               }
@@ -141,7 +188,7 @@ public final class LocalNodeProvider implements NodeProvider {
             });
     for (ProviderNode n : made) {
       try {
-        Files.createDirectories(home(n.id()));
+        Files.createDirectories(hosts() ? dir : home(n.id()));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -160,9 +207,21 @@ public final class LocalNodeProvider implements NodeProvider {
       if (n == null) {
         continue;
       }
-      // The node's daemons end (and with them its workers and store); then its directory goes.
-      commandRunner(n).run("glint stop", Map.of(), Duration.ofSeconds(60));
-      deleteTree(home(id));
+      // The node's daemons end (and with them its workers and store); then its directory goes
+      // (a host keeps its home, but loses what the launcher put there for the head).
+      commandRunner(n)
+          .run(
+              hosts() && n.isHead()
+                  ? "glint stop; rm -rf ~/.glint/clusters/"
+                      + clusterName
+                      + " ~/.glint/bootstrap_mounts ~/glint_bootstrap_config.yaml"
+                      + " ~/glint_bootstrap_key.pem"
+                  : "glint stop",
+              Map.of(),
+              Duration.ofSeconds(60));
+      if (!hosts()) {
+        deleteTree(home(id));
+      }
       locked(
           s -> {
             s.nodes.remove(id);
@@ -182,6 +241,37 @@ public final class LocalNodeProvider implements NodeProvider {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  @Override
+  public int endUnrecorded() {
+    if (!hosts()) {
+      return 0;
+    }
+    java.util.Set<String> recorded = new java.util.HashSet<>();
+    locked(
+        s -> {
+          s.nodes.values().forEach(e -> recorded.add(e.ip));
+          return null;
+        });
+    int ended = 0;
+    for (String ip : workerIps) {
+      if (recorded.contains(ip)) {
+        continue;
+      }
+      ProviderNode n =
+          new ProviderNode(
+              clusterName + "-" + ip,
+              Map.of(Tags.NODE_KIND, Tags.KIND_WORKER),
+              ip,
+              null,
+              "running");
+      CommandRunner.Result r = commandRunner(n).run("glint stop", Map.of(), Duration.ofSeconds(60));
+      if (r.ok() && r.output().contains("Stopped")) {
+        ended++;
+      }
+    }
+    return ended;
   }
 
   @Override
@@ -217,6 +307,17 @@ public final class LocalNodeProvider implements NodeProvider {
 
   @Override
   public CommandRunner commandRunner(ProviderNode node) {
+    if (hosts()) {
+      Map<String, String> env = new LinkedHashMap<>();
+      env.put("GLINT_NODE_IP_ADDRESS", node.internalIp());
+      env.put("GLINT_TEMP_DIR", "$HOME/.glint/node-" + node.internalIp());
+      String key = auth.sshPrivateKey();
+      Path keyPath =
+          key.startsWith("~/")
+              ? Path.of(System.getProperty("user.home"), key.substring(2))
+              : Path.of(key);
+      return new SshCommandRunner(node.internalIp(), auth.sshPort(), auth.sshUser(), keyPath, env);
+    }
     Map<String, String> env = new LinkedHashMap<>();
     env.put("GLINT_NODE_IP_ADDRESS", node.internalIp());
     // The head's autoscaler finds this provider's state where the launcher left it.

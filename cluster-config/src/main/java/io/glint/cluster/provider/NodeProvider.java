@@ -40,6 +40,14 @@ public interface NodeProvider extends AutoCloseable {
    */
   default void forgetCluster() {}
 
+  /**
+   * For {@code glint down}: ends Glint on nodes this process has no record of but that may run for
+   * the cluster (fixed hosts whose records the head's autoscaler kept); how many ran something.
+   */
+  default int endUnrecorded() {
+    return 0;
+  }
+
   @Override
   default void close() {}
 }

@@ -39,16 +39,26 @@ public final class NodeProviders {
     String where = config.source() == null ? "cluster.yaml" : config.source().toString();
     return switch (config.provider().type()) {
       case "local" -> {
-        if (!config.provider().workerIps().isEmpty() || config.provider().headIp() != null) {
+        var p = config.provider();
+        if (p.headIp() == null && !p.workerIps().isEmpty()) {
+          throw new ConfigException(
+              where, List.of(where + ": provider.worker_ips needs provider.head_ip too"));
+        }
+        if (p.headIp() != null && config.auth().sshPrivateKey() == null) {
           throw new ConfigException(
               where,
               List.of(
                   where
-                      + ": provider.head_ip/worker_ips (nodes on other hosts over SSH) are not"
-                      + " supported yet; without them the local provider runs every node on this"
-                      + " machine"));
+                      + ": auth.ssh_private_key: the local provider logs in to head_ip and"
+                      + " worker_ips over SSH and needs the key"));
         }
-        yield new LocalNodeProvider(config.clusterName(), stateDir(), glintHome());
+        yield new LocalNodeProvider(
+            config.clusterName(),
+            stateDir(),
+            glintHome(),
+            p.headIp(),
+            p.workerIps(),
+            config.auth());
       }
       case "aws" -> new AwsNodeProvider(config);
       default ->
