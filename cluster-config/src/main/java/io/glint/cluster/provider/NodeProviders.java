@@ -61,6 +61,9 @@ public final class NodeProviders {
             config.auth());
       }
       case "aws" -> new AwsNodeProvider(config);
+      case "kubernetes" ->
+          new KubernetesNodeProvider(
+              config, new io.fabric8.kubernetes.client.KubernetesClientBuilder().build());
       default ->
           throw new ConfigException(
               where,
@@ -68,7 +71,7 @@ public final class NodeProviders {
                   where
                       + ": provider.type '"
                       + config.provider().type()
-                      + "' is not supported yet (aws and local are)"));
+                      + "' is not supported yet (aws, kubernetes and local are)"));
     };
   }
 }
