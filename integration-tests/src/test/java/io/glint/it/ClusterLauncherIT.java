@@ -212,8 +212,8 @@ class ClusterLauncherIT {
     // them the tasks ran on depends on which joined first: a leased worker runs queued tasks too).
     assertThat(out).containsPattern("tasks ran on [1-4] nodes");
     assertThat(sawLaunching).as("status showed nodes being launched").isTrue();
-    assertThat(launched).as("worker nodes launched").isBetween(2, 4);
-    assertThat(most).as("worker nodes healthy at the peak").isBetween(1, 4);
+    assertThat(launched).as("worker nodes launched").isGreaterThanOrEqualTo(2);
+    assertThat(most).as("worker nodes healthy at the peak (max_workers: 4)").isBetween(1, 4);
 
     // Idle for the timeout (6 s), the workers end: min_workers is 0.
     String after = "";

@@ -438,8 +438,12 @@ public final class AwsNodeProvider implements NodeProvider {
 
   @Override
   public CommandRunner commandRunner(ProviderNode node) {
-    throw new UnsupportedOperationException(
-        "running commands on aws nodes needs the SSH command runner, which this build lacks");
+    return SshCommandRunner.forCloudNode(
+        config,
+        node,
+        NodeProviders.stateDir()
+            .resolve("keys")
+            .resolve("glint-autoscaler_" + config.provider().region() + ".pem"));
   }
 
   @Override

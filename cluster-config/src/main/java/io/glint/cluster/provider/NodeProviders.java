@@ -61,6 +61,7 @@ public final class NodeProviders {
             config.auth());
       }
       case "aws" -> new AwsNodeProvider(config);
+      case "gcp" -> new GcpNodeProvider(config);
       case "kubernetes" ->
           new KubernetesNodeProvider(
               config, new io.fabric8.kubernetes.client.KubernetesClientBuilder().build());

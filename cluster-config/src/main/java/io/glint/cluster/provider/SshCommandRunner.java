@@ -52,6 +52,34 @@ public final class SshCommandRunner implements CommandRunner {
     this.baseEnv = Map.copyOf(baseEnv);
   }
 
+  /**
+   * The runner for a cloud node: its external address unless {@code use_internal_ips}, {@code
+   * auth.ssh_user}, and {@code auth.ssh_private_key} (else {@code defaultKey}, such as the key pair
+   * the aws provider made).
+   */
+  public static SshCommandRunner forCloudNode(
+      io.glint.cluster.config.ClusterConfig config, ProviderNode node, Path defaultKey) {
+    String key = config.auth().sshPrivateKey();
+    Path keyPath = defaultKey;
+    if (key != null) {
+      String home = System.getenv("HOME");
+      keyPath =
+          key.startsWith("~/")
+              ? Path.of(home != null ? home : System.getProperty("user.home"), key.substring(2))
+              : Path.of(key);
+    }
+    Map<String, String> env = new LinkedHashMap<>();
+    if (node.internalIp() != null) {
+      env.put("GLINT_NODE_IP_ADDRESS", node.internalIp());
+    }
+    return new SshCommandRunner(
+        node.address(config.provider().useInternalIps()),
+        config.auth().sshPort(),
+        config.auth().sshUser(),
+        keyPath,
+        env);
+  }
+
   private static SshClient startClient() {
     SshClient c = SshClient.setUpDefaultClient();
     c.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
