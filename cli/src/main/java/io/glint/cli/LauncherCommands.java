@@ -65,16 +65,19 @@ final class LauncherCommands {
     return answer != null && answer.strip().toLowerCase(Locale.ROOT).startsWith("y");
   }
 
+  /** A verb on one cluster file (its first parameter). */
+  abstract static class OnClusterFile implements Callable<Integer> {
+    @Parameters(index = "0", description = "The cluster YAML.")
+    Path config;
+  }
+
   @Command(
       name = "up",
       mixinStandardHelpOptions = true,
       description =
           "Creates or updates a cluster from its YAML: launches the head, runs its setup commands,"
               + " starts Glint and the autoscaler there (which launches the workers).")
-  static final class Up implements Callable<Integer> {
-    @Parameters(index = "0", description = "The cluster YAML.")
-    Path config;
-
+  static final class Up extends OnClusterFile {
     @Option(
         names = {"-y", "--yes"},
         description = "Do not ask for confirmation.")
@@ -119,10 +122,7 @@ final class LauncherCommands {
       name = "down",
       mixinStandardHelpOptions = true,
       description = "Ends every node of the cluster (head and workers).")
-  static final class Down implements Callable<Integer> {
-    @Parameters(index = "0", description = "The cluster YAML.")
-    Path config;
-
+  static final class Down extends OnClusterFile {
     @Option(
         names = {"-y", "--yes"},
         description = "Do not ask for confirmation.")
@@ -148,10 +148,7 @@ final class LauncherCommands {
       name = "exec",
       mixinStandardHelpOptions = true,
       description = "Runs a shell command on the cluster's head; exits with its exit code.")
-  static final class Exec implements Callable<Integer> {
-    @Parameters(index = "0", description = "The cluster YAML.")
-    Path config;
-
+  static final class Exec extends OnClusterFile {
     @Parameters(index = "1", description = "The command.")
     String command;
 
@@ -167,10 +164,7 @@ final class LauncherCommands {
       description =
           "Copies a driver jar to the head and runs it there against the cluster; exits with its"
               + " exit code.")
-  static final class Submit implements Callable<Integer> {
-    @Parameters(index = "0", description = "The cluster YAML.")
-    Path config;
-
+  static final class Submit extends OnClusterFile {
     @Parameters(index = "1", description = "The driver: a jar (its Main-Class runs).")
     Path program;
 
@@ -201,10 +195,7 @@ final class LauncherCommands {
       name = "attach",
       mixinStandardHelpOptions = true,
       description = "Opens a shell on the cluster's head.")
-  static final class Attach implements Callable<Integer> {
-    @Parameters(index = "0", description = "The cluster YAML.")
-    Path config;
-
+  static final class Attach extends OnClusterFile {
     @Override
     public Integer call() {
       return withLauncher(config, (l, c) -> l.attach());
@@ -215,10 +206,7 @@ final class LauncherCommands {
       name = "get-head-ip",
       mixinStandardHelpOptions = true,
       description = "Prints the head's address.")
-  static final class GetHeadIp implements Callable<Integer> {
-    @Parameters(index = "0", description = "The cluster YAML.")
-    Path config;
-
+  static final class GetHeadIp extends OnClusterFile {
     @Override
     public Integer call() {
       return withLauncher(
@@ -234,10 +222,7 @@ final class LauncherCommands {
       name = "rsync-up",
       mixinStandardHelpOptions = true,
       description = "Copies a local file or directory to the head.")
-  static final class RsyncUp implements Callable<Integer> {
-    @Parameters(index = "0", description = "The cluster YAML.")
-    Path config;
-
+  static final class RsyncUp extends OnClusterFile {
     @Parameters(index = "1", description = "Local source.")
     Path source;
 
@@ -262,10 +247,7 @@ final class LauncherCommands {
       name = "rsync-down",
       mixinStandardHelpOptions = true,
       description = "Copies a file or directory from the head to here.")
-  static final class RsyncDown implements Callable<Integer> {
-    @Parameters(index = "0", description = "The cluster YAML.")
-    Path config;
-
+  static final class RsyncDown extends OnClusterFile {
     @Parameters(index = "1", description = "Source on the head (~ is the head's home).")
     String source;
 

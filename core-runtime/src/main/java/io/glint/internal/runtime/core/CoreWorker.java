@@ -312,23 +312,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   @Override
   public List<io.glint.api.NodeInfo> nodes() {
-    GetClusterResourcesReply r =
-        controlBlocking()
-            .withDeadlineAfter(30, TimeUnit.SECONDS)
-            .getClusterResources(GetClusterResourcesRequest.getDefaultInstance());
-    setClusterView(r.getNodesList());
-    List<io.glint.api.NodeInfo> out = new ArrayList<>();
-    for (NodeInfo n : r.getNodesList()) {
-      out.add(
-          new io.glint.api.NodeInfo(
-              Ids.hex(n.getNodeId()),
-              n.getNodeName(),
-              n.getAddress().getHost() + ":" + n.getAddress().getPort(),
-              n.getAlive(),
-              ResourceSet.fromProto(n.getTotal()).toMap(),
-              ResourceSet.fromProto(n.getAvailable()).toMap()));
-    }
-    return out;
+    return ClusterInfo.nodes(fetchResources());
   }
 
   /** The nodes of the cluster as last fetched. */
@@ -1287,25 +1271,21 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   @Override
   public Map<String, Double> clusterResources() {
-    return fetchResources().total;
+    return ResourceSet.fromProto(fetchResources().getTotal()).toMap();
   }
 
   @Override
   public Map<String, Double> availableResources() {
-    return fetchResources().available;
+    return ResourceSet.fromProto(fetchResources().getAvailable()).toMap();
   }
 
-  private record Resources(Map<String, Double> total, Map<String, Double> available) {}
-
-  private Resources fetchResources() {
+  private GetClusterResourcesReply fetchResources() {
     GetClusterResourcesReply r =
         controlBlocking()
             .withDeadlineAfter(30, TimeUnit.SECONDS)
             .getClusterResources(GetClusterResourcesRequest.getDefaultInstance());
     setClusterView(r.getNodesList());
-    return new Resources(
-        ResourceSet.fromProto(r.getTotal()).toMap(),
-        ResourceSet.fromProto(r.getAvailable()).toMap());
+    return r;
   }
 
   @Override
