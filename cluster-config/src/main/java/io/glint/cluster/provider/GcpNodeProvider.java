@@ -19,6 +19,7 @@ import io.glint.cluster.config.ClusterConfig;
 import io.glint.cluster.config.NodeType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -265,16 +266,24 @@ public final class GcpNodeProvider implements NodeProvider {
               .setEmail("default")
               .addScopes("https://www.googleapis.com/auth/cloud-platform"));
     }
-    if (nc.has("metadata")) {
-      Metadata.Builder m = Metadata.newBuilder();
-      for (JsonNode item : nc.get("metadata").path("items")) {
-        m.addItems(
-            com.google.cloud.compute.v1.Items.newBuilder()
-                .setKey(item.path("key").asText())
-                .setValue(item.path("value").asText()));
-      }
-      b.setMetadata(m);
+    Metadata.Builder m = Metadata.newBuilder();
+    boolean hasKeys = false;
+    for (JsonNode item : nc.path("metadata").path("items")) {
+      hasKeys |= item.path("key").asText().equals("ssh-keys");
+      m.addItems(
+          com.google.cloud.compute.v1.Items.newBuilder()
+              .setKey(item.path("key").asText())
+              .setValue(item.path("value").asText()));
     }
+    if (!hasKeys) {
+      // As Ray's GCP bootstrap does: the launcher's key may log in as auth.ssh_user.
+      m.addItems(
+          com.google.cloud.compute.v1.Items.newBuilder()
+              .setKey("ssh-keys")
+              .setValue(
+                  config.auth().sshUser() + ":" + SshKeys.publicKeyLine(sshKey()) + " glint"));
+    }
+    b.setMetadata(m);
     if (nc.path("scheduling").path("preemptible").asBoolean(false)) {
       b.setScheduling(Scheduling.newBuilder().setPreemptible(true));
     }
@@ -356,9 +365,19 @@ public final class GcpNodeProvider implements NodeProvider {
     }
   }
 
+  /** The key nodes accept: auth.ssh_private_key, else one made for this project and kept. */
+  private Path sshKey() {
+    String key = config.auth().sshPrivateKey();
+    if (key != null) {
+      return SshKeys.expand(key);
+    }
+    return SshKeys.ensure(
+        NodeProviders.stateDir().resolve("keys").resolve("glint-gcp_" + project + ".pem"));
+  }
+
   @Override
   public CommandRunner commandRunner(ProviderNode node) {
-    return SshCommandRunner.forCloudNode(config, node, null);
+    return SshCommandRunner.forCloudNode(config, node, sshKey());
   }
 
   @Override

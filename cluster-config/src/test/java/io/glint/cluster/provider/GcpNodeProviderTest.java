@@ -20,15 +20,19 @@ import org.junit.jupiter.api.Test;
 class GcpNodeProviderTest extends ProviderConformanceTest {
   static ComputeStandIn compute;
 
+  @org.junit.jupiter.api.io.TempDir static Path state;
+
   @BeforeAll
   static void start() throws Exception {
     compute = new ComputeStandIn();
     System.setProperty("glint.gcpEndpoint", compute.endpoint());
+    System.setProperty("glint.clusterStateDir", state.toString());
   }
 
   @AfterAll
   static void stop() {
     System.clearProperty("glint.gcpEndpoint");
+    System.clearProperty("glint.clusterStateDir");
     compute.close();
   }
 
@@ -69,6 +73,13 @@ class GcpNodeProviderTest extends ProviderConformanceTest {
       assertThat(i.at("/scheduling/preemptible").asBoolean()).isTrue();
       assertThat(i.at("/labels/glint-cluster-name").asText()).isEqualTo("gcp-seed");
       assertThat(i.at("/serviceAccounts/0/email").asText()).isEqualTo("default");
+      // As Ray's bootstrap: a key made for the project may log in as auth.ssh_user.
+      Path key = state.resolve("keys/glint-gcp_my-gcp-project.pem");
+      assertThat(key).exists();
+      assertThat(i.at("/metadata/items/0/key").asText()).isEqualTo("ssh-keys");
+      assertThat(i.at("/metadata/items/0/value").asText())
+          .isEqualTo("ubuntu:" + SshKeys.publicKeyLine(key) + " glint")
+          .startsWith("ubuntu:ssh-rsa AAAA");
       assertThat(n.internalIp()).startsWith("10.128.0.");
       assertThat(n.externalIp()).startsWith("203.0.113.");
       // The insert came back RUNNING; the client polled the zone operation until DONE.
