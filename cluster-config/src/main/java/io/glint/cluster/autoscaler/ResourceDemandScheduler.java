@@ -109,8 +109,16 @@ public final class ResourceDemandScheduler {
     long allowed =
         Math.max(5, (long) Math.ceil(config.upscalingSpeed() * Math.max(1, running))) - pending;
     trim(launch, Math.max(0, allowed));
+    // A type some waiting shape fits keeps its idle nodes: the work is on its way to them.
+    Set<String> wanted = new HashSet<>(launch.keySet());
+    for (NodeType t : config.workerTypes()) {
+      if (s.demands().stream().anyMatch(t::fits)
+          || s.spreadGroups().stream().flatMap(List::stream).anyMatch(t::fits)) {
+        wanted.add(t.name());
+      }
+    }
     return new ScalingDecision(
-        launch, terminations(workers, launch), distinct(infeasible), distinct(waiting));
+        launch, terminations(workers, wanted), distinct(infeasible), distinct(waiting));
   }
 
   private static int launched(Map<String, Integer> launch) {
@@ -215,8 +223,7 @@ public final class ResourceDemandScheduler {
     return unmet;
   }
 
-  private Map<String, String> terminations(
-      List<ClusterSnapshot.Node> workers, Map<String, Integer> launch) {
+  private Map<String, String> terminations(List<ClusterSnapshot.Node> workers, Set<String> wanted) {
     Map<String, String> out = new LinkedHashMap<>();
     Map<String, Integer> left = new HashMap<>();
     for (ClusterSnapshot.Node n : workers) {
@@ -244,7 +251,7 @@ public final class ResourceDemandScheduler {
         left.merge(n.type(), -1, Integer::sum);
       } else if (n.phase() == ClusterSnapshot.Phase.RUNNING
           && n.idleMillis() >= idleLimit
-          && !launch.containsKey(n.type())
+          && !wanted.contains(n.type())
           && left.getOrDefault(n.type(), 0) > t.minWorkers()) {
         out.put(n.id(), "idle for " + Math.round(n.idleMillis() / 1000.0) + " s");
         left.merge(n.type(), -1, Integer::sum);

@@ -94,6 +94,17 @@ class ResourceDemandSchedulerTest {
   }
 
   @Test
+  void idleNodesStayWhileWorkTheyCouldRunWaits() {
+    Map<String, Double> two = Map.of("CPU", 2.0);
+    List<Node> nodes = new ArrayList<>(List.of(head(), always()));
+    nodes.add(new Node("s1", "small", false, Phase.RUNNING, two, Map.of("CPU", 0.0), 0, 61_000));
+    nodes.add(new Node("s2", "small", false, Phase.RUNNING, two, two, 61_000, 61_000));
+    // Three one-CPU tasks wait (queued where they were sent) while s2 is idle: s2 stays.
+    ScalingDecision d = decide(snapshot(nodes, Collections.nCopies(3, CPU1)));
+    assertThat(d.terminate()).doesNotContainKey("s2");
+  }
+
+  @Test
   void strictSpreadBundlesEachGetANodeOfTheirOwn() {
     ScalingDecision d =
         decide(

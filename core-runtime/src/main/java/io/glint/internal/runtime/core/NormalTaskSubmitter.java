@@ -132,6 +132,8 @@ final class NormalTaskSubmitter {
     final Map<ByteString, Address> leaseRequests = new java.util.HashMap<>();
 
     volatile String infeasible;
+    // The backlog last told to the node (see reportBacklog).
+    int reportedBacklog;
 
     Queue(QueueKey key) {
       this.key = key;
@@ -328,6 +330,7 @@ final class NormalTaskSubmitter {
     for (int i = 0; i < wanted && !shutdown; i++) {
       requestLease(q, worker.leaseTarget(q.key.targetNode()), false);
     }
+    reportBacklog(q);
     if (q.tasks.isEmpty()) {
       if (!q.leaseRequests.isEmpty()) {
         q.leaseRequests.forEach(
@@ -377,6 +380,32 @@ final class NormalTaskSubmitter {
             ReturnLeaseRequest.newBuilder()
                 .setLeaseId(l.grant.getLeaseId())
                 .setDisconnectWorker(disconnect)
+                .build(),
+            CoreWorker.ignore());
+  }
+
+  /**
+   * Tells the node holding this queue's lease requests how many more tasks wait (for demand reports
+   * and the autoscaler), when that number moved by a tenth or more since last said.
+   */
+  private void reportBacklog(Queue q) {
+    int backlog = Math.max(0, q.tasks.size() - q.leaseRequests.size());
+    int said = q.reportedBacklog;
+    if (backlog == said
+        || (backlog >= 100 && said >= 100 && Math.abs(backlog - said) * 10 < said)
+        || q.leaseRequests.isEmpty()) {
+      return;
+    }
+    q.reportedBacklog = backlog;
+    worker
+        .nodeStub(q.leaseRequests.values().iterator().next())
+        .reportBacklog(
+            io.glint.internal.proto.ReportBacklogRequest.newBuilder()
+                .setJobId(worker.jobId())
+                .setRequesterWorkerId(worker.settings().workerId())
+                .setRequesterNodeId(worker.settings().nodeId())
+                .setResources(q.resources.toProto())
+                .setBacklog(backlog)
                 .build(),
             CoreWorker.ignore());
   }

@@ -111,6 +111,7 @@ final class LeaseScheduler implements WorkerPool.Events {
   private int spreadNext;
   private ResourceSet available;
   private final List<PendingLease> pending = new ArrayList<>();
+  private final DemandReport demand = new DemandReport();
   private final Map<ByteString, Lease> leases = new HashMap<>();
   private boolean closed;
 
@@ -253,13 +254,13 @@ final class LeaseScheduler implements WorkerPool.Events {
         releaseLeasesOfNode(n.getNodeId());
       }
     }
-    // Requests waiting here that this node can never serve (it lacks a resource another node
-    // gained since, such as a placement group's bundle), or that another node has room for now
-    // while this one has none (Ray re-schedules queued work the same way): send them there.
+    // Requests waiting here (redirected ones too) that this node can never serve (it lacks a
+    // resource another node gained since, such as a placement group's bundle), or that another
+    // node has room for now while this one has none (Ray re-schedules queued work so): go there.
     Iterator<PendingLease> it = pending.iterator();
     while (it.hasNext()) {
       PendingLease p = it.next();
-      if (p.reserved || p.request.getForActor() || p.request.getSpilledBack()) {
+      if (p.reserved || p.request.getForActor()) {
         continue;
       }
       boolean neverHere = !p.resources.fitsIn(total);
@@ -440,11 +441,11 @@ final class LeaseScheduler implements WorkerPool.Events {
   }
 
   synchronized Map<ResourceSet, Integer> pendingDemand() {
-    Map<ResourceSet, Integer> m = new java.util.LinkedHashMap<>();
-    for (PendingLease p : pending) {
-      m.merge(p.resources, 1, Integer::sum);
-    }
-    return m;
+    return demand.of(pending);
+  }
+
+  synchronized void reportBacklog(io.glint.internal.proto.ReportBacklogRequest r) {
+    demand.backlog(r);
   }
 
   /** Grants what can be granted. Holds the lock. */

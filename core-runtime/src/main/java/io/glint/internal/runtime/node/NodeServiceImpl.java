@@ -58,6 +58,14 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   }
 
   @Override
+  public void reportBacklog(
+      io.glint.internal.proto.ReportBacklogRequest request,
+      StreamObserver<io.glint.internal.proto.ReportBacklogReply> obs) {
+    d.scheduler().reportBacklog(request);
+    Rpc.reply(obs, io.glint.internal.proto.ReportBacklogReply.getDefaultInstance());
+  }
+
+  @Override
   public void cancelWorkerLease(CancelLeaseRequest request, StreamObserver<CancelLeaseReply> obs) {
     Rpc.reply(
         obs,
