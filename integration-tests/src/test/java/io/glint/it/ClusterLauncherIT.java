@@ -234,6 +234,14 @@ class ClusterLauncherIT {
     assertThat(down.code()).as(down.out()).isZero();
     assertThat(down.out()).contains("Cluster grow is down");
     assertThat(Files.exists(tmp.resolve("state/grow"))).isFalse();
+    String state = tmp.resolve("state").toString();
+    assertThat(
+            ProcessHandle.allProcesses()
+                .filter(h -> h.info().commandLine().map(x -> x.contains(state)).orElse(false))
+                .map(h -> h.pid() + " " + h.info().commandLine().orElse(""))
+                .toList())
+        .as("no daemon of the cluster is left")
+        .isEmpty();
     configs.clear();
   }
 

@@ -47,7 +47,16 @@ public final class LocalCommandRunner implements CommandRunner {
         pb.environment().putAll(env);
         Process p = pb.start();
         // Output goes to a file: daemons a command leaves running never hold this call open.
-        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        boolean done;
+        try {
+          done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          // The caller is going away (the autoscaler stops): so does the command.
+          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          p.destroyForcibly();
+          throw e;
+        }
+        if (!done) {
           p.descendants().forEach(ProcessHandle::destroyForcibly);
           p.destroyForcibly();
           p.waitFor(10, TimeUnit.SECONDS);

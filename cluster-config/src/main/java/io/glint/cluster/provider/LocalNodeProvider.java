@@ -220,6 +220,12 @@ public final class LocalNodeProvider implements NodeProvider {
               Map.of(),
               Duration.ofSeconds(60));
       if (!hosts()) {
+        // A daemon still starting when the node ended (its ready file not written yet, so
+        // glint stop missed it) runs from this directory: end it too.
+        String dirName = home(id).toString() + "/";
+        ProcessHandle.allProcesses()
+            .filter(h -> h.info().commandLine().map(c -> c.contains(dirName)).orElse(false))
+            .forEach(ProcessHandle::destroyForcibly);
         deleteTree(home(id));
       }
       locked(

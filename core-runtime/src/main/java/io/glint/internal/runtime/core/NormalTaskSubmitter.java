@@ -389,11 +389,14 @@ final class NormalTaskSubmitter {
    * and the autoscaler), when that number moved by a tenth or more since last said.
    */
   private void reportBacklog(Queue q) {
+    if (q.leaseRequests.isEmpty()) {
+      q.reportedBacklog = 0; // the node forgets it with the last pending request
+      return;
+    }
     int backlog = Math.max(0, q.tasks.size() - q.leaseRequests.size());
     int said = q.reportedBacklog;
     if (backlog == said
-        || (backlog >= 100 && said >= 100 && Math.abs(backlog - said) * 10 < said)
-        || q.leaseRequests.isEmpty()) {
+        || (backlog >= 100 && said >= 100 && Math.abs(backlog - said) * 10 < said)) {
       return;
     }
     q.reportedBacklog = backlog;

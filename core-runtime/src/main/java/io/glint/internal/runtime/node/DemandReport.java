@@ -53,13 +53,9 @@ final class DemandReport {
               p.request.getRequesterNodeId(),
               p.resources));
     }
-    // A requester with nothing pending here has no backlog here (it reports again when it asks).
-    backlogs.forEach(
-        (k, n) -> {
-          if (waiting.contains(k)) {
-            demand.merge((ResourceSet) k.get(3), n, Integer::sum);
-          }
-        });
+    // A requester with nothing pending here has no backlog here: it reports again when it asks.
+    backlogs.keySet().retainAll(waiting);
+    backlogs.forEach((k, n) -> demand.merge((ResourceSet) k.get(3), n, Integer::sum));
     return demand;
   }
 }
