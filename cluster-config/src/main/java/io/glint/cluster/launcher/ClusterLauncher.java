@@ -259,7 +259,7 @@ public final class ClusterLauncher {
             + jar.getFileName()
             + ":${GLINT_HOME:-$(dirname \"$(dirname \"$(readlink -f \"$(command -v glint)\")\")\")}/lib/*\"");
     cmd.add(main);
-    args.forEach(a -> cmd.add(shellQuote(a)));
+    args.forEach(a -> cmd.add(io.glint.cluster.provider.Shell.quote(a)));
     out.println(
         "Running " + jar.getFileName() + " (" + main + ") on the head " + head.id() + "...");
     return exec(String.join(" ", cmd));
@@ -277,10 +277,6 @@ public final class ClusterLauncher {
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("cannot read " + jar + ": " + e.getMessage());
     }
-  }
-
-  static String shellQuote(String s) {
-    return "'" + s.replace("'", "'\\''") + "'";
   }
 
   public int attach() {

@@ -146,11 +146,9 @@ public final class NodeUpdater {
 
   /** A file mount's source: {@code ~/x} in this user's home, else relative to the config file. */
   static Path localPath(Path base, String source) {
-    if (source.equals("~") || source.startsWith("~/")) {
-      return Path.of(System.getProperty("user.home"))
-          .resolve(source.substring(Math.min(2, source.length())));
-    }
-    return base.resolve(source);
+    return source.equals("~") || source.startsWith("~/")
+        ? io.glint.cluster.provider.Shell.expandHome(source)
+        : base.resolve(source);
   }
 
   static String label(ProviderNode node) {

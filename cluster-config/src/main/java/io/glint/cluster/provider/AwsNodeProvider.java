@@ -215,25 +215,7 @@ public final class AwsNodeProvider implements NodeProvider {
   }
 
   private static void checkNodeConfig(NodeType type) {
-    List<String> unknown = new ArrayList<>();
-    type.nodeConfig()
-        .fieldNames()
-        .forEachRemaining(
-            k -> {
-              if (!NODE_CONFIG_KEYS.contains(k)) {
-                unknown.add(k);
-              }
-            });
-    if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException(
-          "available_node_types."
-              + type.name()
-              + ".node_config: the aws provider does not know "
-              + unknown
-              + " (it takes "
-              + new java.util.TreeSet<>(NODE_CONFIG_KEYS)
-              + ")");
-    }
+    Shell.checkNodeConfigKeys(type, "aws", NODE_CONFIG_KEYS);
     for (String k : List.of("ImageId", "InstanceType")) {
       if (!type.nodeConfig().has(k)) {
         throw new IllegalArgumentException(

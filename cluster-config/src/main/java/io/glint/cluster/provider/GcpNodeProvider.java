@@ -294,25 +294,7 @@ public final class GcpNodeProvider implements NodeProvider {
   }
 
   private static void checkNodeConfig(NodeType type) {
-    List<String> unknown = new ArrayList<>();
-    type.nodeConfig()
-        .fieldNames()
-        .forEachRemaining(
-            k -> {
-              if (!NODE_CONFIG_KEYS.contains(k)) {
-                unknown.add(k);
-              }
-            });
-    if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException(
-          "available_node_types."
-              + type.name()
-              + ".node_config: the gcp provider does not know "
-              + unknown
-              + " (it takes "
-              + new java.util.TreeSet<>(NODE_CONFIG_KEYS)
-              + ")");
-    }
+    Shell.checkNodeConfigKeys(type, "gcp", NODE_CONFIG_KEYS);
     if (!type.nodeConfig().has("machineType")) {
       throw new IllegalArgumentException(
           "available_node_types."
@@ -369,7 +351,7 @@ public final class GcpNodeProvider implements NodeProvider {
   private Path sshKey() {
     String key = config.auth().sshPrivateKey();
     if (key != null) {
-      return SshKeys.expand(key);
+      return Shell.expandHome(key);
     }
     return SshKeys.ensure(
         NodeProviders.stateDir().resolve("keys").resolve("glint-gcp_" + project + ".pem"));

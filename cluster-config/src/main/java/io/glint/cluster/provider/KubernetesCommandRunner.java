@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -30,17 +29,7 @@ public final class KubernetesCommandRunner implements CommandRunner {
   }
 
   private String script(String command, Map<String, String> env) {
-    Map<String, String> all = new LinkedHashMap<>(baseEnv);
-    all.putAll(env);
-    StringBuilder b = new StringBuilder();
-    all.forEach(
-        (k, v) ->
-            b.append("export ")
-                .append(k)
-                .append('=')
-                .append(SshCommandRunner.quote(v))
-                .append("; "));
-    return b.append(command).toString();
+    return Shell.exports(baseEnv, env) + command;
   }
 
   @Override

@@ -317,11 +317,7 @@ public final class LocalNodeProvider implements NodeProvider {
       Map<String, String> env = new LinkedHashMap<>();
       env.put("GLINT_NODE_IP_ADDRESS", node.internalIp());
       env.put("GLINT_TEMP_DIR", "$HOME/.glint/node-" + node.internalIp());
-      String key = auth.sshPrivateKey();
-      Path keyPath =
-          key.startsWith("~/")
-              ? Path.of(System.getProperty("user.home"), key.substring(2))
-              : Path.of(key);
+      Path keyPath = Shell.expandHome(auth.sshPrivateKey());
       return new SshCommandRunner(node.internalIp(), auth.sshPort(), auth.sshUser(), keyPath, env);
     }
     Map<String, String> env = new LinkedHashMap<>();

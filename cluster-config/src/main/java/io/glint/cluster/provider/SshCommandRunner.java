@@ -60,14 +60,7 @@ public final class SshCommandRunner implements CommandRunner {
   public static SshCommandRunner forCloudNode(
       io.glint.cluster.config.ClusterConfig config, ProviderNode node, Path defaultKey) {
     String key = config.auth().sshPrivateKey();
-    Path keyPath = defaultKey;
-    if (key != null) {
-      String home = System.getenv("HOME");
-      keyPath =
-          key.startsWith("~/")
-              ? Path.of(home != null ? home : System.getProperty("user.home"), key.substring(2))
-              : Path.of(key);
-    }
+    Path keyPath = key != null ? Shell.expandHome(key) : defaultKey;
     Map<String, String> env = new LinkedHashMap<>();
     if (node.internalIp() != null) {
       env.put("GLINT_NODE_IP_ADDRESS", node.internalIp());
@@ -111,23 +104,8 @@ public final class SshCommandRunner implements CommandRunner {
   }
 
   private String wrap(String command, Map<String, String> env) {
-    Map<String, String> all = new LinkedHashMap<>(baseEnv);
-    all.putAll(env);
-    StringBuilder b = new StringBuilder();
-    // Values are quoted for the shell, except $HOME which the node expands itself.
-    all.forEach(
-        (k, v) ->
-            b.append("export ")
-                .append(k)
-                .append('=')
-                .append(quote(v).replace("'$HOME", "\"$HOME\"'"))
-                .append("; "));
     // Exported before the login shell starts, so the node's ~/.profile sees them too.
-    return b + "exec bash --login -c " + quote(command);
-  }
-
-  static String quote(String s) {
-    return "'" + s.replace("'", "'\\''") + "'";
+    return Shell.exports(baseEnv, env) + "exec bash --login -c " + Shell.quote(command);
   }
 
   @Override

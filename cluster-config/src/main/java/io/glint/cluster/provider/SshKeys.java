@@ -19,15 +19,6 @@ import org.apache.sshd.common.util.security.SecurityUtils;
 final class SshKeys {
   private SshKeys() {}
 
-  /** {@code ~/x} in the user's home. */
-  static Path expand(String key) {
-    if (key.startsWith("~/")) {
-      String home = System.getenv("HOME");
-      return Path.of(home != null ? home : System.getProperty("user.home"), key.substring(2));
-    }
-    return Path.of(key);
-  }
-
   /** The key at {@code pem}, made (RSA 3072, PKCS#8, readable by this user only) when absent. */
   static Path ensure(Path pem) {
     if (Files.exists(pem)) {

@@ -132,8 +132,7 @@ final class NormalTaskSubmitter {
     final Map<ByteString, Address> leaseRequests = new java.util.HashMap<>();
 
     volatile String infeasible;
-    // The backlog last told to the node (see reportBacklog).
-    int reportedBacklog;
+    final BacklogReport backlog = new BacklogReport();
 
     Queue(QueueKey key) {
       this.key = key;
@@ -384,22 +383,12 @@ final class NormalTaskSubmitter {
             CoreWorker.ignore());
   }
 
-  /**
-   * Tells the node holding this queue's lease requests how many more tasks wait (for demand reports
-   * and the autoscaler), when that number moved by a tenth or more since last said.
-   */
+  /** Tells the node holding this queue's lease requests how many more tasks wait, when due. */
   private void reportBacklog(Queue q) {
-    if (q.leaseRequests.isEmpty()) {
-      q.reportedBacklog = 0; // the node forgets it with the last pending request
+    int backlog = q.backlog.next(q.tasks.size(), q.leaseRequests.size());
+    if (backlog < 0) {
       return;
     }
-    int backlog = Math.max(0, q.tasks.size() - q.leaseRequests.size());
-    int said = q.reportedBacklog;
-    if (backlog == said
-        || (backlog >= 100 && said >= 100 && Math.abs(backlog - said) * 10 < said)) {
-      return;
-    }
-    q.reportedBacklog = backlog;
     worker
         .nodeStub(q.leaseRequests.values().iterator().next())
         .reportBacklog(
