@@ -22,6 +22,31 @@ class RefCountingIT {
   static final GlintExtension glint =
       GlintExtension.withCluster(b -> b.cpusPerNode(2).objectStoreMemory(256L * MB));
 
+  public static int slowLength(byte[] b) throws InterruptedException {
+    Thread.sleep(500);
+    return b.length;
+  }
+
+  /**
+   * release() frees now, without waiting for the collector: the ref stays reachable here, and a
+   * task submitted before the release still reads the object.
+   */
+  @Test
+  void releaseFreesAnObjectWhileItsRefIsStillReachable() throws Exception {
+    long baseline = StoredObjects.count();
+    ObjectRef<byte[]> ref = Glint.put(StoreFns.bytes(MB, (byte) 3));
+    ObjectRef<Integer> len = Glint.task(RefCountingIT::slowLength, ref).remote();
+    ref.release();
+    ref.release(); // harmless
+    assertThat(Glint.get(len, 30_000)).isEqualTo(MB);
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (StoredObjects.count() > baseline && System.nanoTime() < deadline) {
+      Thread.sleep(50); // no System.gc(): the release did it
+    }
+    assertThat(StoredObjects.count()).isEqualTo(baseline);
+    assertThat(ref).isNotNull();
+  }
+
   @Test
   void refsNestedInTaskArgumentsAreFreedAfterTheTask() throws Exception {
     long baseline = StoredObjects.count();

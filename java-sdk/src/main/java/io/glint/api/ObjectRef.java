@@ -35,4 +35,18 @@ public interface ObjectRef<T> {
    * the task: use {@link Glint#cancel}.
    */
   CompletableFuture<T> toCompletableFuture();
+
+  /**
+   * Drops this process's reference to the object now rather than when the ref is garbage-collected,
+   * so the object's memory is freed as soon as no task, borrower or other ref needs it. Tasks
+   * already submitted with the ref keep the object until they finish. Do not use the ref
+   * afterwards; releasing twice is harmless.
+   *
+   * <pre>{@code
+   * ObjectRef<VectorSchemaRoot> block = Glint.task(Fns::load, path).remote();
+   * ObjectRef<Long> rows = Glint.task(Fns::countRows, block).remote();
+   * block.release(); // the running count keeps it until it is done
+   * }</pre>
+   */
+  default void release() {}
 }

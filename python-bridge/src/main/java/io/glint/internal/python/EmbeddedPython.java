@@ -413,7 +413,7 @@ public final class EmbeddedPython {
   /** Copies the glint Python package out of this jar, once per content version and user. */
   static Path extractGluePackage() {
     String[] files = {
-      "__init__.py", "_bridge.py", "_values.py", "_runtime.py", "cross_language.py"
+      "__init__.py", "_bridge.py", "_values.py", "_runtime.py", "cross_language.py", "data_udf.py"
     };
     try {
       StringBuilder all = new StringBuilder();

@@ -803,7 +803,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
       objects.addLocalRef(r.objectId);
       ObjectTable table = objects;
       ByteString id = r.objectId;
-      cleaner.register(r, () -> table.removeLocalRef(id));
+      r.cleanable = cleaner.register(r, () -> table.removeLocalRef(id));
       r.materialized = true;
     }
   }
@@ -812,7 +812,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     objects.addLocalRef(id);
     ObjectRefImpl<T> ref = new ObjectRefImpl<>(id, address, this, resultType);
     ObjectTable table = objects;
-    cleaner.register(ref, () -> table.removeLocalRef(id));
+    ref.cleanable = cleaner.register(ref, () -> table.removeLocalRef(id));
     return ref;
   }
 
@@ -1325,7 +1325,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     borrows.acquire(id, ref.getOwner());
     ObjectRefImpl<?> r = new ObjectRefImpl<>(id, ref.getOwner(), this);
     BorrowTable table = borrows;
-    cleaner.register(r, () -> table.release(id));
+    r.cleanable = cleaner.register(r, () -> table.release(id));
     return r;
   }
 

@@ -24,6 +24,9 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
   /** Guarded by this: whether the object table tracks the ref carrying its value. */
   boolean materialized;
 
+  /** Drops this process's reference: run by the garbage collector, or at once by release(). */
+  volatile java.lang.ref.Cleaner.Cleanable cleanable;
+
   ObjectRefImpl(ByteString objectId, Address owner, CoreWorker worker) {
     this(objectId, owner, worker, null);
   }
@@ -56,6 +59,14 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
   @Override
   public String id() {
     return Ids.hex(objectId);
+  }
+
+  @Override
+  public void release() {
+    java.lang.ref.Cleaner.Cleanable c = cleanable;
+    if (c != null) {
+      c.clean(); // runs the drop at most once, whoever calls first
+    }
   }
 
   @Override

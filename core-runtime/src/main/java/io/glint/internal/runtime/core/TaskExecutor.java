@@ -333,6 +333,7 @@ final class TaskExecutor {
                       r.setFailure(failure(cause, FailureKind.FAILURE_KIND_TASK_ERROR, spec));
                     } else {
                       r.addReturns(worker.returnObject(returnId, spec.getCallerAddress(), v));
+                      releaseHandedOver(v);
                     }
                   } catch (Throwable t) {
                     r.setFailure(failure(t, FailureKind.FAILURE_KIND_SERIALIZATION, spec));
@@ -346,6 +347,7 @@ final class TaskExecutor {
                 });
           } else {
             res.addReturns(worker.returnObject(returnId, spec.getCallerAddress(), out));
+            releaseHandedOver(out);
           }
         }
       }
@@ -374,6 +376,17 @@ final class TaskExecutor {
         job.sink.send(res.build());
         worker.refCounter().afterTask();
       }
+    }
+  }
+
+  /**
+   * A returned Arrow table is handed over: once stored, its buffers are released here (as a Python
+   * task's returned table is), so a task that builds a result does not leak its memory. A caller
+   * who keeps a table returns a slice of it.
+   */
+  private static void releaseHandedOver(Object returned) {
+    if (returned instanceof VectorSchemaRoot root) {
+      root.close();
     }
   }
 
