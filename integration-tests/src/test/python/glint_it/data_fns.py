@@ -21,3 +21,34 @@ def transform_fn(batch):
 
 def not_a_table(batch):
     return 42
+
+
+def seed_pipeline(src, dst):
+    """The seed's Ray Data example, as written (glint.data for ray.data)."""
+    import glint.data
+
+    ds = glint.data.read_parquet(src)
+    ds = ds.map_batches(transform_fn, batch_size=1000)
+    return ds.write_parquet(dst)
+
+
+def python_names(src):
+    """More of Ray Data's names from Python: counts, sorting, grouping, taking rows."""
+    import glint.data
+
+    ds = glint.data.read_parquet(src, columns=["id", "y"])
+    top = ds.sort("id", descending=True).limit(3).take_all()
+    groups = glint.data.from_items([{"k": i % 2, "v": i} for i in range(10)]).groupby("k").sum("v")
+    return {
+        "count": ds.count(),
+        "schema": ds.schema()["names"],
+        "top": [r["id"] for r in top],
+        "sums": [(r["k"], r["sum(v)"]) for r in groups.take_all()],
+        "range": glint.data.range(5).take(2),
+    }
+
+
+def bad_step(src):
+    import glint.data
+
+    return glint.data.read_parquet(src).map_batches(lambda b: b).count()

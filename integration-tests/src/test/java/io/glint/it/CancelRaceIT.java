@@ -12,6 +12,12 @@ import org.junit.jupiter.api.Test;
 
 /** Cancellation and retries where they meet process death, each on fresh clusters, in loops. */
 class CancelRaceIT {
+  /**
+   * Fresh clusters per race loop, sized to check the race on every run of CI rather than to soak
+   * (CI's time is shared by the whole suite); {@code -Dglint.it.raceRuns=50} soaks.
+   */
+  static final int RUNS = Integer.getInteger("glint.it.raceRuns", 8);
+
   /** Ray's WaitTest shape: wait inside a task, then cancel the slow one and return. */
   public static String waitThenCancel() {
     ObjectRef<String> a = Glint.task(CancelRaceIT::hi).remote();
@@ -35,7 +41,7 @@ class CancelRaceIT {
 
   @Test
   void cancelInsideATaskNeverHangsIt() {
-    for (int run = 0; run < 20; run++) {
+    for (int run = 0; run < RUNS; run++) {
       try (TestCluster c = TestCluster.builder().cpusPerNode(2).logToDriver(false).start()) {
         assertThat(Glint.get(Glint.task(CancelRaceIT::waitThenCancel).remote(), 30_000))
             .as("run %d", run)
@@ -46,7 +52,7 @@ class CancelRaceIT {
 
   @Test
   void aCallRightAfterAnActorCrashIsResentWhenItHasRetries() throws Exception {
-    for (int run = 0; run < 20; run++) {
+    for (int run = 0; run < RUNS; run++) {
       try (TestCluster c = TestCluster.builder().cpusPerNode(2).logToDriver(false).start()) {
         ActorHandle<Actors.Counter> a =
             Glint.actor(Actors.Counter::new).setMaxRestarts(1).setMaxTaskRetries(1).remote();

@@ -58,6 +58,9 @@ class DataIT {
           b ->
               b.cpusPerNode(4)
                   .objectStoreMemory(STORE_MIB << 20)
+                  // S3 credentials for moto, as a worker would take them from its environment
+                  .workerJvmOptions(
+                      List.of("-Daws.accessKeyId=testing", "-Daws.secretAccessKey=testing"))
                   .pythonPath(List.of(Path.of("src/test/python").toAbsolutePath().toString())));
 
   @TempDir Path dir;
@@ -225,6 +228,50 @@ class DataIT {
         .hasMessageContaining("returns a pyarrow.Table");
   }
 
+  /** The seed's Python pipeline as written, with glint.data for ray.data, run inside a task. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void theSeedsPythonPipelineRunsAsWritten() {
+    PythonSupport.assumeAvailable();
+    Path input = generate(dir.resolve("in"), 20_000, 4);
+    String out = dir.resolve("out").toString();
+    List<String> written =
+        (List<String>)
+            Glint.get(
+                Glint.task(
+                        PyFunction.of("glint_it.data_fns", "seed_pipeline"), input.toString(), out)
+                    .remote(),
+                120_000);
+    assertThat(written).hasSize(4).allMatch(p -> p.startsWith(out) && p.endsWith(".parquet"));
+    long rows = 0;
+    for (Map<String, Object> r : GlintData.readParquet(out).iterRows()) {
+      long id = (long) r.get("id");
+      assertThat((double) r.get("z")).isEqualTo(2 * xOf(id) + id / 2.0);
+      rows++;
+    }
+    assertThat(rows).isEqualTo(20_000);
+
+    Map<String, Object> names =
+        (Map<String, Object>)
+            Glint.get(
+                Glint.task(PyFunction.of("glint_it.data_fns", "python_names"), input.toString())
+                    .remote(),
+                120_000);
+    assertThat(names.get("count")).isEqualTo(20_000L);
+    assertThat((List<Object>) names.get("schema")).containsExactly("id", "y");
+    assertThat((List<Object>) names.get("top")).containsExactly(19_999L, 19_998L, 19_997L);
+    assertThat(names.get("sums").toString()).isEqualTo("[[0, 20], [1, 25]]");
+
+    assertThatThrownBy(
+            () ->
+                Glint.get(
+                    Glint.task(PyFunction.of("glint_it.data_fns", "bad_step"), input.toString())
+                        .remote(),
+                    60_000))
+        .isInstanceOfSatisfying(TaskFailure.class, f -> assertThat(f.type()).isEqualTo("TypeError"))
+        .hasMessageContaining("importable module");
+  }
+
   /** A "model": loads once per actor (counted per process), then scores batches. */
   public static final class Model implements BatchFn {
     static final AtomicInteger LOADS = new AtomicInteger();
@@ -332,6 +379,62 @@ class DataIT {
         .containsExactly(Map.of("id", 0L, "name", "n0"), Map.of("id", 1L, "name", "n1"));
     assertThat(GlintData.readJson(dir.resolve("json") + "/*.json").count()).isEqualTo(100);
     assertThat(json).allMatch(p -> p.endsWith(".json"));
+  }
+
+  /** Parquet out to S3 and back in, against moto's S3 server, through the AWS SDK. */
+  @Test
+  void s3ReadAndWriteAgainstMoto() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        new ProcessBuilder("sh", "-c", "command -v moto_server").start().waitFor() == 0,
+        "moto_server is not installed");
+    int port;
+    try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Process moto =
+        new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", String.valueOf(port))
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("moto.log").toFile())
+            .start();
+    String endpoint = "http://127.0.0.1:" + port;
+    System.setProperty("glint.data.s3.endpoint", endpoint);
+    System.setProperty("aws.accessKeyId", "testing");
+    System.setProperty("aws.secretAccessKey", "testing");
+    try (var s3 = io.glint.data.io.S3Settings.fromEnvironment().client()) {
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (true) {
+        try {
+          s3.createBucket(b -> b.bucket("bucket"));
+          break;
+        } catch (RuntimeException e) {
+          if (System.nanoTime() > deadline || !moto.isAlive()) {
+            throw e;
+          }
+          Thread.sleep(200);
+        }
+      }
+      List<String> written =
+          GlintData.range(10_000, 4).mapBatches(DataIT::xy).writeParquet("s3://bucket/data/");
+      assertThat(written).hasSize(4).allMatch(p -> p.startsWith("s3://bucket/data/"));
+      assertThat(s3.listObjectsV2(b -> b.bucket("bucket").prefix("data/")).contents()).hasSize(4);
+
+      Dataset back = GlintData.readParquet("s3://bucket/data/");
+      assertThat(back.count()).isEqualTo(10_000);
+      back.mapBatches(DataIT::transform, 1000).writeParquet("s3://bucket/output/");
+      Dataset sums = GlintData.readParquet("s3://bucket/output/*.parquet");
+      double total = 0;
+      for (Map<String, Object> r : sums.iterRows()) {
+        long id = (long) r.get("id");
+        assertThat((double) r.get("z")).isEqualTo(2 * xOf(id) + id / 2.0);
+        total += 1;
+      }
+      assertThat(total).isEqualTo(10_000);
+      assertThatThrownBy(() -> GlintData.readParquet("s3://bucket/nothing-here/"))
+          .hasMessageContaining("no files at s3://bucket/nothing-here/");
+    } finally {
+      System.clearProperty("glint.data.s3.endpoint");
+      moto.destroy();
+    }
   }
 
   @Test

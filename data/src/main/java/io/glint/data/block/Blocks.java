@@ -271,6 +271,23 @@ public final class Blocks {
     return out;
   }
 
+  /**
+   * The columns {@code keep} of {@code block}, in that order, as a new root sharing its buffers
+   * (closing either leaves the other valid).
+   */
+  public static VectorSchemaRoot project(VectorSchemaRoot block, List<String> keep) {
+    List<FieldVector> vectors = new ArrayList<>();
+    List<Field> fields = new ArrayList<>();
+    for (String c : keep) {
+      FieldVector src = block.getVector(c);
+      var tp = src.getTransferPair(src.getAllocator());
+      tp.splitAndTransfer(0, block.getRowCount());
+      vectors.add((FieldVector) tp.getTo());
+      fields.add(src.getField());
+    }
+    return new VectorSchemaRoot(fields, vectors, block.getRowCount());
+  }
+
   /** The bytes of a block's buffers. */
   public static long sizeBytes(VectorSchemaRoot block) {
     long n = 0;

@@ -232,9 +232,11 @@ public final class AllToAll {
       ArrayList<ObjectRef<VectorSchemaRoot>> mapped, Kind kind, int j) {
     List<VectorSchemaRoot> slices = new ArrayList<>();
     Schema schema = null;
+    // One get for all: the blocks are fetched (or mapped) together, not one round trip each.
+    List<VectorSchemaRoot> all = Glint.get(mapped);
     try {
-      for (ObjectRef<VectorSchemaRoot> ref : mapped) {
-        try (VectorSchemaRoot m = Glint.get(ref)) {
+      for (VectorSchemaRoot mappedBlock : all) {
+        try (VectorSchemaRoot m = mappedBlock) {
           IntVector pv = (IntVector) m.getVector(PART);
           int from = firstAtLeast(pv, m.getRowCount(), j);
           int to = firstAtLeast(pv, m.getRowCount(), j + 1);
@@ -249,6 +251,7 @@ public final class AllToAll {
       }
     } finally {
       slices.forEach(VectorSchemaRoot::close);
+      all.forEach(VectorSchemaRoot::close);
     }
   }
 
@@ -267,17 +270,10 @@ public final class AllToAll {
   }
 
   private static VectorSchemaRoot dropPart(VectorSchemaRoot m) {
-    List<FieldVector> vs = new ArrayList<>();
-    List<Field> fs = new ArrayList<>();
-    for (FieldVector v : m.getFieldVectors()) {
-      if (!v.getName().equals(PART)) {
-        var tp = v.getTransferPair(v.getAllocator());
-        tp.splitAndTransfer(0, m.getRowCount());
-        vs.add((FieldVector) tp.getTo());
-        fs.add(v.getField());
-      }
-    }
-    return new VectorSchemaRoot(fs, vs, m.getRowCount());
+    List<String> keep = new ArrayList<>();
+    m.getSchema().getFields().forEach(f -> keep.add(f.getName()));
+    keep.remove(PART);
+    return Blocks.project(m, keep);
   }
 
   private static VectorSchemaRoot finish(Kind kind, VectorSchemaRoot rows, int j) {

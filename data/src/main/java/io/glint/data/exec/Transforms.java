@@ -12,10 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.Schema;
 
 /** The per-block steps. */
 public final class Transforms {
@@ -170,16 +168,7 @@ public final class Transforms {
       } else {
         keep.addAll(columns);
       }
-      List<FieldVector> vectors = new ArrayList<>();
-      List<Field> fields = new ArrayList<>();
-      for (String c : keep) {
-        FieldVector src = in.getVector(c);
-        var tp = src.getTransferPair(src.getAllocator());
-        tp.splitAndTransfer(0, in.getRowCount());
-        vectors.add((FieldVector) tp.getTo());
-        fields.add(src.getField());
-      }
-      return new VectorSchemaRoot(new Schema(fields), vectors, in.getRowCount());
+      return Blocks.project(in, keep);
     }
 
     @Override

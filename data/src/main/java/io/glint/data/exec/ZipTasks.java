@@ -23,8 +23,9 @@ public final class ZipTasks {
       try {
         long toSkip = skip;
         int need = rows;
-        for (ObjectRef<VectorSchemaRoot> ref : right) {
-          try (VectorSchemaRoot r = Glint.get(ref)) {
+        List<VectorSchemaRoot> all = Glint.get(right);
+        for (VectorSchemaRoot fetched : all) {
+          try (VectorSchemaRoot r = fetched) {
             int from = (int) Math.min(toSkip, r.getRowCount());
             toSkip -= from;
             int take = Math.min(need, r.getRowCount() - from);

@@ -413,7 +413,13 @@ public final class EmbeddedPython {
   /** Copies the glint Python package out of this jar, once per content version and user. */
   static Path extractGluePackage() {
     String[] files = {
-      "__init__.py", "_bridge.py", "_values.py", "_runtime.py", "cross_language.py", "data_udf.py"
+      "__init__.py",
+      "_bridge.py",
+      "_values.py",
+      "_runtime.py",
+      "cross_language.py",
+      "data_udf.py",
+      "data.py"
     };
     try {
       StringBuilder all = new StringBuilder();

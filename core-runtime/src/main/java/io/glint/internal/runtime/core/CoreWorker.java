@@ -1040,18 +1040,17 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
           });
     }
     long deadline = timeoutMs < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMs * 1_000_000;
-    boolean blocked = false;
+    boolean blocked;
+    synchronized (lock) {
+      blocked = done[0] < numReturns && timeoutMs != 0;
+    }
     try {
+      if (blocked) {
+        enterBlocked(); // a call to the node: never under the lock completions take
+      }
       synchronized (lock) {
-        while (done[0] < numReturns) {
-          long left = deadline - System.nanoTime();
-          if (left <= 0) {
-            break;
-          }
-          if (!blocked) {
-            blocked = true;
-            enterBlocked();
-          }
+        long left;
+        while (done[0] < numReturns && (left = deadline - System.nanoTime()) > 0) {
           lock.wait(Math.max(1, Math.min(left / 1_000_000, Long.MAX_VALUE / 2)));
         }
       }
