@@ -65,6 +65,29 @@ class ArrowIT {
     }
   }
 
+  /**
+   * A table read from the store holds its object until the table is closed, not until the collector
+   * runs: closed and released, the object goes at once (a dataset's blocks rely on it).
+   */
+  @Test
+  void aClosedTableLetsItsObjectGoWithoutWaitingForTheCollector() throws Exception {
+    long baseline = StoredObjects.count();
+    try (BufferAllocator alloc = new RootAllocator();
+        VectorSchemaRoot t = table(alloc, 1_000_000)) {
+      ObjectRef<VectorSchemaRoot> ref = Glint.put(t);
+      VectorSchemaRoot view = Glint.get(ref);
+      assertThat(view.getRowCount()).isEqualTo(1_000_000);
+      view.close();
+      ref.release();
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (StoredObjects.count() > baseline && System.nanoTime() < deadline) {
+        Thread.sleep(50); // no System.gc()
+      }
+      assertThat(StoredObjects.count()).isEqualTo(baseline);
+      assertThat(view).isNotNull(); // still reachable: the close did it
+    }
+  }
+
   @Test
   void javaToPythonToJavaOnA100MbTableWithAZeroCopyPythonStep() throws Exception {
     PythonSupport.assumeAvailable();

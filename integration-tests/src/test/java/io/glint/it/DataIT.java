@@ -160,13 +160,18 @@ class DataIT {
     List<String> files2 = out.writeParquet(dir.resolve("out").toString());
     assertThat(files2).hasSize(files).allMatch(f -> f.endsWith(".parquet"));
     String shown = progress.toString(StandardCharsets.UTF_8);
+    System.out.print(shown.substring(Math.max(0, shown.length() - 400)));
     assertThat(shown)
         .contains("ReadParquet->MapBatches(")
         .contains("->WriteParquet")
         .contains("rows");
     System.out.println(out.stats());
+    assertThat(out.stats().operators().get(0).rowsOut()).as("rows written").isEqualTo(rows);
 
     for (ObjectStoreStats s : Glint.objectStoreStats()) {
+      System.out.printf(
+          "input %.1f MiB of Parquet, store %d MiB: peak use %.1f MiB, spilled %d bytes%n",
+          inputBytes / 1048576.0, STORE_MIB, s.peakUsedBytes() / 1048576.0, s.spilledBytesTotal());
       assertThat(s.spilledBytesTotal())
           .as("the pipeline stayed inside the store: nothing spilled on " + s.nodeId())
           .isZero();

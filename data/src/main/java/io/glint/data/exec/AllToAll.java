@@ -28,6 +28,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  */
 public final class AllToAll {
   static final String PART = "__part";
+  private static final int GET_GROUP = 4;
   static final long SHUFFLE_TIMEOUT_MS = Long.getLong("glint.data.shuffleTimeoutMs", 3_600_000L);
 
   private AllToAll() {}
@@ -70,7 +71,7 @@ public final class AllToAll {
       implements Serializable {}
 
   /** Runs a shuffle over {@code in} (released as they are consumed); returns the output blocks. */
-  static List<ObjectRef<VectorSchemaRoot>> run(Kind kind, List<Block> in) {
+  static List<ObjectRef<VectorSchemaRoot>> run(Kind kind, List<Block> in, int parallelism) {
     int parts = kind instanceof Repartition r ? r.numBlocks() : Math.max(1, in.size());
     long total = in.stream().mapToLong(Block::rows).sum();
     Object[] bounds = null;
@@ -91,19 +92,43 @@ public final class AllToAll {
       offset += b.rows();
     }
     in.forEach(b -> b.ref().release());
+    // Reducers find the mapped blocks inside a list, so the scheduler cannot see that they wait
+    // for them: submitted now they would sit on CPUs, blocked in get, while map tasks wait for
+    // workers. Start them once the map side is done.
+    if (Glint.wait(mapped, mapped.size(), SHUFFLE_TIMEOUT_MS).getReady().size() < mapped.size()) {
+      mapped.forEach(ObjectRef::release);
+      throw new IllegalStateException(
+          kind.name() + ": map tasks did not finish in " + SHUFFLE_TIMEOUT_MS / 1000 + " s");
+    }
+    // At most `parallelism` reducers at a time: a reducer's gets block it briefly, and with more
+    // reducers queued the node would start new workers for them each time.
     List<ObjectRef<VectorSchemaRoot>> out = new ArrayList<>();
     ArrayList<ObjectRef<VectorSchemaRoot>> mappedList = new ArrayList<>(mapped);
-    for (int j = 0; j < parts; j++) {
-      out.add(Glint.task(AllToAll::reduce, mappedList, kind, j).remote());
-    }
-    // The reducers read the mapped blocks through refs inside their arguments: keep them until
-    // every reducer is done (a barrier, as a shuffle is).
-    var done = Glint.wait(out, out.size(), SHUFFLE_TIMEOUT_MS);
-    mapped.forEach(ObjectRef::release);
-    if (done.getReady().size() < out.size()) {
+    List<ObjectRef<VectorSchemaRoot>> running = new ArrayList<>();
+    long deadline = System.nanoTime() + SHUFFLE_TIMEOUT_MS * 1_000_000;
+    try {
+      for (int j = 0; j < parts || !running.isEmpty(); ) {
+        if (j < parts && running.size() < parallelism) {
+          ObjectRef<VectorSchemaRoot> r =
+              Glint.task(AllToAll::reduce, mappedList, kind, j).remote();
+          out.add(r);
+          running.add(r);
+          j++;
+          continue;
+        }
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+          throw new IllegalStateException(
+              kind.name() + ": reduce tasks did not finish in " + SHUFFLE_TIMEOUT_MS / 1000 + " s");
+        }
+        running.removeAll(Glint.wait(running, 1, left).getReady());
+      }
+    } catch (RuntimeException e) {
       out.forEach(ObjectRef::release);
-      throw new IllegalStateException(
-          kind.name() + ": reduce tasks did not finish in " + SHUFFLE_TIMEOUT_MS / 1000 + " s");
+      throw e;
+    } finally {
+      // The reducers read the mapped blocks through refs inside their arguments: kept until here.
+      mapped.forEach(ObjectRef::release);
     }
     return out;
   }
@@ -183,14 +208,17 @@ public final class AllToAll {
         case Sort s -> rangeParts(block, s.key(), p.bounds(), s.descending(), part);
         case GroupBy g -> rangeParts(block, g.key(), p.bounds(), false, part);
       }
-      Integer[] order = new Integer[rows];
+      // A counting sort by partition: stable, so rows keep their order within a partition.
+      int[] start = new int[p.parts() + 1];
       for (int i = 0; i < rows; i++) {
-        order[i] = i;
+        start[part[i] + 1]++;
       }
-      Arrays.sort(order, Comparator.comparingInt(i -> part[i])); // stable: keeps row order
+      for (int k = 0; k < p.parts(); k++) {
+        start[k + 1] += start[k];
+      }
       int[] idx = new int[rows];
       for (int i = 0; i < rows; i++) {
-        idx[i] = order[i];
+        idx[start[part[i]]++] = i;
       }
       VectorSchemaRoot gathered = Blocks.gather(block, idx, rows);
       IntVector pv = new IntVector(PART, Blocks.ALLOCATOR);
@@ -232,18 +260,24 @@ public final class AllToAll {
       ArrayList<ObjectRef<VectorSchemaRoot>> mapped, Kind kind, int j) {
     List<VectorSchemaRoot> slices = new ArrayList<>();
     Schema schema = null;
-    // One get for all: the blocks are fetched (or mapped) together, not one round trip each.
-    List<VectorSchemaRoot> all = Glint.get(mapped);
+    // Gets in small groups: fewer round trips than one by one, while only a few mapped blocks are
+    // pinned at a time (a reducer pinning every mapped block can fill the store with them).
     try {
-      for (VectorSchemaRoot mappedBlock : all) {
-        try (VectorSchemaRoot m = mappedBlock) {
-          IntVector pv = (IntVector) m.getVector(PART);
-          int from = firstAtLeast(pv, m.getRowCount(), j);
-          int to = firstAtLeast(pv, m.getRowCount(), j + 1);
-          VectorSchemaRoot withoutPart = dropPart(m);
-          schema = withoutPart.getSchema();
-          slices.add(Blocks.slice(withoutPart, from, to - from));
-          withoutPart.close();
+      for (int g = 0; g < mapped.size(); g += GET_GROUP) {
+        List<VectorSchemaRoot> group =
+            Glint.get(mapped.subList(g, Math.min(mapped.size(), g + GET_GROUP)));
+        try {
+          for (VectorSchemaRoot m : group) {
+            IntVector pv = (IntVector) m.getVector(PART);
+            int from = firstAtLeast(pv, m.getRowCount(), j);
+            int to = firstAtLeast(pv, m.getRowCount(), j + 1);
+            try (VectorSchemaRoot withoutPart = dropPart(m)) {
+              schema = withoutPart.getSchema();
+              slices.add(Blocks.slice(withoutPart, from, to - from));
+            }
+          }
+        } finally {
+          group.forEach(VectorSchemaRoot::close);
         }
       }
       try (VectorSchemaRoot rows = Blocks.concat(schema, slices)) {
@@ -251,7 +285,6 @@ public final class AllToAll {
       }
     } finally {
       slices.forEach(VectorSchemaRoot::close);
-      all.forEach(VectorSchemaRoot::close);
     }
   }
 
@@ -278,15 +311,26 @@ public final class AllToAll {
 
   private static VectorSchemaRoot finish(Kind kind, VectorSchemaRoot rows, int j) {
     int n = rows.getRowCount();
+    if (kind instanceof RandomShuffle r) {
+      int[] idx = new int[n];
+      for (int i = 0; i < n; i++) {
+        idx[i] = i;
+      }
+      Random rnd = new Random(r.seed() * 17 + j);
+      for (int i = n - 1; i > 0; i--) { // Fisher-Yates
+        int k = rnd.nextInt(i + 1);
+        int t = idx[i];
+        idx[i] = idx[k];
+        idx[k] = t;
+      }
+      return Blocks.gather(rows, idx, n);
+    }
     Integer[] order = new Integer[n];
     for (int i = 0; i < n; i++) {
       order[i] = i;
     }
     switch (kind) {
-      case RandomShuffle r -> {
-        List<Integer> l = Arrays.asList(order);
-        java.util.Collections.shuffle(l, new Random(r.seed() * 17 + j));
-      }
+      case RandomShuffle r -> throw new IllegalStateException("handled above");
       case Repartition r -> {}
       case Sort s -> {
         FieldVector v = column(rows, s.key());

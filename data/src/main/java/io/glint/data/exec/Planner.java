@@ -56,7 +56,8 @@ final class Planner {
                   p.describe(), p.module(), p.function(), p.batchSize(), parallelism),
               chain,
               parallelism);
-      case Op.Shuffle s -> withChain(new Stages.ShuffleStage(s.kind()), chain, parallelism);
+      case Op.Shuffle s ->
+          withChain(new Stages.ShuffleStage(s.kind(), parallelism), chain, parallelism);
       case Op.Limit l -> withChain(new Stages.LimitStage(l.n()), chain, parallelism);
       case Op.FromBlocks f ->
           withChain(new FromBlocksStage(f.name(), f.blocks()), chain, parallelism);

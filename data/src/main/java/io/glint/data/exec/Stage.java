@@ -17,6 +17,9 @@ abstract class Stage {
   int inflight;
   boolean stopped;
 
+  /** Whether the stage's last step writes files (its outputs are write results). */
+  boolean writes;
+
   Stage(String name) {
     this.stats = new OpStats(name);
   }
@@ -46,6 +49,10 @@ abstract class Stage {
   }
 
   void close() {}
+
+  static boolean endsWithWrite(java.util.List<BlockTransform> chain) {
+    return !chain.isEmpty() && chain.get(chain.size() - 1) instanceof Transforms.Write;
+  }
 
   /** A started task: its result ref, the block index it will carry, the input bytes it holds. */
   record Launch(ObjectRef<VectorSchemaRoot> ref, int index, long inputBytes, long startNanos) {

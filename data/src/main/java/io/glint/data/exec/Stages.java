@@ -44,6 +44,7 @@ final class Stages {
       this.parallelism = parallelism;
       this.firstGuess = Math.max(1, budget / (2L * parallelism));
       this.inputDone = true;
+      this.writes = endsWithWrite(chain);
     }
 
     @Override
@@ -80,6 +81,7 @@ final class Stages {
       super(chainName("", chain));
       this.chain = new ArrayList<>(chain);
       this.parallelism = parallelism;
+      this.writes = endsWithWrite(chain);
     }
 
     @Override
@@ -149,6 +151,7 @@ final class Stages {
       this.batchSize = batchSize;
       this.after = new ArrayList<>(after);
       this.load = new int[pool.size()];
+      this.writes = endsWithWrite(after);
     }
 
     private int idleActor() {
@@ -209,12 +212,14 @@ final class Stages {
   /** A shuffle: waits for all its input, then runs map and reduce tasks. */
   static final class ShuffleStage extends Stage {
     private final AllToAll.Kind kind;
+    private final int parallelism;
     private final List<Block> all = new ArrayList<>();
     private boolean ran;
 
-    ShuffleStage(AllToAll.Kind kind) {
+    ShuffleStage(AllToAll.Kind kind, int parallelism) {
       super(kind.name());
       this.kind = kind;
+      this.parallelism = parallelism;
     }
 
     @Override
@@ -248,7 +253,7 @@ final class Stages {
       ran = true;
       stats.launched();
       long t0 = System.nanoTime();
-      List<ObjectRef<VectorSchemaRoot>> out = AllToAll.run(kind, all);
+      List<ObjectRef<VectorSchemaRoot>> out = AllToAll.run(kind, all, parallelism);
       all.clear();
       for (int j = 0; j < out.size(); j++) {
         Block b = StreamingExecutor.describe(out.get(j), j);

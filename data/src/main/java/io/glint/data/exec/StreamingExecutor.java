@@ -120,7 +120,9 @@ public final class StreamingExecutor implements AutoCloseable {
         continue;
       }
       Block b = describe(ref, r.launch().index());
-      r.stage().stats.finished(b, System.nanoTime() - r.launch().startNanos());
+      // A write's stats count the rows and bytes written, not its one-row results.
+      Block counted = r.stage().writes ? written(b) : b;
+      r.stage().stats.finished(counted, System.nanoTime() - r.launch().startNanos());
       emit(r.stage(), b);
     }
     progress.tick(false);
@@ -180,6 +182,18 @@ public final class StreamingExecutor implements AutoCloseable {
     try (VectorSchemaRoot v = Glint.get(ref)) {
       return new Block(ref, index, v.getRowCount(), Blocks.sizeBytes(v));
     }
+  }
+
+  private static Block written(Block result) {
+    long rows = 0;
+    long bytes = 0;
+    try (VectorSchemaRoot v = Glint.get(result.ref())) {
+      for (int i = 0; i < v.getRowCount(); i++) {
+        rows += ((Number) Blocks.value(v.getVector("num_rows"), i)).longValue();
+        bytes += ((Number) Blocks.value(v.getVector("size_bytes"), i)).longValue();
+      }
+    }
+    return new Block(result.ref(), result.index(), rows, bytes);
   }
 
   private String describe() {

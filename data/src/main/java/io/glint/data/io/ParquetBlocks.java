@@ -186,6 +186,9 @@ public final class ParquetBlocks {
             meta.getCreatedBy());
     VectorSchemaRoot root = VectorSchemaRoot.create(arrow, Blocks.ALLOCATOR);
     try {
+      for (FieldVector v : root.getFieldVectors()) {
+        v.setInitialCapacity(Math.max(1, rows)); // one allocation per column, no regrowth
+      }
       root.allocateNew();
       List<ColumnDescriptor> cols = schema.getColumns();
       for (int c = 0; c < cols.size(); c++) {

@@ -85,6 +85,13 @@ public final class ArrowCodec implements AutoCloseable {
    * vectors point into it, no copy; {@code keepAlive} is held until the vectors are released.
    */
   public VectorSchemaRoot read(MemorySegment src, Object keepAlive) {
+    return read(src, keepAlive, null);
+  }
+
+  /**
+   * As {@link #read(MemorySegment, Object)}; {@code onRelease} runs once the vectors are released.
+   */
+  public VectorSchemaRoot read(MemorySegment src, Object keepAlive, Runnable onRelease) {
     MemorySegment source = src;
     ArrowBuf copy = null;
     if (!src.isNative()) {
@@ -104,6 +111,9 @@ public final class ArrowCodec implements AutoCloseable {
       MessageMetadataResult meta = MessageSerializer.readMessage(in);
       if (meta == null
           || meta.getMessage().headerType() != org.apache.arrow.flatbuf.MessageHeader.RecordBatch) {
+        if (onRelease != null) {
+          onRelease.run(); // no vector points into the source
+        }
         return root;
       }
       long bodyStart = in.bytesRead();
@@ -120,6 +130,9 @@ public final class ArrowCodec implements AutoCloseable {
                 protected void release0() {
                   if (keepCopy != null) {
                     keepCopy.close();
+                  }
+                  if (onRelease != null) {
+                    onRelease.run();
                   }
                 }
               });
