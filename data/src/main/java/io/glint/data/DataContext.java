@@ -22,6 +22,7 @@ public final class DataContext {
   private volatile Boolean progressBars;
   private volatile PrintStream progressOutput = System.err;
   private volatile long pollMillis = 100;
+  private volatile long timeoutMillis = 0;
 
   private DataContext() {}
 
@@ -119,5 +120,24 @@ public final class DataContext {
 
   public long pollMillis() {
     return pollMillis;
+  }
+
+  /** The longest a consumer waits for a run's next block (0, the default: no limit). */
+  public long timeoutMillis() {
+    return timeoutMillis;
+  }
+
+  /**
+   * Bounds every wait of a consumer ({@code take}, {@code count}, {@code write*}, each {@code
+   * iterBatches} step ...) for the run's next block: past it the run is stopped, its tasks
+   * cancelled and its blocks released, and the consumer throws {@link
+   * io.glint.api.exception.GetTimeoutException} naming what was running.
+   */
+  public DataContext setTimeoutMillis(long millis) {
+    if (millis < 0) {
+      throw new IllegalArgumentException("the timeout must be at least 0, got " + millis);
+    }
+    this.timeoutMillis = millis;
+    return this;
   }
 }

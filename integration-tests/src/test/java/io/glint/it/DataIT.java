@@ -464,6 +464,29 @@ class DataIT {
         .hasMessageContaining("bad row");
   }
 
+  @Test
+  void aStuckRunEndsAtTheTimeout() {
+    DataContext.get().setTimeoutMillis(3_000);
+    try {
+      assertThatThrownBy(
+              () ->
+                  GlintData.range(4, 2)
+                      .map(
+                          r -> {
+                            Thread.sleep(600_000);
+                            return r;
+                          })
+                      .count())
+          .isInstanceOf(io.glint.api.exception.GetTimeoutException.class)
+          .hasMessageContaining("3000 ms")
+          .hasMessageContaining("ReadRange->Map");
+    } finally {
+      DataContext.get().setTimeoutMillis(0);
+    }
+    // The stuck tasks were cancelled: the cluster runs the next dataset.
+    assertThat(GlintData.range(4, 2).map(r -> r).count()).isEqualTo(4);
+  }
+
   private static List<Object> sortedIds(int n) {
     List<Object> out = new ArrayList<>();
     for (long i = 0; i < n; i++) {

@@ -54,7 +54,18 @@ public final class StreamingExecutor implements AutoCloseable {
 
   /** The next output block in order (the caller owns and releases its ref), null at the end. */
   public Block next() {
+    long limit = ctx.timeoutMillis();
+    long deadline = limit > 0 ? System.nanoTime() + limit * 1_000_000 : Long.MAX_VALUE;
     while (true) {
+      if (System.nanoTime() > deadline) {
+        String running = describe();
+        close();
+        throw new io.glint.api.exception.GetTimeoutException(
+            "the dataset did not produce its next block within "
+                + limit
+                + " ms (DataContext.setTimeoutMillis); stopped it: "
+                + running);
+      }
       Block b =
           outputs.isEmpty() || outputs.firstKey() != nextOut
               ? null
