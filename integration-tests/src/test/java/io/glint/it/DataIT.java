@@ -167,6 +167,14 @@ class DataIT {
         .contains("rows");
     System.out.println(out.stats());
     assertThat(out.stats().operators().get(0).rowsOut()).as("rows written").isEqualTo(rows);
+    // The same numbers as metrics (what the dashboard and Prometheus read from this driver).
+    assertThat(io.glint.api.internal.MetricRegistry.get().snapshot())
+        .anySatisfy(
+            m -> {
+              assertThat(m.name()).isEqualTo("glint_data_rows_output");
+              assertThat(m.tags().get("operator")).contains("ReadParquet->MapBatches(");
+              assertThat(m.value()).isEqualTo((double) rows);
+            });
 
     for (ObjectStoreStats s : Glint.objectStoreStats()) {
       System.out.printf(
