@@ -171,7 +171,6 @@ public final class Dataset {
   // ------------------------------------------------------------------ consumers
 
   private void run(String name, Consumer<Block> each) {
-    long t0 = System.nanoTime();
     StreamingExecutor ex = new StreamingExecutor(plan, DataContext.get(), name);
     try {
       Block b;
@@ -184,9 +183,7 @@ public final class Dataset {
       }
     } finally {
       ex.close();
-      lastStats =
-          new DatasetStats(
-              ex.stats(), ex.peakHeldBytes(), ex.budgetBytes(), (System.nanoTime() - t0) / 1e9);
+      lastStats = ex.summary();
     }
   }
 
@@ -309,7 +306,6 @@ public final class Dataset {
   public static final class BatchIterator implements Iterator<VectorSchemaRoot>, AutoCloseable {
     private final Dataset ds;
     private final StreamingExecutor ex;
-    private final long t0 = System.nanoTime();
     private Block pending;
     private Block current;
     private VectorSchemaRoot view;
@@ -371,9 +367,7 @@ public final class Dataset {
         pending = null;
       }
       ex.close();
-      ds.lastStats =
-          new DatasetStats(
-              ex.stats(), ex.peakHeldBytes(), ex.budgetBytes(), (System.nanoTime() - t0) / 1e9);
+      ds.lastStats = ex.summary();
     }
   }
 
@@ -415,7 +409,6 @@ public final class Dataset {
   public Dataset materialize() {
     List<Block> blocks = new ArrayList<>();
     StreamingExecutor ex = new StreamingExecutor(plan, DataContext.get(), "materialize");
-    long t0 = System.nanoTime();
     try {
       Block b;
       while ((b = ex.next()) != null) {
@@ -423,9 +416,7 @@ public final class Dataset {
       }
     } finally {
       ex.close();
-      lastStats =
-          new DatasetStats(
-              ex.stats(), ex.peakHeldBytes(), ex.budgetBytes(), (System.nanoTime() - t0) / 1e9);
+      lastStats = ex.summary();
     }
     return new Dataset(new Op.FromBlocks("Materialized", blocks));
   }

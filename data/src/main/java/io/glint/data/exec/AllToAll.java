@@ -311,41 +311,41 @@ public final class AllToAll {
 
   private static VectorSchemaRoot finish(Kind kind, VectorSchemaRoot rows, int j) {
     int n = rows.getRowCount();
-    if (kind instanceof RandomShuffle r) {
-      int[] idx = new int[n];
-      for (int i = 0; i < n; i++) {
-        idx[i] = i;
-      }
-      Random rnd = new Random(r.seed() * 17 + j);
-      for (int i = n - 1; i > 0; i--) { // Fisher-Yates
-        int k = rnd.nextInt(i + 1);
-        int t = idx[i];
-        idx[i] = idx[k];
-        idx[k] = t;
-      }
-      return Blocks.gather(rows, idx, n);
-    }
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    switch (kind) {
-      case RandomShuffle r -> throw new IllegalStateException("handled above");
-      case Repartition r -> {}
-      case Sort s -> {
-        FieldVector v = column(rows, s.key());
-        Comparator<Object> cmp = s.descending() ? KEYS.reversed() : KEYS;
-        Arrays.sort(order, (a, b) -> cmp.compare(Blocks.value(v, a), Blocks.value(v, b)));
-      }
-      case GroupBy g -> {
-        return aggregate(rows, g);
-      }
-    }
+    return switch (kind) {
+      case RandomShuffle r -> Blocks.gather(rows, shuffled(n, new Random(r.seed() * 17 + j)), n);
+      case Repartition r -> Blocks.slice(rows, 0, n);
+      case Sort s -> Blocks.gather(rows, sorted(rows, s), n);
+      case GroupBy g -> aggregate(rows, g);
+    };
+  }
+
+  private static int[] shuffled(int n, Random rnd) {
     int[] idx = new int[n];
     for (int i = 0; i < n; i++) {
+      idx[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) { // Fisher-Yates
+      int k = rnd.nextInt(i + 1);
+      int t = idx[i];
+      idx[i] = idx[k];
+      idx[k] = t;
+    }
+    return idx;
+  }
+
+  private static int[] sorted(VectorSchemaRoot rows, Sort s) {
+    FieldVector v = column(rows, s.key());
+    Comparator<Object> cmp = s.descending() ? KEYS.reversed() : KEYS;
+    Integer[] order = new Integer[rows.getRowCount()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> cmp.compare(Blocks.value(v, a), Blocks.value(v, b)));
+    int[] idx = new int[order.length];
+    for (int i = 0; i < idx.length; i++) {
       idx[i] = order[i];
     }
-    return Blocks.gather(rows, idx, n);
+    return idx;
   }
 
   private static VectorSchemaRoot aggregate(VectorSchemaRoot rows, GroupBy g) {

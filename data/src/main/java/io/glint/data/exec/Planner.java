@@ -92,16 +92,6 @@ final class Planner {
         ex.emit(this, b);
       }
     }
-
-    @Override
-    boolean canLaunch(long budgetLeft) {
-      return false;
-    }
-
-    @Override
-    Launch launch() {
-      throw new IllegalStateException("no tasks");
-    }
   }
 
   /** Runs a plan to the end and keeps its blocks (renumbered from {@code firstIndex}). */

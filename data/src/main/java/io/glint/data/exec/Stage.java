@@ -24,13 +24,20 @@ abstract class Stage {
     this.stats = new OpStats(name);
   }
 
-  /** Whether a task may start now; {@code budgetLeft} is the memory budget still free. */
-  abstract boolean canLaunch(long budgetLeft);
+  /**
+   * Whether a task may start now; {@code budgetLeft} is the memory budget still free. Stages that
+   * work on the driver (a shuffle, a limit, stored blocks) never start single tasks.
+   */
+  boolean canLaunch(long budgetLeft) {
+    return false;
+  }
 
-  /** Starts one task. */
-  abstract Launch launch();
+  /** Starts one task; called only when {@link #canLaunch} said yes. */
+  Launch launch() {
+    throw new IllegalStateException(stats.name + " starts no single tasks");
+  }
 
-  /** Work done on the driver when the stage's input is complete (shuffles run here). */
+  /** Work done on the driver once the stage's input is complete and nothing of it runs. */
   void onInputDone(StreamingExecutor ex) {}
 
   /** Whether everything this stage will ever output has been output. */

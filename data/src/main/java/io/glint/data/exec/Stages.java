@@ -72,16 +72,13 @@ final class Stages {
     }
   }
 
-  /** Fused steps over blocks from the stage before. */
-  static final class TaskMapStage extends Stage {
-    private final ArrayList<BlockTransform> chain;
+  /** One task per block from the stage before, at most {@code parallelism} at a time. */
+  abstract static class PerBlockStage extends Stage {
     private final int parallelism;
 
-    TaskMapStage(List<BlockTransform> chain, int parallelism) {
-      super(chainName("", chain));
-      this.chain = new ArrayList<>(chain);
+    PerBlockStage(String name, int parallelism) {
+      super(name);
       this.parallelism = parallelism;
-      this.writes = endsWithWrite(chain);
     }
 
     @Override
@@ -92,40 +89,48 @@ final class Stages {
     @Override
     Launch launch() {
       Block in = inbox.poll();
-      var ref = Glint.task(DataTasks::transform, in.ref(), chain, in.index()).remote();
+      ObjectRef<VectorSchemaRoot> ref = submit(in);
       in.ref().release(); // the task holds it until it is done
       return Launch.of(ref, in.index(), in.bytes());
+    }
+
+    abstract ObjectRef<VectorSchemaRoot> submit(Block in);
+  }
+
+  /** Fused steps over blocks from the stage before. */
+  static final class TaskMapStage extends PerBlockStage {
+    private final ArrayList<BlockTransform> chain;
+
+    TaskMapStage(List<BlockTransform> chain, int parallelism) {
+      super(chainName("", chain), parallelism);
+      this.chain = new ArrayList<>(chain);
+      this.writes = endsWithWrite(chain);
+    }
+
+    @Override
+    ObjectRef<VectorSchemaRoot> submit(Block in) {
+      return Glint.task(DataTasks::transform, in.ref(), chain, in.index()).remote();
     }
   }
 
   /** A Python function over each block (through glint.data_udf, which slices the batches). */
-  static final class PyMapStage extends Stage {
+  static final class PyMapStage extends PerBlockStage {
     private static final PyFunction<VectorSchemaRoot> UDF =
         PyFunction.of("glint.data_udf", "map_batches", VectorSchemaRoot.class);
     private final String module;
     private final String function;
     private final int batchSize;
-    private final int parallelism;
 
     PyMapStage(String name, String module, String function, int batchSize, int parallelism) {
-      super(name);
+      super(name, parallelism);
       this.module = module;
       this.function = function;
       this.batchSize = batchSize;
-      this.parallelism = parallelism;
     }
 
     @Override
-    boolean canLaunch(long budgetLeft) {
-      return !stopped && !inbox.isEmpty() && inflight < parallelism;
-    }
-
-    @Override
-    Launch launch() {
-      Block in = inbox.poll();
-      var ref = Glint.task(UDF, in.ref(), module, function, batchSize).remote();
-      in.ref().release();
-      return Launch.of(ref, in.index(), in.bytes());
+    ObjectRef<VectorSchemaRoot> submit(Block in) {
+      return Glint.task(UDF, in.ref(), module, function, batchSize).remote();
     }
   }
 
@@ -213,26 +218,12 @@ final class Stages {
   static final class ShuffleStage extends Stage {
     private final AllToAll.Kind kind;
     private final int parallelism;
-    private final List<Block> all = new ArrayList<>();
     private boolean ran;
 
     ShuffleStage(AllToAll.Kind kind, int parallelism) {
       super(kind.name());
       this.kind = kind;
       this.parallelism = parallelism;
-    }
-
-    @Override
-    boolean canLaunch(long budgetLeft) {
-      while (!inbox.isEmpty()) {
-        all.add(inbox.poll());
-      }
-      return false;
-    }
-
-    @Override
-    Launch launch() {
-      throw new IllegalStateException("a shuffle launches no single tasks");
     }
 
     @Override
@@ -245,16 +236,14 @@ final class Stages {
       if (ran || stopped) {
         return;
       }
-      while (!inbox.isEmpty()) {
-        all.add(inbox.poll());
-      }
+      List<Block> all = new ArrayList<>(inbox);
+      inbox.clear();
       all.sort(java.util.Comparator.comparingInt(Block::index));
       ex.consumed(all.stream().mapToLong(Block::bytes).sum());
       ran = true;
       stats.launched();
       long t0 = System.nanoTime();
       List<ObjectRef<VectorSchemaRoot>> out = AllToAll.run(kind, all, parallelism);
-      all.clear();
       for (int j = 0; j < out.size(); j++) {
         Block b = StreamingExecutor.describe(out.get(j), j);
         stats.finished(b, System.nanoTime() - t0);
@@ -273,16 +262,6 @@ final class Stages {
     LimitStage(long n) {
       super("Limit(" + n + ")");
       this.remaining = n;
-    }
-
-    @Override
-    boolean canLaunch(long budgetLeft) {
-      return false;
-    }
-
-    @Override
-    Launch launch() {
-      throw new IllegalStateException("a limit launches no tasks");
     }
 
     /** Called by the executor for each block reaching this stage. */

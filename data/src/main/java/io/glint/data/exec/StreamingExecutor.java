@@ -26,6 +26,7 @@ public final class StreamingExecutor implements AutoCloseable {
   private final Map<ObjectRef<VectorSchemaRoot>, Running> running = new HashMap<>();
   private final TreeMap<Integer, Block> outputs = new TreeMap<>();
   private final Progress progress;
+  private final long startNanos = System.nanoTime();
   private int nextOut;
   private long heldBytes;
   private long peakHeldBytes;
@@ -104,7 +105,7 @@ public final class StreamingExecutor implements AutoCloseable {
       if (!s.inputDone && (i == 0 || stages.get(i - 1).finished())) {
         s.inputDone = true;
       }
-      if (s.inputDone && s.inflight == 0 && s.inbox.isEmpty()) {
+      if (s.inputDone && s.inflight == 0) {
         s.onInputDone(this);
       }
       if (s instanceof Stages.LimitStage l) {
@@ -227,13 +228,10 @@ public final class StreamingExecutor implements AutoCloseable {
     return stages.stream().map(s -> s.stats).toList();
   }
 
-  /** The most bytes of blocks this run held in the object store at once. */
-  public long peakHeldBytes() {
-    return peakHeldBytes;
-  }
-
-  public long budgetBytes() {
-    return budget;
+  /** What this run did so far: per operator, the peak bytes held, the budget, its duration. */
+  public io.glint.data.DatasetStats summary() {
+    return new io.glint.data.DatasetStats(
+        stats(), peakHeldBytes, budget, (System.nanoTime() - startNanos) / 1e9);
   }
 
   /** Stops the run: cancels nothing that finished, releases every block it still holds. */

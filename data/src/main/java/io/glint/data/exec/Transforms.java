@@ -33,6 +33,11 @@ public final class Transforms {
     return cur;
   }
 
+  /** The rows a row step made, as a block (an empty one keeps the input's columns). */
+  private static VectorSchemaRoot block(VectorSchemaRoot in, List<Map<String, Object>> rows) {
+    return rows.isEmpty() ? Blocks.empty(in.getSchema()) : Blocks.fromRows(rows);
+  }
+
   public record MapRows(RowFn fn) implements BlockTransform {
     @Override
     public VectorSchemaRoot apply(VectorSchemaRoot in, int blockIndex) throws Exception {
@@ -40,7 +45,7 @@ public final class Transforms {
       for (int i = 0; i < in.getRowCount(); i++) {
         out.add(fn.apply(Blocks.row(in, i)));
       }
-      return out.isEmpty() ? Blocks.empty(in.getSchema()) : Blocks.fromRows(out);
+      return block(in, out);
     }
 
     @Override
@@ -77,7 +82,7 @@ public final class Transforms {
           out.add(r);
         }
       }
-      return out.isEmpty() ? Blocks.empty(in.getSchema()) : Blocks.fromRows(out);
+      return block(in, out);
     }
 
     @Override
@@ -135,10 +140,7 @@ public final class Transforms {
         r.put(column, fn.apply(r));
         rows.add(r);
       }
-      if (rows.isEmpty()) {
-        return Blocks.empty(in.getSchema());
-      }
-      return Blocks.fromRows(rows);
+      return block(in, rows);
     }
 
     @Override

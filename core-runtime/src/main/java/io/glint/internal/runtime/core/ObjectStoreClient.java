@@ -527,7 +527,7 @@ final class ObjectStoreClient {
       ensureLocal(objectId, loc);
     }
     if (loc.getFormat() == ValueFormat.VALUE_FORMAT_ARROW) {
-      Object table = readArrowHeld(objectId);
+      Object table = HeldArrowReads.read(this, worker.codec().arrow(), objectId);
       if (table != null) {
         return table;
       }
@@ -559,40 +559,6 @@ final class ObjectStoreClient {
       }
     } finally {
       unpin(List.of(objectId));
-    }
-  }
-
-  /**
-   * An Arrow table over the arena that holds its object (a pin) until the table's last buffer is
-   * released, not until the collector finds it: a process that reads and closes many tables (a
-   * dataset's blocks) frees their memory as it goes. Null for an object in its own file.
-   */
-  private Object readArrowHeld(ByteString objectId) {
-    if (!pin(List.of(objectId)).isEmpty()) {
-      throw objectLost(objectId);
-    }
-    java.util.concurrent.atomic.AtomicBoolean released =
-        new java.util.concurrent.atomic.AtomicBoolean();
-    Runnable release =
-        () -> {
-          if (released.compareAndSet(false, true)) {
-            releaseView(objectId, null);
-          }
-        };
-    boolean kept = false;
-    try {
-      SharedMemoryStore.ReadableObject obj =
-          store.get(objectId.toByteArray(), true).orElseThrow(() -> objectLost(objectId));
-      if (!obj.inArena()) {
-        return null;
-      }
-      Object table = worker.codec().arrow().read(obj.payload(), null, release);
-      kept = true;
-      return table;
-    } finally {
-      if (!kept) {
-        release.run();
-      }
     }
   }
 
