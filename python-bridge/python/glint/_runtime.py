@@ -4,28 +4,25 @@ import ctypes
 from glint import _values
 
 _call = None
+mode = None  # "worker" inside a Glint worker, "driver" once glint.init() ran here
 _libc = ctypes.CDLL(None)
 _libc.free.argtypes = [ctypes.c_void_p]
 _UPCALL = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_char_p, ctypes.c_long, ctypes.POINTER(ctypes.c_long))
 
 
-class GlintError(Exception):
-    """A failure reported by Glint; `type` names the original exception type."""
-
-    def __init__(self, type_name, message, remote_traceback=""):
-        super().__init__(f"{type_name}: {message}")
-        self.type = type_name
-        self.remote_traceback = remote_traceback
+from glint.exceptions import GlintError  # noqa: E402,F401 - its historical home
 
 
-def connect(address):
-    global _call
+def connect(address, as_mode="worker"):
+    global _call, mode
     _call = _UPCALL(address)
+    mode = as_mode
 
 
 def _request(op, **fields):
     if _call is None:
-        raise RuntimeError("glint is only available inside a Glint worker (no Java runtime here)")
+        from glint.exceptions import NotInitializedError
+        raise NotInitializedError("NotInitialized", "Glint is not initialized: call glint.init() first")
     fields["op"] = op
     released = _values.take_released()
     if released:
@@ -39,8 +36,8 @@ def _request(op, **fields):
         _libc.free(ptr)
     reply = _values.unpack(data)
     if "error" in reply:
-        e = reply["error"]
-        raise GlintError(e.get("type", "GlintError"), e.get("message", ""), e.get("traceback", ""))
+        from glint.exceptions import from_reply
+        raise from_reply(reply["error"])
     return reply.get("ok")
 
 

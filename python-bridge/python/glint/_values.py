@@ -7,6 +7,7 @@ NUMPY_C_DATA_EXT = 3
 HELD_REF_EXT = 4
 NUMPY_MATRIX_C_DATA_EXT = 5
 TYPED_TEXT_EXT = 6  # [tag, text]: UUIDs, decimals and date/time values in their natural types
+PICKLE_EXT = 7  # a pickled Python object: the array [ext 7, ref, ref, ...] holds its ObjectRefs
 
 _released = []  # handles of held refs Python collected; Java takes them (see take_released)
 
@@ -34,6 +35,90 @@ class ObjectRef:
 
     def __repr__(self):
         return f"ObjectRef({self._data[:8].hex()}...)"
+
+    def future(self):
+        """A concurrent.futures.Future of the value."""
+        return _getter_pool().submit(_get, self)
+
+    def __await__(self):
+        """``await ref`` in asyncio code: the value, without blocking the event loop."""
+        import asyncio
+        return asyncio.wrap_future(self.future()).__await__()
+
+
+_pool = None
+
+
+def _getter_pool():
+    global _pool
+    if _pool is None:
+        import concurrent.futures
+        _pool = concurrent.futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="glint-get")
+    return _pool
+
+
+def _get(ref):
+    from glint import _runtime
+    return _runtime._request("get", ref=ref, timeout_ms=-1)
+
+
+class Pickled:
+    """A value for another Python process, pickled with cloudpickle. It travels as the XLANG array
+    [PICKLE_EXT(bytes), ref_0, ref_1, ...]: ObjectRefs inside it are pickled as their index in that
+    array, so Java sees (and counts) them like any ref inside a value."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class _PickleData:
+    __slots__ = ("data",)
+
+    def __init__(self, data):
+        self.data = data
+
+
+_pickler_class = None
+
+
+def _dumps(value):
+    global _pickler_class
+    import io
+    if _pickler_class is None:
+        import cloudpickle
+
+        class _RefPickler(cloudpickle.Pickler):
+            def persistent_id(self, obj):
+                if type(obj) is ObjectRef:
+                    self.refs.append(obj)
+                    return len(self.refs) - 1
+                return None
+
+        _pickler_class = _RefPickler
+    buf = io.BytesIO()
+    p = _pickler_class(buf, protocol=5)
+    p.refs = []
+    p.dump(value)
+    return buf.getvalue(), p.refs
+
+
+def _loads(data, refs):
+    import io
+    import pickle
+
+    class _RefUnpickler(pickle.Unpickler):
+        def persistent_load(self, pid):
+            return refs[pid]
+
+    return _RefUnpickler(io.BytesIO(data)).load()
+
+
+def _list_hook(items):
+    if items and type(items[0]) is _PickleData:
+        return _loads(items[0].data, items[1:])
+    return items
 
 
 def _typed(tag, text):
@@ -94,6 +179,9 @@ def _micros(text):
 def _default(obj):
     if isinstance(obj, ObjectRef):
         return msgpack.ExtType(OBJECT_REF_EXT, obj._data)
+    if type(obj) is Pickled:
+        data, refs = _dumps(obj.value)
+        return [msgpack.ExtType(PICKLE_EXT, data), *refs]
     typed = _typed_default(obj)
     if typed is not None:
         return typed
@@ -116,6 +204,8 @@ def _ext_hook(code, data):
         return ObjectRef(data)
     if code == TYPED_TEXT_EXT:
         return _from_typed(data)
+    if code == PICKLE_EXT:
+        return _PickleData(data)
     if code == NUMPY_MATRIX_C_DATA_EXT:
         # A Java matrix (double[][], ...) exported as a fixed-size list of rows: a read-only
         # two-dimensional numpy array on the exported memory.
@@ -174,4 +264,5 @@ def pack(value) -> bytes:
 
 
 def unpack(data: bytes):
-    return msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=_ext_hook)
+    return msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=_ext_hook,
+                           list_hook=_list_hook)

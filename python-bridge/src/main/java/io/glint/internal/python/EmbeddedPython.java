@@ -62,18 +62,24 @@ public final class EmbeddedPython {
   private final MemorySegment fnExportPending;
   private final Location location;
 
+  /**
+   * @param pythonPath directories put first on {@code sys.path}; {@code null} when Python is the
+   *     host of this process (a Python driver started this JVM): the running interpreter is used as
+   *     it is, nothing initialized or changed
+   */
   private EmbeddedPython(Location location, List<Path> pythonPath) {
     this.location = location;
+    boolean hosted = pythonPath == null;
     MethodHandle dlopen =
         down(
             Linker.nativeLinker().defaultLookup().find("dlopen").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     try (Arena a = Arena.ofConfined()) {
       // RTLD_GLOBAL: extension modules (numpy, pyarrow) resolve libpython's symbols through it.
-      lib =
-          (MemorySegment)
-              dlopen.invokeExact(
-                  a.allocateFrom(location.libpython().toString()), RTLD_NOW | RTLD_GLOBAL);
+      // Hosted: the process's global symbols, where the running interpreter's already are.
+      MemorySegment name =
+          hosted ? MemorySegment.NULL : a.allocateFrom(location.libpython().toString());
+      lib = (MemorySegment) dlopen.invokeExact(name, RTLD_NOW | RTLD_GLOBAL);
     } catch (Throwable t) {
       throw new IllegalStateException("Cannot load " + location.libpython(), t);
     }
@@ -137,21 +143,26 @@ public final class EmbeddedPython {
     decRef = fn("Py_DecRef", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
     errPrint = fn("PyErr_Print", FunctionDescriptor.ofVoid());
 
+    int gil = 0;
     try (Arena a = Arena.ofConfined()) {
-      // The program name makes CPython find its prefix (a virtual environment's site-packages).
-      setProgramName.invokeExact(wide(a, location.executable().toString()));
-      initialize.invokeExact(0);
-      List<String> entries = new ArrayList<>();
-      for (Path p : pythonPath) {
-        entries.add(pyString(p.toAbsolutePath().toString()));
-      }
-      String setup =
-          "import sys\nsys.path[:0] = ["
-              + String.join(", ", entries)
-              + "]\nsys.dont_write_bytecode = True\n";
-      int rc = (int) runString.invokeExact(a.allocateFrom(setup));
-      if (rc != 0) {
-        throw new IllegalStateException("Cannot set up the embedded Python's sys.path");
+      if (hosted) {
+        gil = (int) gilEnsure.invokeExact();
+      } else {
+        // The program name makes CPython find its prefix (a virtual environment's site-packages).
+        setProgramName.invokeExact(wide(a, location.executable().toString()));
+        initialize.invokeExact(0);
+        List<String> entries = new ArrayList<>();
+        for (Path p : pythonPath) {
+          entries.add(pyString(p.toAbsolutePath().toString()));
+        }
+        String setup =
+            "import sys\nsys.path[:0] = ["
+                + String.join(", ", entries)
+                + "]\nsys.dont_write_bytecode = True\n";
+        int rc = (int) runString.invokeExact(a.allocateFrom(setup));
+        if (rc != 0) {
+          throw new IllegalStateException("Cannot set up the embedded Python's sys.path");
+        }
       }
       MemorySegment bridge =
           (MemorySegment) importModule.invokeExact(a.allocateFrom("glint._bridge"));
@@ -167,13 +178,35 @@ public final class EmbeddedPython {
       fnCallActor = attr(a, bridge, "call_actor");
       fnSetup = attr(a, bridge, "setup");
       fnExportPending = attr(a, bridge, "export_pending");
-      // Give the GIL up: callers take it per call.
-      MemorySegment ignored = (MemorySegment) saveThread.invokeExact();
+      if (hosted) {
+        gilRelease.invokeExact(gil);
+      } else {
+        // Give the GIL up: callers take it per call.
+        MemorySegment ignored = (MemorySegment) saveThread.invokeExact();
+      }
     } catch (RuntimeException e) {
       throw e;
     } catch (Throwable t) {
       throw new IllegalStateException("Cannot start the embedded Python: " + t, t);
     }
+  }
+
+  /**
+   * The interpreter that hosts this process: a Python driver created this JVM (through the JNI
+   * invocation API), so CPython already runs here; calls take its GIL as in a worker.
+   */
+  public static EmbeddedPython attach(Path executable) {
+    EmbeddedPython p = instance;
+    if (p == null) {
+      synchronized (EmbeddedPython.class) {
+        p = instance;
+        if (p == null) {
+          p = new EmbeddedPython(new Location(executable, Path.of("(this process)"), ""), null);
+          instance = p;
+        }
+      }
+    }
+    return p;
   }
 
   /**
@@ -419,7 +452,14 @@ public final class EmbeddedPython {
       "_runtime.py",
       "cross_language.py",
       "data_udf.py",
-      "data.py"
+      "data.py",
+      "_remote.py",
+      "_driver.py",
+      "_jvm.py",
+      "exceptions.py",
+      "util/__init__.py",
+      "util/placement_group.py",
+      "util/scheduling_strategies.py"
     };
     try {
       StringBuilder all = new StringBuilder();
@@ -456,7 +496,9 @@ public final class EmbeddedPython {
                 Path.of(System.getProperty("java.io.tmpdir")), "glint-python-");
         Files.createDirectories(tmp.resolve("glint"));
         for (int i = 0; i < files.length; i++) {
-          Files.write(tmp.resolve("glint").resolve(files[i]), contents.get(i));
+          Path f = tmp.resolve("glint").resolve(files[i]);
+          Files.createDirectories(f.getParent());
+          Files.write(f, contents.get(i));
         }
         if (Files.exists(root)) {
           // a private directory of our own, created above: fill it

@@ -13,7 +13,23 @@ import java.util.List;
 public final class JvmDefaults {
   private JvmDefaults() {}
 
+  /**
+   * Arrow's allocator announces its choices at INFO on first use; when SLF4J routes to
+   * java.util.logging (the distribution's class path has slf4j-jdk14) that lands on every process's
+   * stderr. Held here: java.util.logging keeps loggers only weakly.
+   */
+  private static final java.util.logging.Logger ARROW =
+      java.util.logging.Logger.getLogger("org.apache.arrow");
+
+  /** Keeps libraries' start-up notices off the process's output (workers call only this). */
+  public static void quietLibraries() {
+    if (ARROW.getLevel() == null) {
+      ARROW.setLevel(java.util.logging.Level.WARNING);
+    }
+  }
+
   public static void apply() {
+    quietLibraries();
     List<String> args = ManagementFactory.getRuntimeMXBean().getInputArguments();
     boolean unsafeAllowed = args.contains("--sun-misc-unsafe-memory-access=allow");
     boolean nativeAllowed = JvmDefaults.class.getModule().isNativeAccessEnabled();

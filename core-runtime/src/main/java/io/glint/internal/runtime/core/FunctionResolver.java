@@ -39,6 +39,14 @@ public final class FunctionResolver {
   /** A Java class's constructor named from another language (matched by arity). */
   public record JavaConstructorByName(String className) {}
 
+  /**
+   * A Python callable reached through {@code module.function} (an actor class when {@code
+   * constructor}), shown as {@code displayName}: how a Python caller's own functions and classes
+   * run (see {@code glint._remote}).
+   */
+  public record PythonNamed(
+      String module, String function, String displayName, boolean constructor) {}
+
   private record Static(FunctionDescriptor descriptor, String displayName) {}
 
   private final ConcurrentHashMap<Class<?>, Static> cache = new ConcurrentHashMap<>();
@@ -66,6 +74,18 @@ public final class FunctionResolver {
             NO_ARGS,
             m.name(),
             m.returnType());
+      }
+      case PythonNamed p -> {
+        return new Resolved(
+            python(
+                p.module(),
+                p.function(),
+                p.constructor()
+                    ? InvocationKind.INVOCATION_KIND_CONSTRUCTOR
+                    : InvocationKind.INVOCATION_KIND_STATIC),
+            NO_ARGS,
+            p.displayName(),
+            Object.class);
       }
       case JavaMethodByName j -> {
         boolean instance = j.className().isEmpty();

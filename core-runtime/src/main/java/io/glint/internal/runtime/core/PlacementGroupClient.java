@@ -147,6 +147,11 @@ final class PlacementGroupClient {
     return find(ByteString.EMPTY, name).stream().findFirst().map(this::handle);
   }
 
+  /** The group with this id (hex), as the control service knows it. */
+  Optional<PlacementGroup> byId(String hex) {
+    return find(Ids.fromHex(hex), "").stream().findFirst().map(this::handle);
+  }
+
   List<PlacementGroups.TableEntry> table() {
     List<PlacementGroups.TableEntry> out = new ArrayList<>();
     for (PlacementGroupInfo i : find(ByteString.EMPTY, "")) {

@@ -36,26 +36,19 @@ final class PythonRuntime {
 
   private final CoreWorker worker;
   private final EmbeddedPython python;
-  private final MethodHandle malloc;
+  private final PythonCalls calls;
 
   @SuppressWarnings("unused") // keeps the upcall stub's arena reachable
   private final MemorySegment upcall;
 
-  private PythonRuntime(CoreWorker worker) {
+  private PythonRuntime(CoreWorker worker, EmbeddedPython python, boolean connect) {
     this.worker = worker;
-    List<Path> path = new ArrayList<>();
-    String pp = System.getProperty(GlintConfig.PYTHON_PATH.property(), "");
-    for (String e : pp.split(File.pathSeparator)) {
-      if (!e.isBlank()) {
-        path.add(Path.of(e));
-      }
+    this.python = python;
+    this.calls = new PythonCalls(worker);
+    if (!connect) {
+      this.upcall = null;
+      return;
     }
-    this.python = EmbeddedPython.start(EmbeddedPython.locate(executable()), path);
-    Linker linker = Linker.nativeLinker();
-    this.malloc =
-        linker.downcallHandle(
-            linker.defaultLookup().find("malloc").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     try {
       MethodHandle target =
           MethodHandles.lookup()
@@ -65,15 +58,7 @@ final class PythonRuntime {
                   MethodType.methodType(
                       MemorySegment.class, MemorySegment.class, long.class, MemorySegment.class))
               .bindTo(this);
-      this.upcall =
-          linker.upcallStub(
-              target,
-              FunctionDescriptor.of(
-                  ValueLayout.ADDRESS,
-                  ValueLayout.ADDRESS,
-                  ValueLayout.JAVA_LONG,
-                  ValueLayout.ADDRESS),
-              Arena.global());
+      this.upcall = Linker.nativeLinker().upcallStub(target, UPCALL, Arena.global());
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(e);
     }
@@ -83,10 +68,41 @@ final class PythonRuntime {
     }
   }
 
+  /** The C signature of Python's calls into Java: (request, length, out length) -> reply. */
+  static final FunctionDescriptor UPCALL =
+      FunctionDescriptor.of(
+          ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS);
+
+  private static final MethodHandle MALLOC =
+      Linker.nativeLinker()
+          .downcallHandle(
+              Linker.nativeLinker().defaultLookup().find("malloc").orElseThrow(),
+              FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+
+  private static EmbeddedPython startInterpreter() {
+    List<Path> path = new ArrayList<>();
+    String pp = System.getProperty(GlintConfig.PYTHON_PATH.property(), "");
+    for (String e : pp.split(File.pathSeparator)) {
+      if (!e.isBlank()) {
+        path.add(Path.of(e));
+      }
+    }
+    return EmbeddedPython.start(EmbeddedPython.locate(executable()), path);
+  }
+
+  /**
+   * The runtime of a Python driver: the interpreter hosts this JVM and calls in through {@link
+   * PythonDriver}'s entry point. Replaces the previous driver's runtime (after a shutdown).
+   */
+  static synchronized PythonRuntime forDriver(CoreWorker worker) {
+    instance = new PythonRuntime(worker, EmbeddedPython.attach(executable()), false);
+    return instance;
+  }
+
   /** The process's Python runtime, started on first use. */
   static synchronized PythonRuntime get(CoreWorker worker) {
     if (instance == null) {
-      instance = new PythonRuntime(worker);
+      instance = new PythonRuntime(worker, startInterpreter(), true);
     }
     return instance;
   }
@@ -204,7 +220,8 @@ final class PythonRuntime {
   private final java.util.concurrent.ConcurrentHashMap<Long, ObjectRef<?>> pythonRefs =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  private final java.util.concurrent.atomic.AtomicLong nextHandle =
+  /** Process-wide: a handle of an earlier driver session never names a ref of a later one. */
+  private static final java.util.concurrent.atomic.AtomicLong nextHandle =
       new java.util.concurrent.atomic.AtomicLong();
 
   /** MessagePack extension of a ref held through a handle (see glint._values). */
@@ -249,36 +266,56 @@ final class PythonRuntime {
   /** Entry point of Python's calls into Java. Never throws: failures travel back as data. */
   @SuppressWarnings("unused")
   private MemorySegment upcall(MemorySegment request, long length, MemorySegment outLength) {
-    byte[] reply;
+    return toNative(reply(request.reinterpret(length).toArray(ValueLayout.JAVA_BYTE)), outLength);
+  }
+
+  /** The reply to one request from Python: {@code {"ok": value}} or {@code {"error": ...}}. */
+  byte[] reply(byte[] request) {
     try {
       closeHandedOver(); // this thread has read its previous reply
-      Map<?, ?> req =
-          (Map<?, ?>)
-              worker.xlang().decode(request.reinterpret(length).toArray(ValueLayout.JAVA_BYTE));
+      Map<?, ?> req = (Map<?, ?>) worker.xlang().decode(ByteBuffer.wrap(request));
       if (req.get("released") instanceof List<?> released) {
         release(released);
       }
       Map<String, Object> ok = new LinkedHashMap<>();
       ok.put("ok", handle(req));
-      reply = toPython.encode(ok);
+      return toPython.encode(ok);
     } catch (Throwable t) {
-      Map<String, Object> err = new LinkedHashMap<>();
-      String type = t.getClass().getName();
-      String message = t.getMessage() == null ? "" : t.getMessage();
-      if (t instanceof io.glint.api.exception.RemoteFailure rf) {
-        type = rf.type();
-        message = rf.remoteMessage();
-      }
-      err.put("type", type);
-      err.put("message", message);
-      err.put("traceback", Failures.stackTrace(t));
-      Map<String, Object> wrap = new LinkedHashMap<>();
-      wrap.put("error", err);
-      reply = worker.xlang().encode(wrap);
+      return errorReply(t, worker.xlang());
     }
+  }
+
+  /**
+   * A failure as Python's {@code glint.exceptions} rebuild it: the remote type, message and
+   * traceback, and {@code kind}, the Java failure's class (which exception Python raises).
+   */
+  static byte[] errorReply(Throwable t, XlangCodec codec) {
+    Map<String, Object> err = new LinkedHashMap<>();
+    String type = t.getClass().getName();
+    String message = t.getMessage() == null ? "" : t.getMessage();
+    String traceback = Failures.stackTrace(t);
+    if (t instanceof io.glint.api.exception.RemoteFailure rf) {
+      type = rf.type();
+      message = rf.remoteMessage();
+      traceback = rf.remoteStackTrace();
+      err.put("language", rf.originLanguage().name());
+      err.put(
+          "summary", t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse(""));
+    }
+    err.put("kind", t.getClass().getSimpleName());
+    err.put("type", type);
+    err.put("message", message);
+    err.put("traceback", traceback);
+    Map<String, Object> wrap = new LinkedHashMap<>();
+    wrap.put("error", err);
+    return codec.encode(wrap);
+  }
+
+  /** Copies a reply into malloc'ed memory, which Python frees once it read it. */
+  static MemorySegment toNative(byte[] reply, MemorySegment outLength) {
     try {
       MemorySegment buf =
-          ((MemorySegment) malloc.invokeExact((long) Math.max(1, reply.length)))
+          ((MemorySegment) MALLOC.invokeExact((long) Math.max(1, reply.length)))
               .reinterpret(reply.length);
       MemorySegment.copy(reply, 0, buf, ValueLayout.JAVA_BYTE, 0, reply.length);
       outLength.reinterpret(8).set(ValueLayout.JAVA_LONG, 0, reply.length);
@@ -327,7 +364,7 @@ final class PythonRuntime {
               new FunctionResolver.JavaMethodByName("", (String) req.get("method")),
               ((List<?>) req.get("args")).toArray(),
               null);
-      default -> throw new IllegalArgumentException("unknown request " + op);
+      default -> calls.handle(op, req);
     };
   }
 }

@@ -49,6 +49,13 @@ public final class XlangCodec {
    */
   public static final byte TYPED_TEXT_EXT = 6;
 
+  /**
+   * A Python object pickled by a Python caller (cloudpickle): opaque here, kept as an {@link Ext}
+   * and written back unchanged. The refs it holds travel beside it in the same MessagePack array,
+   * so {@link #refsIn} and ref counting see them.
+   */
+  public static final byte PICKLE_EXT = 7;
+
   /** A MessagePack extension written as is (e.g. a C Data hand-off for Python). */
   public record Ext(byte type, byte[] data) {}
 
@@ -349,6 +356,9 @@ public final class XlangCodec {
           }
           if (h.getType() == TYPED_TEXT_EXT) {
             return fromTypedText(payload);
+          }
+          if (h.getType() == PICKLE_EXT) {
+            return new Ext(PICKLE_EXT, payload);
           }
           throw new ObjectSerializationException(
               "ext" + h.getType(), "Unknown XLANG extension type " + h.getType(), null);

@@ -24,6 +24,7 @@ public final class WorkerMain {
 
   public static void main(String[] args) throws Exception {
     io.glint.internal.runtime.core.OutputOffsets.install();
+    io.glint.internal.runtime.cluster.JvmDefaults.quietLibraries();
     Properties boot = new Properties();
     boot.load(System.in);
     watchParent();
