@@ -82,8 +82,10 @@ def create_actor(actor_id, module, cls, arg_list):
 def call_actor(actor_id, method, arg_list):
     try:
         actor = _actors[actor_id]
-        if type(actor).__name__ == "ActorBox":  # a Python caller's class (glint._remote)
-            return _ok(actor.call(method, _args(arg_list)))
+        if type(actor).__name__ == "ActorBox":  # a class of a Python caller (glint._remote)
+            if method == "__glint_call__":  # from Python: method, num_returns, kwargs, args
+                return _ok(actor.call(_args(arg_list)))
+            return _ok(actor.call_plain(method, _args(arg_list)))  # from Java: plain values
         return _ok(getattr(actor, method)(*_args(arg_list)))
     except BaseException as e:  # noqa: BLE001
         return _error(e)

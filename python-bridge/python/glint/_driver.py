@@ -60,29 +60,30 @@ def glint_home():
            if os.environ.get("GLINT_HOME") else ""))
 
 
-def _driver_python_path(runtime_env):
-    """Where workers find the driver's own modules (Ray gives workers the driver's sys.path[0]):
-    the script's directory (or the current one), then runtime_env's working_dir and py_modules."""
-    paths = []
-    first = sys.path[0] if sys.path else ""
-    paths.append(os.path.abspath(first or os.getcwd()))
-    if os.getcwd() not in paths:
-        paths.append(os.getcwd())
+def _driver_python_path():
+    """Where workers on this machine find the driver's own modules (Ray gives workers the
+    driver's sys.path[0]): the script's directory, and the current one."""
+    paths = [os.path.abspath((sys.path[0] if sys.path else "") or os.getcwd()), os.getcwd()]
+    return [p for p in dict.fromkeys(paths) if os.path.isdir(p)]
+
+
+def _packages(runtime_env):
+    """runtime_env's working_dir and py_modules: packaged and shipped to every node."""
     env = runtime_env or {}
+    paths = []
     if env.get("working_dir"):
         wd = os.path.abspath(env["working_dir"])
         if not os.path.isdir(wd):
             raise ValueError(f"runtime_env['working_dir'] {env['working_dir']!r} is not a directory")
-        paths.insert(0, wd)
+        paths.append(wd)
     for m in env.get("py_modules") or []:
-        path = getattr(m, "__file__", None) or m
-        path = os.path.abspath(path)
+        path = os.path.abspath(getattr(m, "__file__", None) or m)
         if path.endswith("__init__.py"):
             path = os.path.dirname(path)
         if not os.path.exists(path):
             raise ValueError(f"runtime_env['py_modules'] entry {m!r} does not exist")
-        paths.insert(0, os.path.dirname(path))
-    return [p for p in dict.fromkeys(paths) if os.path.isdir(p)]
+        paths.append(os.path.dirname(path))
+    return list(dict.fromkeys(paths))
 
 
 _KNOWN_RUNTIME_ENV = {"working_dir", "py_modules", "env_vars"}
@@ -140,7 +141,8 @@ def init(address=None, *, num_cpus=None, num_gpus=None, resources=None, object_s
             "object_store_memory": object_store_memory, "namespace": namespace,
             "include_dashboard": include_dashboard, "log_to_driver": bool(log_to_driver),
             "python_executable": sys.executable,
-            "python_path": _driver_python_path(env),
+            "python_path": _driver_python_path(),
+            "py_packages": _packages(env),
             "code_search_path": job_config.code_search_path if job_config is not None else None,
             "dashboard_port": dashboard_port,
         }

@@ -300,8 +300,9 @@ class ActorMethod:
     def remote(self, *args, **kwargs):
         num_returns = self._options.get("num_returns", 1)
         display = self._options.get("name") or f"{self._handle._class_name}.{self._name}"
-        ref = _runtime._request("call_py_actor", actor=self._handle._actor_id, method=self._name,
-                                name=display, args=[num_returns, *_call_args(args, kwargs)])
+        ref = _runtime._request("call_py_actor", actor=self._handle._actor_id,
+                                method="__glint_call__", name=display,
+                                args=[self._name, num_returns, *_call_args(args, kwargs)])
         return _returns(ref, num_returns)
 
 
@@ -363,13 +364,21 @@ class ActorBox:
         self._loop = None
         self._lock = threading.Lock()
 
-    def call(self, method, args):
-        num_returns, kw_names, *rest = args
+    def call(self, args):
+        """A call from Python: [method, num_returns, kw_names, *args]; the result pickled."""
+        method, num_returns, kw_names, *rest = args
         positional, kwargs = _split(kw_names, rest)
+        return _result(self._run(method, positional, kwargs), num_returns)
+
+    def call_plain(self, method, args):
+        """A call from Java: plain XLANG arguments, the result as XLANG."""
+        return self._run(method, args, {})
+
+    def _run(self, method, positional, kwargs):
         value = getattr(self.instance, method)(*positional, **kwargs)
         if inspect.iscoroutine(value):
             value = asyncio.run_coroutine_threadsafe(value, self._event_loop()).result()
-        return _result(value, num_returns)
+        return value
 
     def _event_loop(self):
         with self._lock:

@@ -37,11 +37,8 @@ class GlintTaskError(GlintError):
         self.args = (self._text(),)
 
     def _text(self):
-        head = f"glint.exceptions.GlintTaskError({self.type})"
-        if self.function_name:
-            head += f": {self.function_name}"
         body = self.remote_traceback.rstrip() or f"{self.type}: {self.message}"
-        return f"{head}\n{body}"
+        return f"glint::{self.function_name}\n{body}" if self.function_name else body
 
     def __str__(self):
         return self._text()
@@ -157,12 +154,12 @@ def from_reply(err):
     trace = err.get("traceback", "")
     language = err.get("language", "JAVA")
     if kind == "TaskFailure":
+        # "Task <name> (pid=N) failed with <type>: <message>"
         summary = err.get("summary", "")
-        name = ""
-        if summary.startswith("Task ") or "'" in summary:
-            parts = summary.split("'")
-            name = parts[1] if len(parts) > 2 else ""
-        return GlintTaskError(type_name, message, trace, language, name).as_instanceof_cause()
+        where = ""
+        if summary.startswith("Task ") and " failed with " in summary:
+            where = summary[len("Task "):summary.index(" failed with ")]
+        return GlintTaskError(type_name, message, trace, language, where).as_instanceof_cause()
     cls = _BY_KIND.get(kind)
     if cls is not None:
         return cls(type_name, message, trace, language)

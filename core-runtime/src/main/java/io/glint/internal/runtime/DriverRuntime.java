@@ -47,6 +47,9 @@ import java.util.concurrent.TimeUnit;
  * then the driver's core worker, its job, worker log forwarding and pre-started workers.
  */
 public final class DriverRuntime {
+  /** Directories of a Python driver's modules, for workers on the driver's machine. */
+  public static final String DRIVER_PYTHON_PATH = "glint.python.driverPath";
+
   private static final String HOST = "127.0.0.1";
 
   private DriverRuntime() {}
@@ -206,8 +209,15 @@ public final class DriverRuntime {
                   GlintConfig.PYTHON_PATH.property(),
                   String.join(
                       java.io.File.pathSeparator,
-                      cfg.pythonPath().stream()
-                          .map(x -> Path.of(x).toAbsolutePath().toString())
+                      java.util.stream.Stream.concat(
+                              cfg.pythonPath().stream()
+                                  .map(x -> Path.of(x).toAbsolutePath().toString()),
+                              // A Python driver's own directories: found by workers on this
+                              // machine, as Ray's find the driver's sys.path; not packaged.
+                              java.util.Arrays.stream(
+                                      System.getProperty(DRIVER_PYTHON_PATH, "")
+                                          .split(java.io.File.pathSeparator))
+                                  .filter(x -> !x.isBlank()))
                           .toList()))
               // The same directories as packages, for nodes on other machines.
               .addAllPythonPackages(CodePackages.of(cfg.pythonPath()));

@@ -142,15 +142,21 @@ public final class PythonDriver {
     if (req.get("python_executable") instanceof String exe) {
       System.setProperty(GlintConfig.PYTHON_EXECUTABLE.property(), exe);
     }
-    if (req.get("python_path") instanceof List<?> path) {
-      System.setProperty(
-          GlintConfig.PYTHON_PATH.property(),
-          String.join(File.pathSeparator, path.stream().map(String::valueOf).toList()));
-    }
+    // Where the driver's modules are: workers on this machine look there (not packaged); a
+    // runtime_env's working_dir and py_modules are packaged, for every node.
+    System.setProperty(
+        io.glint.internal.runtime.DriverRuntime.DRIVER_PYTHON_PATH, paths(req.get("python_path")));
+    System.setProperty(GlintConfig.PYTHON_PATH.property(), paths(req.get("py_packages")));
     Glint.init(b.build());
     CoreWorker worker = (CoreWorker) RuntimeRegistry.getOrNull();
     runtime = PythonRuntime.forDriver(worker);
     return describe();
+  }
+
+  private static String paths(Object list) {
+    return list instanceof List<?> l
+        ? String.join(File.pathSeparator, l.stream().map(String::valueOf).toList())
+        : "";
   }
 
   private static Map<String, Object> describe() {
