@@ -16,7 +16,7 @@ class CancelRaceIT {
    * Fresh clusters per race loop, sized to check the race on every run of CI rather than to soak
    * (CI's time is shared by the whole suite); {@code -Dglint.it.raceRuns=50} soaks.
    */
-  static final int RUNS = Integer.getInteger("glint.it.raceRuns", 8);
+  static final int RUNS = Integer.getInteger("glint.it.raceRuns", 5);
 
   /** Ray's WaitTest shape: wait inside a task, then cancel the slow one and return. */
   public static String waitThenCancel() {
