@@ -93,18 +93,20 @@ def _get_one(ref, timeout):
 
 
 def put(value):
-    """Stores ``value`` in the object store; returns its ObjectRef. A 1-D numeric numpy array is
-    stored as flat data that tasks on this node read without a copy."""
+    """Stores ``value`` in the object store; returns its ObjectRef. A 1-D numeric numpy array and
+    an Arrow table are stored in formats tasks on this node read without a copy."""
     if isinstance(value, ObjectRef):
         raise TypeError("Calling 'put' on an ObjectRef is not allowed. If you really want to do "
                         "this, you can wrap the ObjectRef in a list and call 'put' on it.")
     if _runtime.mode != "worker":
         from glint import _driver
         _driver.ensure_initialized()
-    if _values.c_data_kind(value) == 3:
+    kind = _values.c_data_kind(value)
+    if kind == 3:
         return _remote.put_numpy(value)
-    return _runtime._request("put", value=_remote.encode(value) if _values.c_data_kind(value) != 2
-                             else _values.Pickled(value))
+    if kind == 2:
+        return _remote.put_arrow(value)
+    return _runtime._request("put", value=_remote.encode(value))
 
 
 def wait(object_refs, *, num_returns=1, timeout=None, fetch_local=True):

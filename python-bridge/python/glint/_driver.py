@@ -76,14 +76,30 @@ def _packages(runtime_env):
         if not os.path.isdir(wd):
             raise ValueError(f"runtime_env['working_dir'] {env['working_dir']!r} is not a directory")
         paths.append(wd)
-    for m in env.get("py_modules") or []:
-        path = os.path.abspath(getattr(m, "__file__", None) or m)
-        if path.endswith("__init__.py"):
-            path = os.path.dirname(path)
-        if not os.path.exists(path):
-            raise ValueError(f"runtime_env['py_modules'] entry {m!r} does not exist")
-        paths.append(os.path.dirname(path))
+    modules = env.get("py_modules") or []
+    if modules:
+        # Each module (a package directory or a .py file) is copied into one staging directory,
+        # which is packaged: only the modules travel, not the directories around them.
+        import shutil
+        import tempfile
+        staging = tempfile.mkdtemp(prefix="glint-py-modules-")
+        _staging.append(staging)
+        for m in modules:
+            path = os.path.abspath(getattr(m, "__file__", None) or m)
+            if path.endswith("__init__.py"):
+                path = os.path.dirname(path)
+            if not os.path.exists(path):
+                raise ValueError(f"runtime_env['py_modules'] entry {m!r} does not exist")
+            target = os.path.join(staging, os.path.basename(path))
+            if os.path.isdir(path):
+                shutil.copytree(path, target, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy(path, target)
+        paths.append(staging)
     return list(dict.fromkeys(paths))
+
+
+_staging = []  # py_modules staging directories, removed at shutdown
 
 
 _KNOWN_RUNTIME_ENV = {"working_dir", "py_modules", "env_vars"}
@@ -183,3 +199,7 @@ def shutdown():
             _runtime._request("shutdown")
         finally:
             _info = None
+            import shutil
+            for d in _staging:
+                shutil.rmtree(d, ignore_errors=True)
+            _staging.clear()

@@ -25,13 +25,10 @@ _LARGE_ARG_BYTES = 100 * 1024  # numpy arguments at least this big are put in th
 
 
 def encode(value):
-    """How a Python value crosses to another Python process through Java."""
-    t = type(value)
-    if value is None or t is bool or t is float or t is str or t is bytes:
-        return value
-    if t is int:
-        return value if _INT64[0] <= value <= _INT64[1] else _values.Pickled(value)
-    if t is _values.ObjectRef:
+    """How a Python value crosses to another Python process through Java: as XLANG when
+    MessagePack keeps it exactly (so Java code can read it too), numpy arrays and Arrow tables
+    through the C Data Interface, everything else pickled."""
+    if _plain(value, 0):
         return value
     kind = _values.c_data_kind(value)
     if kind == 2 or kind == 3:
@@ -39,15 +36,46 @@ def encode(value):
     return _values.Pickled(value)
 
 
+def _plain(value, depth):
+    """Whether MessagePack round-trips value exactly: None, bool, int64, float, str, bytes, refs,
+    and lists and dicts (str or int keys) of those. Tuples, sets and the rest are not."""
+    t = type(value)
+    if value is None or t is bool or t is float or t is str or t is bytes or t is _values.ObjectRef:
+        return True
+    if t is int:
+        return _INT64[0] <= value <= _INT64[1]
+    if depth > 8:
+        return False
+    if t is list:
+        return all(_plain(v, depth + 1) for v in value)
+    if t is dict:
+        return all((type(k) is str or (type(k) is int and _INT64[0] <= k <= _INT64[1]))
+                   and _plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
 def _encode_arg(value):
-    """An argument: as encode(), large 1-D numpy arrays put in the store first (as Ray does)."""
-    if _values.c_data_kind(value) == 3:
-        if value.nbytes >= _LARGE_ARG_BYTES:
-            return put_numpy(value)
-        return _values.Pickled(value)
-    if _values.c_data_kind(value) == 2:
-        return _values.Pickled(value)
+    """An argument: as encode(); large 1-D numpy arrays and Arrow tables are put in the store
+    first (as Ray does with large arguments), so the task reads them without a copy."""
+    kind = _values.c_data_kind(value)
+    if kind == 3:
+        return put_numpy(value) if value.nbytes >= _LARGE_ARG_BYTES else _values.Pickled(value)
+    if kind == 2:
+        return put_arrow(value)
     return encode(value)
+
+
+def put_arrow(table):
+    """Stores an Arrow table or record batch in Arrow's format (read back without a copy)."""
+    import ctypes
+    import pyarrow as pa
+    if isinstance(table, pa.Table):
+        batches = table.combine_chunks().to_batches()
+        table = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
+    arr = ctypes.create_string_buffer(80)
+    schema = ctypes.create_string_buffer(72)
+    table._export_to_c(ctypes.addressof(arr), ctypes.addressof(schema))
+    return _runtime._request("put_arrow", array=ctypes.addressof(arr), schema=ctypes.addressof(schema))
 
 
 def put_numpy(array):
@@ -193,6 +221,11 @@ class RemoteFunction:
                                 options=_java_options(self._options))
         return _returns(ref, num_returns)
 
+    def _remote(self, args=None, kwargs=None, **options):
+        """Ray's lower-level form: ``f._remote(args=[...], kwargs={...}, num_cpus=1)``."""
+        target = self.options(**options) if options else self
+        return target.remote(*(args or ()), **(kwargs or {}))
+
     def __reduce__(self):
         return (RemoteFunction, (self._function, self._options))
 
@@ -251,6 +284,11 @@ class ActorClass:
                                      args=[self._shipped.holder(), *_call_args(args, kwargs)],
                                      options=_java_options(options))
         return ActorHandle(actor_id, self.__name__, self._method_options)
+
+    def _remote(self, args=None, kwargs=None, **options):
+        """Ray's lower-level form: ``Cls._remote(args=[...], kwargs={...}, num_cpus=0)``."""
+        target = self.options(**options) if options else self
+        return target.remote(*(args or ()), **(kwargs or {}))
 
     def __reduce__(self):
         return (ActorClass, (self._cls, self._options))

@@ -6,9 +6,10 @@
     ds.write_parquet("s3://bucket/output/")
 
 A dataset here is a plan; consumers (write_parquet, take, count, ...) run it as one Java task that
-streams blocks through the object store. Functions given to map_batches must be importable where
-workers run them (defined in a module, not in __main__ or as a lambda): they receive each batch as
-a pyarrow.Table on the store's memory and return a pyarrow.Table, RecordBatch or dict of columns.
+streams blocks through the object store. Functions given to map_batches receive each batch as a
+pyarrow.Table on the store's memory and return a pyarrow.Table, RecordBatch or dict of columns;
+a module's functions are found by name, lambdas and the driver script's own functions are
+shipped by value (cloudpickle).
 """
 from glint import _runtime
 from glint.cross_language import java_function
@@ -17,17 +18,29 @@ _RUN = ("io.glint.data.python.PyDatasets", "run")
 
 
 def _fn_name(fn):
-    module = getattr(fn, "__module__", None)
-    name = getattr(fn, "__qualname__", None)
+    """How workers find a map_batches function: by module and name when it is importable, else
+    (a lambda, a closure, a function of the driver script) shipped by value with cloudpickle."""
     if isinstance(fn, type):
         raise TypeError(
             "map_batches with a class (an actor pool) is not supported from Python yet; pass a "
             "function")
-    if not module or not name or "<lambda>" in name or "<locals>" in name or module == "__main__":
+    if not callable(fn):
+        raise TypeError("map_batches needs a function, got %r" % (fn,))
+    module = getattr(fn, "__module__", None)
+    name = getattr(fn, "__qualname__", None)
+    if module and name and "<lambda>" not in name and "<locals>" not in name and module != "__main__":
+        return module, name
+    import base64
+    import cloudpickle
+    data = cloudpickle.dumps(fn)
+    if len(data) > _MAX_SHIPPED:
         raise TypeError(
-            "map_batches needs a function defined at the top of an importable module (workers "
-            "import it by name); got %r" % (fn,))
-    return module, name
+            "map_batches: %r pickles to %d bytes (it captures large objects); define it at the top "
+            "of a module, or put the large objects in the store and pass refs" % (fn, len(data)))
+    return "glint.data_udf", "shipped:" + base64.b64encode(data).decode("ascii")
+
+
+_MAX_SHIPPED = 1 << 20
 
 
 class Dataset:

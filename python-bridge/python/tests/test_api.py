@@ -220,3 +220,31 @@ def test_cluster_information(ray_context):
     def where():
         return ray.get_runtime_context().get_task_id()
     assert ray.get(where.remote())
+
+
+def test_arrow_tables_cross_without_pickling(ray_context):
+    import pyarrow as pa
+    table = pa.table({"x": list(range(1000)), "y": [float(i) / 2 for i in range(1000)]})
+    ref = ray.put(table)
+    back = ray.get(ref)
+    assert isinstance(back, pa.Table) and back.equals(table)
+
+    @ray.remote
+    def stats(t):
+        # a pyarrow.Table on the store's memory, as a Java driver's tables arrive
+        import pyarrow.compute as pc
+        return type(t).__name__, t.num_rows, pc.sum(t["x"]).as_py()
+    assert ray.get(stats.remote(ref)) == ("Table", 1000, 499500)
+    assert ray.get(stats.remote(table)) == ("Table", 1000, 499500)  # a table argument, put first
+
+
+def test_datasets_from_a_driver_script_take_lambdas(ray_context, tmp_path):
+    import glint.data
+    import pyarrow.compute as pc
+    ds = glint.data.range(1000).map_batches(
+        lambda b: {"id": b["id"], "double": pc.multiply(b["id"], 2)}, batch_size=100)
+    assert ds.count() == 1000
+    assert ds.take(3) == [{"id": 0, "double": 0}, {"id": 1, "double": 2}, {"id": 2, "double": 4}]
+    out = tmp_path / "out"
+    ds.write_parquet(str(out))
+    assert glint.data.read_parquet(str(out)).count() == 1000

@@ -108,3 +108,34 @@ def test_a_killed_driver_leaves_no_process_behind(tmp_path):
         p.kill()
         p.wait(timeout=30)
     assert wait_gone(marker, timeout_s=60) == []
+
+
+def test_runtime_env_ships_modules_and_sets_env_vars(tmp_path):
+    lib = tmp_path / "elsewhere" / "helpers"
+    lib.mkdir(parents=True)
+    (lib / "__init__.py").write_text("def greet(name):\n    return 'hello ' + name\n")
+    wd = tmp_path / "workdir"
+    wd.mkdir()
+    (wd / "wdmod.py").write_text("VALUE = 42\n")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    script = run_dir / "env_script.py"
+    script.write_text(textwrap.dedent(f'''
+        import os
+        import glint as ray
+        ray.init(num_cpus=1, runtime_env={{"py_modules": [{str(lib)!r}], "working_dir": {str(wd)!r},
+                                           "env_vars": {{"GREETING": "hi"}}}})
+
+        @ray.remote
+        def use():
+            import helpers, wdmod
+            return helpers.greet("glint"), wdmod.VALUE, os.environ.get("GREETING")
+
+        print("env", ray.get(use.remote()))
+        ray.shutdown()
+    '''))
+    marker = uuid.uuid4().hex
+    run = subprocess.run([sys.executable, str(script)], env=_env(marker), capture_output=True,
+                         text=True, timeout=300, cwd=run_dir)
+    assert run.returncode == 0, run.stderr[-4000:]
+    assert "env ('hello glint', 42, 'hi')" in run.stdout

@@ -282,7 +282,7 @@ class DataIT {
                         .remote(),
                     60_000))
         .isInstanceOfSatisfying(TaskFailure.class, f -> assertThat(f.type()).isEqualTo("TypeError"))
-        .hasMessageContaining("importable module");
+        .hasMessageContaining("not supported from Python");
   }
 
   /** A "model": loads once per actor (counted per process), then scores batches. */

@@ -65,6 +65,7 @@ final class PythonCalls {
         yield h.map(ActorHandle::id).orElse(null);
       }
       case "put_numpy" -> putNumeric(req);
+      case "put_arrow" -> putTable(req);
       case "cluster_resources" -> worker.clusterResources();
       case "available_resources" -> worker.availableResources();
       case "nodes" -> nodes();
@@ -140,6 +141,15 @@ final class PythonCalls {
     ArrowSchema schema = ArrowSchema.wrap(number(req, "schema", 0).longValue());
     try (var vector = worker.codec().arrow().importVectorFromC(array, schema)) {
       return worker.put(ArrowCodec.bufferView(vector));
+    }
+  }
+
+  /** A record batch Python exported through the C Data Interface, stored as Arrow. */
+  private ObjectRef<Object> putTable(Map<?, ?> req) {
+    ArrowArray array = ArrowArray.wrap(number(req, "array", 0).longValue());
+    ArrowSchema schema = ArrowSchema.wrap(number(req, "schema", 0).longValue());
+    try (var root = worker.codec().arrow().importFromC(array, schema)) {
+      return worker.put(root);
     }
   }
 

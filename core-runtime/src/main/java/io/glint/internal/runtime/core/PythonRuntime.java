@@ -73,11 +73,17 @@ final class PythonRuntime {
       FunctionDescriptor.of(
           ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS);
 
-  private static final MethodHandle MALLOC =
-      Linker.nativeLinker()
-          .downcallHandle(
-              Linker.nativeLinker().defaultLookup().find("malloc").orElseThrow(),
-              FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+  /**
+   * malloc, looked up on first use: a plain Java driver touches this class (onPath) and must not
+   * call a restricted FFM method (the JDK would warn).
+   */
+  private static final class Native {
+    static final MethodHandle MALLOC =
+        Linker.nativeLinker()
+            .downcallHandle(
+                Linker.nativeLinker().defaultLookup().find("malloc").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+  }
 
   private static EmbeddedPython startInterpreter() {
     List<Path> path = new ArrayList<>();
@@ -315,7 +321,7 @@ final class PythonRuntime {
   static MemorySegment toNative(byte[] reply, MemorySegment outLength) {
     try {
       MemorySegment buf =
-          ((MemorySegment) MALLOC.invokeExact((long) Math.max(1, reply.length)))
+          ((MemorySegment) Native.MALLOC.invokeExact((long) Math.max(1, reply.length)))
               .reinterpret(reply.length);
       MemorySegment.copy(reply, 0, buf, ValueLayout.JAVA_BYTE, 0, reply.length);
       outLength.reinterpret(8).set(ValueLayout.JAVA_LONG, 0, reply.length);
