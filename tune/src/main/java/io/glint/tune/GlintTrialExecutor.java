@@ -19,25 +19,45 @@ final class GlintTrialExecutor implements TrialExecutor {
   /** A trial's actor, and its placement group when it has one. */
   private record Handle(ActorHandle<TrialRunner> actor, PlacementGroup group) {}
 
+  /** A trial on a reusable host actor. */
+  private record Hosted(ActorHandle<TrialHost> host) {}
+
+  /** How long a stopped trial's trainable may take to end before its host is killed instead. */
+  private static final long END_WAIT_MS = 5_000;
+
   private final Trainable trainable;
   private final Map<String, Double> resources;
   private final List<Map<String, Double>> bundles;
   private final PlacementStrategy strategy;
+  private final boolean reuse;
+
+  /** Hosts whose trial ended, holding their resources for the next trial. */
+  private final java.util.ArrayDeque<ActorHandle<TrialHost>> idle = new java.util.ArrayDeque<>();
 
   GlintTrialExecutor(
       Trainable trainable,
       Map<String, Double> resources,
       List<Map<String, Double>> bundles,
-      PlacementStrategy strategy) {
+      PlacementStrategy strategy,
+      boolean reuseActors) {
     this.trainable = trainable;
     this.resources = new LinkedHashMap<>(resources);
     this.bundles = bundles;
     this.strategy = strategy;
+    this.reuse = reuseActors && bundles == null;
   }
 
   @Override
   public Object start(
       Trial trial, Map<String, Object> config, Checkpoint restoreFrom, int startIteration) {
+    if (reuse) {
+      ActorHandle<TrialHost> host = idle.poll();
+      if (host == null) {
+        host = Glint.actor(TrialHost::new).setResources(resources).remote();
+      }
+      host.task(TrialHost::begin, trainable, config, restoreFrom, startIteration).remote();
+      return new Hosted(host);
+    }
     var creator =
         Glint.actor(TrialRunner::new, trainable, config, restoreFrom, startIteration)
             .setResources(resources);
@@ -51,11 +71,32 @@ final class GlintTrialExecutor implements TrialExecutor {
 
   @Override
   public CompletableFuture<TrialRunner.Step> step(Object handle) {
+    if (handle instanceof Hosted h) {
+      return h.host().task(TrialHost::step).remote().toCompletableFuture();
+    }
     return ((Handle) handle).actor().task(TrialRunner::step).remote().toCompletableFuture();
   }
 
   @Override
   public void stop(Object handle) {
+    if (handle instanceof Hosted hosted) {
+      // The host goes back to the pool once its trainable ended; one that does not end in time
+      // (or whose step is still running) is killed, as without reuse.
+      boolean ended;
+      try {
+        ended =
+            Glint.get(
+                hosted.host().task(TrialHost::end, END_WAIT_MS).remote(), END_WAIT_MS + 10_000);
+      } catch (RuntimeException e) {
+        ended = false;
+      }
+      if (ended) {
+        idle.add(hosted.host());
+      } else {
+        Glint.kill(hosted.host());
+      }
+      return;
+    }
     Handle h = (Handle) handle;
     try {
       Glint.kill(h.actor());
@@ -63,6 +104,14 @@ final class GlintTrialExecutor implements TrialExecutor {
       if (h.group() != null) {
         PlacementGroups.removePlacementGroup(h.group());
       }
+    }
+  }
+
+  /** Ends the idle hosts: their resources go back to the cluster. */
+  @Override
+  public void close() {
+    for (ActorHandle<TrialHost> h; (h = idle.poll()) != null; ) {
+      Glint.kill(h);
     }
   }
 

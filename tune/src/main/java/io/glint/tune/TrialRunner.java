@@ -68,6 +68,19 @@ public final class TrialRunner {
     return reports.take();
   }
 
+  /**
+   * Ends the trainable and waits up to {@code waitMillis} for its thread; whether it ended (a
+   * trainable that ignores interruption between reports may not).
+   */
+  boolean stopAndJoin(long waitMillis) throws InterruptedException {
+    stop();
+    if (thread == null) {
+      return true;
+    }
+    thread.join(waitMillis);
+    return !thread.isAlive();
+  }
+
   /** Ends the trainable at its next report. */
   public boolean stop() {
     stopping = true;

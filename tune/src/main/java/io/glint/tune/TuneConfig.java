@@ -9,7 +9,7 @@ import java.io.Serializable;
 /**
  * How an experiment searches (Ray's {@code TuneConfig}): the metric and whether to minimise or
  * maximise it, how many trials, the scheduler and search algorithm, how many trials at once, a time
- * budget and the random seed.
+ * budget, the random seed, and whether trial actors are reused (Ray's {@code reuse_actors}).
  */
 public record TuneConfig(
     String metric,
@@ -19,7 +19,8 @@ public record TuneConfig(
     Searcher searchAlg,
     int maxConcurrentTrials,
     double timeBudgetS,
-    long seed)
+    long seed,
+    boolean reuseActors)
     implements Serializable {
   public TuneConfig {
     if (mode != null && !mode.equals("min") && !mode.equals("max")) {
@@ -47,6 +48,7 @@ public record TuneConfig(
     private int maxConcurrentTrials;
     private double timeBudgetS;
     private long seed = System.nanoTime();
+    private boolean reuseActors = true;
 
     private Builder() {}
 
@@ -95,6 +97,18 @@ public record TuneConfig(
       return this;
     }
 
+    /**
+     * Whether a finished trial's actor (its worker process) runs the next trial that asks the same
+     * resources, instead of a new actor starting for each (Ray's {@code reuse_actors}, on by
+     * default for function trainables as there). Trials without placement groups only. Static state
+     * of the trainable's classes then lives on from one trial to the next in that process; turn
+     * this off when trials must not share a process.
+     */
+    public Builder reuseActors(boolean reuseActors) {
+      this.reuseActors = reuseActors;
+      return this;
+    }
+
     public TuneConfig build() {
       return new TuneConfig(
           metric,
@@ -104,7 +118,8 @@ public record TuneConfig(
           searchAlg == null ? new BasicVariantGenerator() : searchAlg,
           maxConcurrentTrials,
           timeBudgetS,
-          seed);
+          seed,
+          reuseActors);
     }
   }
 }

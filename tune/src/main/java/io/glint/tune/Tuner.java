@@ -108,7 +108,13 @@ public final class Tuner {
         Glint.init();
         initHere = true;
       }
-      exec = new GlintTrialExecutor(trainable, state.resources, state.bundles, state.strategy);
+      exec =
+          new GlintTrialExecutor(
+              trainable,
+              state.resources,
+              state.bundles,
+              state.strategy,
+              state.tuneConfig.reuseActors());
     }
     List<Trial> trials;
     try (exec) {
