@@ -235,7 +235,14 @@ Python, and has no Java Arrow path.
 
 {targets(ray_r, glint_r)}
 """
-    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
+    # The sections other scripts write (compare-data-with-ray.sh, compare-python-with-ray.sh's
+    # table) follow the generated part and are kept.
+    path = os.path.join(ROOT, "BENCHMARKS.md")
+    old = open(path).read() if os.path.exists(path) else ""
+    starts = [i for i in (old.find("\n## Data:"), old.find("\n## Python drivers:")) if i >= 0]
+    if starts:
+        doc = doc.rstrip("\n") + "\n" + old[min(starts):]
+    with open(path, "w") as f:
         f.write(doc)
     print("wrote BENCHMARKS.md")
 
