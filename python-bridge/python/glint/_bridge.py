@@ -27,17 +27,7 @@ def export_pending(array_addr, schema_addr):
     """Exports this thread's last Arrow or numpy result into Java's C Data structures: the
     buffers are handed over, not copied (a numpy array becomes an Arrow array on its memory)."""
     try:
-        import pyarrow as pa
-        value = _pending.pop(threading.get_ident())
-        if isinstance(value, pa.Table):
-            batches = value.combine_chunks().to_batches()
-            value = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=value.schema)
-        elif not isinstance(value, pa.RecordBatch):
-            if value.ndim == 2:  # a matrix: rows of a fixed-size list over the same memory
-                value = pa.FixedSizeListArray.from_arrays(pa.array(value.reshape(-1)), value.shape[1])
-            else:
-                value = pa.array(value)
-        value._export_to_c(array_addr, schema_addr)
+        _values.export_to_c(_pending.pop(threading.get_ident()), array_addr, schema_addr)
         return b"\x00" + _values.pack(None)
     except BaseException as e:  # noqa: BLE001
         return _error(e)

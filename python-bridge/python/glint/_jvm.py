@@ -31,25 +31,25 @@ _jvm = None  # (JavaVM*, the library) once started: one JVM per process, for its
 
 
 def java_home():
-    """A JDK 25+: JAVA_HOME, else the places Glint's scripts search. Says what to install."""
+    """A JDK 25+: JAVA_HOME when it is one, else the newest in the places Glint's scripts search.
+    Says what to install when there is none."""
+    env = os.environ.get("JAVA_HOME")
+    if env and _major(env) >= 25:
+        return env
     candidates = []
-    if os.environ.get("JAVA_HOME"):
-        candidates.append(os.environ["JAVA_HOME"])
     for root in ("/usr/lib/jvm", "/usr/java", "/opt/java", os.path.expanduser("~/.sdkman/candidates/java"),
                  os.path.expanduser("~/.jdks")):
         if os.path.isdir(root):
-            candidates.extend(sorted((os.path.join(root, d) for d in os.listdir(root)), reverse=True))
-    best, best_version = None, 0
+            candidates.extend(os.path.join(root, d) for d in sorted(os.listdir(root), reverse=True))
+    best, best_version = None, 24
     for home in candidates:
         version = _major(home)
-        if version >= 25 and (home == os.environ.get("JAVA_HOME") or version > best_version):
-            if home == os.environ.get("JAVA_HOME"):
-                return home
+        if version > best_version:
             best, best_version = home, version
     if best is None:
         raise RuntimeError(
             "Glint needs a JDK 25 or newer and found none (JAVA_HOME="
-            f"{os.environ.get('JAVA_HOME', 'unset')}, /usr/lib/jvm). Install one, e.g. Eclipse "
+            f"{env or 'unset'}, /usr/lib/jvm). Install one, e.g. Eclipse "
             "Temurin 25 (apt install temurin-25-jdk, or https://adoptium.net), then set JAVA_HOME.")
     return best
 

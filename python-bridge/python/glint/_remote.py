@@ -67,27 +67,22 @@ def _encode_arg(value):
 
 def put_arrow(table):
     """Stores an Arrow table or record batch in Arrow's format (read back without a copy)."""
-    import ctypes
-    import pyarrow as pa
-    if isinstance(table, pa.Table):
-        batches = table.combine_chunks().to_batches()
-        table = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
-    arr = ctypes.create_string_buffer(80)
-    schema = ctypes.create_string_buffer(72)
-    table._export_to_c(ctypes.addressof(arr), ctypes.addressof(schema))
-    return _runtime._request("put_arrow", array=ctypes.addressof(arr), schema=ctypes.addressof(schema))
+    return _put_exported("put_arrow", table)
 
 
 def put_numpy(array):
     """Stores a 1-D numeric numpy array as a flat buffer (read back without a copy)."""
+    return _put_exported("put_numpy", array)
+
+
+def _put_exported(op, value):
     import ctypes
-    import pyarrow as pa
     # struct ArrowArray is 80 bytes and struct ArrowSchema 72 (the C Data Interface); Java takes
     # over what they point to and calls their release callbacks.
     arr = ctypes.create_string_buffer(80)
     schema = ctypes.create_string_buffer(72)
-    pa.array(array)._export_to_c(ctypes.addressof(arr), ctypes.addressof(schema))
-    return _runtime._request("put_numpy", array=ctypes.addressof(arr), schema=ctypes.addressof(schema))
+    _values.export_to_c(value, ctypes.addressof(arr), ctypes.addressof(schema))
+    return _runtime._request(op, array=ctypes.addressof(arr), schema=ctypes.addressof(schema))
 
 
 def _call_args(args, kwargs):
@@ -187,29 +182,51 @@ def _runtime_env_vars(options):
     return dict(env)
 
 
-class RemoteFunction:
+class _ShippedTarget:
+    """What a remote function and an actor class share: the user's function or class, its
+    options, the shipped pickle, the names it shows, ``options()`` and ``_remote()``."""
+
+    _ALLOWED = frozenset()
+    _WHAT = ""
+
+    def __init__(self, target, options, shipped=None):
+        _check_options(options, self._ALLOWED, self._WHAT)
+        self._target = target
+        self._options = options
+        self._shipped = shipped or _Shipped(target, _runtime_env_vars(options))
+        self.__name__ = target.__name__
+        self.__qualname__ = getattr(target, "__qualname__", target.__name__)
+        self.__module__ = target.__module__
+        self.__doc__ = target.__doc__
+
+    def options(self, **options):
+        """The same with these options overriding the decorator's."""
+        merged = {**self._options, **options}
+        shipped = self._shipped if "runtime_env" not in options else None
+        return type(self)(self._target, merged, shipped)
+
+    def _remote(self, args=None, kwargs=None, **options):
+        """Ray's lower-level form: ``f._remote(args=[...], kwargs={...}, num_cpus=1)``."""
+        target = self.options(**options) if options else self
+        return target.remote(*(args or ()), **(kwargs or {}))
+
+    def __reduce__(self):
+        return (type(self), (self._target, self._options))
+
+
+class RemoteFunction(_ShippedTarget):
     """A function run as a task: ``f.remote(*args, **kwargs)`` returns an ObjectRef."""
 
+    _ALLOWED = _TASK_OPTIONS
+    _WHAT = "a remote function"
+
     def __init__(self, function, options, shipped=None):
-        _check_options(options, _TASK_OPTIONS, "a remote function")
-        self._function = function
-        self._options = options
+        super().__init__(function, options, shipped)
         self._name = options.get("name") or function.__name__
-        self._shipped = shipped or _Shipped(function, _runtime_env_vars(options))
-        self.__name__ = function.__name__
-        self.__qualname__ = getattr(function, "__qualname__", function.__name__)
-        self.__module__ = function.__module__
-        self.__doc__ = function.__doc__
 
     def __call__(self, *args, **kwargs):
         raise TypeError(f"Remote functions cannot be called directly. Instead of running "
                         f"'{self.__name__}()', try '{self.__name__}.remote()'.")
-
-    def options(self, **options):
-        """The same function with these options overriding the decorator's."""
-        merged = {**self._options, **options}
-        shipped = self._shipped if "runtime_env" not in options else None
-        return RemoteFunction(self._function, merged, shipped)
 
     def remote(self, *args, **kwargs):
         from glint import _driver
@@ -220,14 +237,6 @@ class RemoteFunction:
                                 args=[self._shipped.holder(), num_returns, *_call_args(args, kwargs)],
                                 options=_java_options(self._options))
         return _returns(ref, num_returns)
-
-    def _remote(self, args=None, kwargs=None, **options):
-        """Ray's lower-level form: ``f._remote(args=[...], kwargs={...}, num_cpus=1)``."""
-        target = self.options(**options) if options else self
-        return target.remote(*(args or ()), **(kwargs or {}))
-
-    def __reduce__(self):
-        return (RemoteFunction, (self._function, self._options))
 
 
 def _returns(ref, num_returns):
@@ -241,18 +250,14 @@ def _returns(ref, num_returns):
             for i in range(num_returns)]
 
 
-class ActorClass:
+class ActorClass(_ShippedTarget):
     """A class whose instances are actors: ``Cls.remote(*args)`` returns an ActorHandle."""
 
+    _ALLOWED = _ACTOR_OPTIONS
+    _WHAT = "an actor class"
+
     def __init__(self, cls, options, shipped=None):
-        _check_options(options, _ACTOR_OPTIONS, "an actor class")
-        self._cls = cls
-        self._options = options
-        self._shipped = shipped or _Shipped(cls, _runtime_env_vars(options))
-        self.__name__ = cls.__name__
-        self.__qualname__ = getattr(cls, "__qualname__", cls.__name__)
-        self.__module__ = cls.__module__
-        self.__doc__ = cls.__doc__
+        super().__init__(cls, options, shipped)
         functions = inspect.getmembers(cls, inspect.isfunction)
         self._is_async = any(inspect.iscoroutinefunction(m) for _, m in functions)
         # @glint.method(num_returns=...) defaults, per method
@@ -262,11 +267,6 @@ class ActorClass:
     def __call__(self, *args, **kwargs):
         raise TypeError(f"Actors cannot be instantiated directly. Instead of '{self.__name__}()', "
                         f"use '{self.__name__}.remote()'.")
-
-    def options(self, **options):
-        merged = {**self._options, **options}
-        shipped = self._shipped if "runtime_env" not in options else None
-        return ActorClass(self._cls, merged, shipped)
 
     def remote(self, *args, **kwargs):
         from glint import _driver
@@ -284,14 +284,6 @@ class ActorClass:
                                      args=[self._shipped.holder(), *_call_args(args, kwargs)],
                                      options=_java_options(options))
         return ActorHandle(actor_id, self.__name__, self._method_options)
-
-    def _remote(self, args=None, kwargs=None, **options):
-        """Ray's lower-level form: ``Cls._remote(args=[...], kwargs={...}, num_cpus=0)``."""
-        target = self.options(**options) if options else self
-        return target.remote(*(args or ()), **(kwargs or {}))
-
-    def __reduce__(self):
-        return (ActorClass, (self._cls, self._options))
 
 
 class ActorHandle:

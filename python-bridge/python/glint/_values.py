@@ -59,7 +59,7 @@ def _getter_pool():
 
 def _get(ref):
     from glint import _runtime
-    return _runtime._request("get", ref=ref, timeout_ms=-1)
+    return _runtime.get(ref)
 
 
 class Pickled:
@@ -257,6 +257,22 @@ def c_data_kind(value):
             and value.dtype.byteorder in "=<|" and value.flags.c_contiguous and has_pyarrow()):
         return 3 if value.ndim == 1 else 4
     return 0
+
+
+def export_to_c(value, array_addr, schema_addr):
+    """Exports an Arrow table or record batch (as one record batch), or a numpy array (a matrix
+    as rows of a fixed-size list), into C Data structures: the buffers are handed over, not
+    copied; the consumer calls their release callbacks."""
+    import pyarrow as pa
+    if isinstance(value, pa.Table):
+        batches = value.combine_chunks().to_batches()
+        value = batches[0] if batches else pa.RecordBatch.from_pylist([], schema=value.schema)
+    elif not isinstance(value, pa.RecordBatch):
+        if value.ndim == 2:
+            value = pa.FixedSizeListArray.from_arrays(pa.array(value.reshape(-1)), value.shape[1])
+        else:
+            value = pa.array(value)
+    value._export_to_c(array_addr, schema_addr)
 
 
 def pack(value) -> bytes:
