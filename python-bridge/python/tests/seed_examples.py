@@ -7,17 +7,22 @@ leaves undefined (load_model, process, train_model's body, Worker, tiny_task_log
 Prints one JSON object with every example's deterministic result.
 """
 import json
+import math
 import os
 import sys
 import threading
 
 if os.environ.get("SEED_BACKEND") == "ray":
     import ray
-    from ray.util.placement_group import placement_group, placement_group_table
+    from ray import tune
+    from ray.util.placement_group import (placement_group, placement_group_table,
+                                          remove_placement_group)
     import ray.util.scheduling_strategies
 else:
     import glint as ray
-    from glint.util.placement_group import placement_group, placement_group_table
+    from glint import tune
+    from glint.util.placement_group import (placement_group, placement_group_table,
+                                            remove_placement_group)
 
 import numpy as np
 
@@ -137,6 +142,45 @@ items = list(range(100_000))
 batches = [items[i:i + 1000] for i in range(0, len(items), 1000)]
 refs = [batch_task.remote(batch) for batch in batches]
 out["batches"] = [len(refs), sum(sum(r) for r in ray.get(refs))]
+
+# --- Ray Tune (the placement group's actors go first: trials take 1 CPU each)
+for w in workers:
+    ray.kill(w)
+remove_placement_group(pg)
+
+
+def train_epoch(lr, batch_size):
+    # The seed leaves train_epoch to the reader: a synthetic loss, lowest at lr=1e-2, batch 64.
+    return (math.log10(lr) + 2) ** 2 + abs(batch_size - 64) / 64
+
+
+def train_fn(config):
+    for epoch in range(config["epochs"]):
+        loss = train_epoch(lr=config["lr"], batch_size=config["batch_size"])
+        tune.report({"loss": loss})
+
+
+analysis = tune.run(
+    train_fn,
+    config={
+        "lr": tune.loguniform(1e-4, 1e-1),
+        "batch_size": tune.choice([32, 64, 128]),
+        "epochs": 10,
+    },
+    num_samples=50,
+)
+best = analysis.get_best_config(metric="loss", mode="min")
+configs = [t.config for t in analysis.trials]
+last = [t.last_result for t in analysis.trials]
+out["tune"] = {
+    "trials": len(analysis.trials),
+    "iterations": sorted({r["training_iteration"] for r in last}),
+    "batch_sizes_from_choice": all(c["batch_size"] in (32, 64, 128) for c in configs),
+    "lr_in_range": all(1e-4 <= c["lr"] <= 1e-1 for c in configs),
+    "lr_spread_over_decades": len({math.floor(math.log10(c["lr"])) for c in configs}) >= 3,
+    "best_has_lowest_loss": train_epoch(best["lr"], best["batch_size"]) == min(r["loss"] for r in last),
+    "best_config_keys": sorted(best),
+}
 
 ray.shutdown()
 json.dump(out, sys.stdout, sort_keys=True)

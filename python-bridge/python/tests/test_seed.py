@@ -36,7 +36,7 @@ def test_seed_examples_from_the_installed_wheel_match_ray(tmp_path):
                    check=True, timeout=600)
     marker = uuid.uuid4().hex
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SEED_BACKEND")}
-    env.update(GLINT_TEST_MARK=marker, GLINT_HOME=home)
+    env.update(GLINT_TEST_MARK=marker, GLINT_HOME=home, GLINT_RESULTS_DIR=str(tmp_path / "results"))
     script = tmp_path / "seed_examples.py"
     shutil.copy(os.path.join(HERE, "seed_examples.py"), script)
     run = subprocess.run([python, str(script)], env=env, capture_output=True, text=True,

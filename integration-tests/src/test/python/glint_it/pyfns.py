@@ -204,3 +204,13 @@ def type_names(values):
     values arrive as their natural Python types."""
     return {"types": [type(v).__module__ + "." + type(v).__qualname__ for v in values],
             "values": values}
+
+
+def train_fn(config):
+    """The seed's Tune trainable in Python, for Java's Tuner (reports the worker's pid too)."""
+    import math
+    import os
+    from glint import tune
+    for epoch in range(config["epochs"]):
+        loss = (math.log10(config["lr"]) + 2) ** 2 + config["batch_size"] / 1000 + 1 / (epoch + 1)
+        tune.report({"loss": loss, "pid": os.getpid()})

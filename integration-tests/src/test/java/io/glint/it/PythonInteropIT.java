@@ -18,6 +18,12 @@ import io.glint.api.exception.TaskFailure;
 import io.glint.api.exception.WorkerCrashedFailure;
 import io.glint.testing.GlintExtension;
 import io.glint.testing.PythonSupport;
+import io.glint.tune.Result;
+import io.glint.tune.ResultGrid;
+import io.glint.tune.RunConfig;
+import io.glint.tune.Tune;
+import io.glint.tune.TuneConfig;
+import io.glint.tune.Tuner;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +60,32 @@ class PythonInteropIT {
     assertThat(Glint.get(Glint.task(square, 4).remote())).isEqualTo(16);
     long pyPid = Glint.get(Glint.task(PyFunction.of(MOD, "pid", Long.class)).remote());
     assertThat(glint.cluster().workerPids()).contains(pyPid); // embedded in a worker JVM
+  }
+
+  @Test
+  void javasTunerRunsAPythonTrainableInPythonTrialActors() {
+    ResultGrid grid =
+        new Tuner(
+                PyFunction.of(MOD, "train_fn"),
+                Map.of(
+                    "lr", Tune.loguniform(1e-4, 1e-1),
+                    "batch_size", Tune.choice(32, 64, 128),
+                    "epochs", 3),
+                TuneConfig.builder().metric("loss").mode("min").numSamples(4).build(),
+                RunConfig.builder().storagePath(tmp.toString()).verbose(false).build())
+            .fit();
+    assertThat(grid.size()).isEqualTo(4);
+    assertThat(grid.errors()).isEmpty();
+    java.util.Set<Long> pids = new java.util.HashSet<>();
+    for (Result r : grid.results()) {
+      assertThat(r.metricsHistory()).hasSize(3);
+      pids.add(((Number) r.metrics().get("pid")).longValue());
+    }
+    // trials ran in Python actors (worker processes, reused from trial to trial), not here
+    assertThat(pids).doesNotContain(ProcessHandle.current().pid()).hasSizeLessThanOrEqualTo(2);
+    Result best = grid.getBestResult();
+    assertThat(best.metric("loss"))
+        .isEqualTo(grid.results().stream().mapToDouble(r -> r.metric("loss")).min().orElseThrow());
   }
 
   @Test

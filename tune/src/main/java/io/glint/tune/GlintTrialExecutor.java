@@ -5,6 +5,7 @@ import io.glint.api.Glint;
 import io.glint.api.PlacementGroup;
 import io.glint.api.PlacementGroups;
 import io.glint.api.PlacementStrategy;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,34 +14,32 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Each trial is an actor holding its resources (Ray Tune's trial actors), in a placement group of
  * its own when the experiment asks: the cluster places it, and the experiment's concurrency follows
- * from how many fit. Stopping a trial kills its actor and removes its group.
+ * from how many fit. With actor reuse a trial that ends hands its actor to the next trial; else
+ * stopping a trial kills its actor and removes its group.
  */
 final class GlintTrialExecutor implements TrialExecutor {
-  /** A trial's actor, and its placement group when it has one. */
-  private record Handle(ActorHandle<TrialRunner> actor, PlacementGroup group) {}
-
-  /** A trial on a reusable host actor. */
-  private record Hosted(ActorHandle<TrialHost> host) {}
+  /** A trial's host actor, and its placement group when it has one. */
+  private record Handle(ActorHandle<?> host, PlacementGroup group) {}
 
   /** How long a stopped trial's trainable may take to end before its host is killed instead. */
   private static final long END_WAIT_MS = 5_000;
 
-  private final Trainable trainable;
+  private final TrialActors actors;
   private final Map<String, Double> resources;
   private final List<Map<String, Double>> bundles;
   private final PlacementStrategy strategy;
   private final boolean reuse;
 
   /** Hosts whose trial ended, holding their resources for the next trial. */
-  private final java.util.ArrayDeque<ActorHandle<TrialHost>> idle = new java.util.ArrayDeque<>();
+  private final ArrayDeque<ActorHandle<?>> idle = new ArrayDeque<>();
 
   GlintTrialExecutor(
-      Trainable trainable,
+      TrialActors actors,
       Map<String, Double> resources,
       List<Map<String, Double>> bundles,
       PlacementStrategy strategy,
       boolean reuseActors) {
-    this.trainable = trainable;
+    this.actors = actors;
     this.resources = new LinkedHashMap<>(resources);
     this.bundles = bundles;
     this.strategy = strategy;
@@ -50,56 +49,44 @@ final class GlintTrialExecutor implements TrialExecutor {
   @Override
   public Object start(
       Trial trial, Map<String, Object> config, Checkpoint restoreFrom, int startIteration) {
-    if (reuse) {
-      ActorHandle<TrialHost> host = idle.poll();
-      if (host == null) {
-        host = Glint.actor(TrialHost::new).setResources(resources).remote();
-      }
-      host.task(TrialHost::begin, trainable, config, restoreFrom, startIteration).remote();
-      return new Hosted(host);
-    }
-    var creator =
-        Glint.actor(TrialRunner::new, trainable, config, restoreFrom, startIteration)
-            .setResources(resources);
+    ActorHandle<?> host = reuse ? idle.poll() : null;
     PlacementGroup group = null;
-    if (bundles != null) {
-      group = PlacementGroups.createPlacementGroup(bundles, strategy);
-      creator.setPlacementGroup(group, 0, true);
+    if (host == null) {
+      if (bundles != null) {
+        group = PlacementGroups.createPlacementGroup(bundles, strategy);
+      }
+      host = actors.create(resources, group);
     }
-    return new Handle(creator.remote(), group);
+    actors.begin(host, config, restoreFrom, startIteration);
+    return new Handle(host, group);
   }
 
   @Override
   public CompletableFuture<TrialRunner.Step> step(Object handle) {
-    if (handle instanceof Hosted h) {
-      return h.host().task(TrialHost::step).remote().toCompletableFuture();
-    }
-    return ((Handle) handle).actor().task(TrialRunner::step).remote().toCompletableFuture();
+    return actors.step(((Handle) handle).host());
   }
 
   @Override
   public void stop(Object handle) {
-    if (handle instanceof Hosted hosted) {
+    Handle h = (Handle) handle;
+    if (reuse) {
       // The host goes back to the pool once its trainable ended; one that does not end in time
       // (or whose step is still running) is killed, as without reuse.
       boolean ended;
       try {
-        ended =
-            Glint.get(
-                hosted.host().task(TrialHost::end, END_WAIT_MS).remote(), END_WAIT_MS + 10_000);
+        ended = Glint.get(actors.end(h.host(), END_WAIT_MS), END_WAIT_MS + 10_000);
       } catch (RuntimeException e) {
         ended = false;
       }
       if (ended) {
-        idle.add(hosted.host());
+        idle.add(h.host());
       } else {
-        Glint.kill(hosted.host());
+        Glint.kill(h.host());
       }
       return;
     }
-    Handle h = (Handle) handle;
     try {
-      Glint.kill(h.actor());
+      Glint.kill(h.host());
     } finally {
       if (h.group() != null) {
         PlacementGroups.removePlacementGroup(h.group());
@@ -110,7 +97,7 @@ final class GlintTrialExecutor implements TrialExecutor {
   /** Ends the idle hosts: their resources go back to the cluster. */
   @Override
   public void close() {
-    for (ActorHandle<TrialHost> h; (h = idle.poll()) != null; ) {
+    for (ActorHandle<?> h; (h = idle.poll()) != null; ) {
       Glint.kill(h);
     }
   }

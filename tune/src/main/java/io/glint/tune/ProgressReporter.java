@@ -64,9 +64,8 @@ final class ProgressReporter {
     }
     cols.addAll(params);
     cols.add("iter");
-    if (metric != null) {
-      cols.add(metric);
-    }
+    List<String> shown = shownMetrics(trials);
+    cols.addAll(shown);
     List<List<String>> rows = new ArrayList<>();
     for (Trial t : trials.subList(Math.max(0, trials.size() - MAX_ROWS), trials.size())) {
       List<String> row = new ArrayList<>(List.of(t.id(), t.status().name()));
@@ -75,8 +74,8 @@ final class ProgressReporter {
         row.add(fmt(flat.get(p)));
       }
       row.add(Integer.toString(t.iteration()));
-      if (metric != null) {
-        row.add(fmt(t.last(metric)));
+      for (String m : shown) {
+        row.add(fmt(t.last(m)));
       }
       rows.add(row);
     }
@@ -87,6 +86,33 @@ final class ProgressReporter {
     out.print(sb);
     out.flush();
   }
+
+  /**
+   * The experiment's metric; without one, the first few numbers the trials report (as Ray shows
+   * every reported metric), leaving out Tune's own counters.
+   */
+  private List<String> shownMetrics(List<Trial> trials) {
+    if (metric != null) {
+      return List.of(metric);
+    }
+    java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+    for (Trial t : trials) {
+      if (t.lastResult() != null) {
+        t.lastResult()
+            .forEach(
+                (k, v) -> {
+                  if (v instanceof Number && !AUTO.contains(k) && keys.size() < MAX_METRICS) {
+                    keys.add(k);
+                  }
+                });
+      }
+    }
+    return new ArrayList<>(keys);
+  }
+
+  private static final java.util.Set<String> AUTO =
+      java.util.Set.of(Tune.TRAINING_ITERATION, "time_total_s", "timestamp");
+  private static final int MAX_METRICS = 3;
 
   private Trial best(List<Trial> trials) {
     if (metric == null || mode == null) {

@@ -17,7 +17,10 @@ public record RunConfig(
     }
   }
 
-  /** Under {@code ~/glint_results/<generated name>}, no retries, progress every 5 s. */
+  /**
+   * Under {@code ~/glint_results/<generated name>} ({@code $GLINT_RESULTS_DIR} when set), no
+   * retries, progress every 5 s.
+   */
   public static RunConfig defaults() {
     return builder().build();
   }
@@ -30,11 +33,18 @@ public record RunConfig(
     return new Builder();
   }
 
+  /** {@code GLINT_RESULTS_DIR} when set, else {@code ~/glint_results}. */
+  static String defaultStoragePath() {
+    String env = System.getenv("GLINT_RESULTS_DIR");
+    return env != null && !env.isBlank()
+        ? env
+        : Path.of(System.getProperty("user.home"), "glint_results").toString();
+  }
+
   /** Builds a {@link RunConfig}. */
   public static final class Builder {
     private String name;
-    private String storagePath =
-        Path.of(System.getProperty("user.home"), "glint_results").toString();
+    private String storagePath = defaultStoragePath();
     private int maxFailures;
     private double progressIntervalS = 5;
     private boolean verbose = true;

@@ -1,6 +1,7 @@
 package io.glint.tune;
 
 import io.glint.api.Glint;
+import io.glint.api.PyFunction;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +25,10 @@ import java.util.Map;
  * }</pre>
  */
 public final class Tuner {
+  /** The Java trainable (null for a Python one): what the in-process executor runs. */
   private final Trainable trainable;
+
+  private final TrialActors actors;
   private final ExperimentState state;
   private boolean inProcess;
   private java.io.PrintStream out = System.out;
@@ -35,16 +39,53 @@ public final class Tuner {
 
   public Tuner(
       Trainable trainable, Map<String, ?> paramSpace, TuneConfig tuneConfig, RunConfig runConfig) {
+    this(
+        required(trainable),
+        new JavaTrialActors(trainable),
+        new ExperimentState(paramSpace, tuneConfig, runConfig, Map.of("CPU", 1.0)));
+  }
+
+  /**
+   * An experiment whose trainable is a Python function ({@code module.function(config)}, calling
+   * {@code glint.tune.report(...)} each epoch); its trials are Python actors.
+   *
+   * <pre>{@code
+   * new Tuner(PyFunction.of("mytraining", "train_fn"),
+   *     Map.of("lr", Tune.loguniform(1e-4, 1e-1)),
+   *     TuneConfig.builder().metric("loss").mode("min").numSamples(20).build()).fit();
+   * }</pre>
+   */
+  public Tuner(PyFunction<?> trainable, Map<String, ?> paramSpace, TuneConfig tuneConfig) {
+    this(trainable, paramSpace, tuneConfig, RunConfig.defaults());
+  }
+
+  public Tuner(
+      PyFunction<?> trainable,
+      Map<String, ?> paramSpace,
+      TuneConfig tuneConfig,
+      RunConfig runConfig) {
+    this(
+        null,
+        PythonTrialActors.of(required(trainable)),
+        new ExperimentState(paramSpace, tuneConfig, runConfig, Map.of("CPU", 1.0)));
+  }
+
+  /** A Python driver's experiment ({@link PythonTune}). */
+  Tuner(TrialActors actors, ExperimentState state) {
+    this(null, actors, state);
+  }
+
+  private Tuner(Trainable trainable, TrialActors actors, ExperimentState state) {
+    this.trainable = trainable;
+    this.actors = actors;
+    this.state = state;
+  }
+
+  private static <T> T required(T trainable) {
     if (trainable == null) {
       throw new IllegalArgumentException("a trainable is required");
     }
-    this.trainable = trainable;
-    this.state = new ExperimentState(paramSpace, tuneConfig, runConfig, Map.of("CPU", 1.0));
-  }
-
-  private Tuner(Trainable trainable, ExperimentState state) {
-    this.trainable = trainable;
-    this.state = state;
+    return trainable;
   }
 
   /** Resources of each trial's actor, e.g. {@code Map.of("CPU", 2.0, "GPU", 1.0)}. */
@@ -93,11 +134,22 @@ public final class Tuner {
 
   /** Resumes the experiment saved in {@code experimentDir} with the same trainable. */
   public static Tuner restore(Path experimentDir, Trainable trainable) {
-    return new Tuner(trainable, ExperimentStore.load(experimentDir));
+    return new Tuner(
+        required(trainable), new JavaTrialActors(trainable), ExperimentStore.load(experimentDir));
+  }
+
+  /** Resumes the experiment saved in {@code experimentDir} with the same Python trainable. */
+  public static Tuner restore(Path experimentDir, PyFunction<?> trainable) {
+    return new Tuner(
+        null, PythonTrialActors.of(required(trainable)), ExperimentStore.load(experimentDir));
   }
 
   /** Runs the experiment to its end and returns every trial's result. */
   public ResultGrid fit() {
+    if (inProcess && trainable == null) {
+      throw new IllegalStateException(
+          "inProcess() runs Java trainables; a Python trainable runs in trial actors");
+    }
     ExperimentStore store = new ExperimentStore(state.runConfig.experimentDir());
     boolean initHere = false;
     TrialExecutor exec;
@@ -110,7 +162,7 @@ public final class Tuner {
       }
       exec =
           new GlintTrialExecutor(
-              trainable,
+              actors,
               state.resources,
               state.bundles,
               state.strategy,

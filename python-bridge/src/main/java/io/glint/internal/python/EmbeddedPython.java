@@ -459,7 +459,13 @@ public final class EmbeddedPython {
       "exceptions.py",
       "util/__init__.py",
       "util/placement_group.py",
-      "util/scheduling_strategies.py"
+      "util/scheduling_strategies.py",
+      "tune/__init__.py",
+      "tune/_space.py",
+      "tune/_trial.py",
+      "tune/_tuner.py",
+      "tune/schedulers.py",
+      "tune/search/__init__.py"
     };
     try {
       StringBuilder all = new StringBuilder();

@@ -95,6 +95,11 @@ public final class PythonDriver {
                 + " pass ignore_reinit_error=True");
       }
       case "is_initialized" -> runtime != null;
+      case "java_static" ->
+          StaticCall.call(
+              String.valueOf(req.get("class")),
+              String.valueOf(req.get("method")),
+              (List<?>) req.get("args"));
       case "shutdown" -> {
         shutdown();
         yield null;
