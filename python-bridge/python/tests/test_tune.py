@@ -3,6 +3,7 @@ Python actors (the seed's own example is in seed_examples.py, compared with Ray'
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -189,7 +190,7 @@ RESTORE_SCRIPT = textwrap.dedent('''
 ''')
 
 
-def test_a_killed_driver_resumes_without_rerunning_finished_trials(tmp_path):
+def test_ctrl_c_stops_the_experiment_and_restore_finishes_it_without_rerunning_trials(tmp_path):
     script = tmp_path / "restore_me.py"
     script.write_text(RESTORE_SCRIPT)
     marker = uuid.uuid4().hex
@@ -198,17 +199,20 @@ def test_a_killed_driver_resumes_without_rerunning_finished_trials(tmp_path):
         env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     starts = tmp_path / "starts.log"
     p = subprocess.Popen([sys.executable, str(script), "start", str(tmp_path)], env=env,
-                         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 240
-        # kill the driver once two trials finished and a third started
+        # Ctrl-C once two trials finished and a third started
         while not (starts.exists() and len(starts.read_text().split()) >= 3):
-            assert p.poll() is None, "the experiment ended before the driver was killed"
+            assert p.poll() is None, "the experiment ended before it was interrupted"
             assert time.monotonic() < deadline
             time.sleep(0.1)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=120)
     finally:
         p.kill()
-        p.wait(timeout=30)
+    assert p.returncode != 0 and "KeyboardInterrupt" in err
+    assert "the experiment was interrupted; its state is saved in" in err
     assert wait_gone(marker, timeout_s=60) == []
     started_before = [int(s) for s in starts.read_text().split()]
     run = subprocess.run([sys.executable, str(script), "restore", str(tmp_path)], env=env,

@@ -172,9 +172,44 @@ def _fit(trainable, spec):
         spec["bundles"], spec["strategy"] = resources.bundles, resources.strategy
     elif resources is not None:
         spec["resources"] = resources
-    cls, method = _ENGINE
-    out = _runtime._request("java_static", **{"class": cls, "method": method, "args": [spec]})
+    out = _call_interruptibly(spec)
     return [Result(r) for r in out["results"]], out["experiment_path"], out["metric"], out["mode"]
+
+
+def _call_interruptibly(spec):
+    """Runs the experiment in the engine from a helper thread, so Ctrl-C reaches this one: it asks
+    the engine to stop (trials end, the state is saved as at a driver's death) and re-raises
+    KeyboardInterrupt once the engine has stopped."""
+    import sys
+    import threading
+    cls, method = _ENGINE
+    box = {}
+    # An Event, not Thread.join: a join interrupted by Ctrl-C may think the thread ended.
+    done = threading.Event()
+
+    def call():
+        try:
+            box["out"] = _runtime._request("java_static", **{"class": cls, "method": method,
+                                                              "args": [spec]})
+        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+            box["error"] = e
+        finally:
+            done.set()
+
+    t = threading.Thread(target=call, name="glint-tune-fit", daemon=True)
+    t.start()
+    try:
+        while not done.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        _runtime._request("java_static", **{"class": cls, "method": "interrupt", "args": []})
+        done.wait(120)
+        err = box.get("error")
+        print("Tune: %s" % (getattr(err, "message", None) or err or "interrupted"), file=sys.stderr)
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["out"]
 
 
 def _ensure_init():

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The engine behind Python's {@code glint.tune} ({@code tune.run}, {@code Tuner(...).fit()}, {@code
@@ -29,7 +31,19 @@ public final class PythonTune {
   /** A parameter-space entry's tag (the Python side writes {@code {"__glint_domain__": kind}}). */
   static final String DOMAIN = "__glint_domain__";
 
+  /** Experiments running now in this process (Ctrl-C in Python interrupts them). */
+  private static final Set<Tuner> RUNNING = ConcurrentHashMap.newKeySet();
+
   private PythonTune() {}
+
+  /**
+   * Interrupts the experiments running in this process ({@link Tuner#interrupt()}): the Python
+   * driver calls it on Ctrl-C. Whether one was running.
+   */
+  public static boolean interrupt() {
+    RUNNING.forEach(Tuner::interrupt);
+    return !RUNNING.isEmpty();
+  }
 
   /** Runs (or, with {@code restore}, resumes) the experiment {@code spec} describes. */
   public static Map<String, Object> fit(Map<String, Object> spec) {
@@ -58,7 +72,13 @@ public final class PythonTune {
         tuner.withResources(resources(map(spec.get("resources"), "resources")));
       }
     }
-    ResultGrid grid = tuner.fit();
+    ResultGrid grid;
+    RUNNING.add(tuner);
+    try {
+      grid = tuner.fit();
+    } finally {
+      RUNNING.remove(tuner);
+    }
     List<Map<String, Object>> results = new ArrayList<>();
     for (Result r : grid.results()) {
       Map<String, Object> m = new LinkedHashMap<>();

@@ -34,6 +34,7 @@ final class TuneController {
   private final Deque<Trial> toLaunch = new ArrayDeque<>();
   private long lastSave = System.nanoTime();
   private final PrintStream out;
+  private volatile boolean interrupted;
 
   TuneController(ExperimentState st, TrialExecutor exec, ExperimentStore store, PrintStream out) {
     this.st = st;
@@ -70,6 +71,10 @@ final class TuneController {
         cfg.maxConcurrentTrials() > 0 ? cfg.maxConcurrentTrials() : exec.defaultConcurrency();
     try {
       while (true) {
+        if (interrupted) {
+          // Trials keep their state (running ones resume from their checkpoints on restore).
+          throw new TuneInterruptedException(store.dir());
+        }
         double elapsed = (System.nanoTime() - t0) / 1e9;
         if (cfg.timeBudgetS() > 0 && elapsed >= cfg.timeBudgetS()) {
           stopAll("the experiment's time budget (" + cfg.timeBudgetS() + " s) ran out");
@@ -112,6 +117,11 @@ final class TuneController {
     }
     progress.print(st.trials, (System.nanoTime() - t0) / 1e9);
     return st.trials;
+  }
+
+  /** Ends {@link #run} at its next turn (within a second), as if the driver had died. */
+  void interrupt() {
+    interrupted = true;
   }
 
   private Trial newTrial() {

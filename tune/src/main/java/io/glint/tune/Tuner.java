@@ -32,6 +32,8 @@ public final class Tuner {
   private final ExperimentState state;
   private boolean inProcess;
   private java.io.PrintStream out = System.out;
+  private volatile TuneController running;
+  private volatile boolean interruptRequested;
 
   public Tuner(Trainable trainable, Map<String, ?> paramSpace, TuneConfig tuneConfig) {
     this(trainable, paramSpace, tuneConfig, RunConfig.defaults());
@@ -144,7 +146,24 @@ public final class Tuner {
         null, PythonTrialActors.of(required(trainable)), ExperimentStore.load(experimentDir));
   }
 
-  /** Runs the experiment to its end and returns every trial's result. */
+  /**
+   * Asks a running {@link #fit()} (on another thread) to end within a second: running trials stop,
+   * the state is saved as at a driver's death, and {@code fit()} throws {@link
+   * TuneInterruptedException}; {@link #restore} goes on from there.
+   */
+  public void interrupt() {
+    interruptRequested = true;
+    TuneController c = running;
+    if (c != null) {
+      c.interrupt();
+    }
+  }
+
+  /**
+   * Runs the experiment to its end and returns every trial's result.
+   *
+   * @throws TuneInterruptedException when {@link #interrupt()} ended it early
+   */
   public ResultGrid fit() {
     if (inProcess && trainable == null) {
       throw new IllegalStateException(
@@ -170,8 +189,15 @@ public final class Tuner {
     }
     List<Trial> trials;
     try (exec) {
-      trials = new TuneController(state, exec, store, out).run();
+      TuneController controller = new TuneController(state, exec, store, out);
+      running = controller;
+      if (interruptRequested) {
+        controller.interrupt();
+      }
+      trials = controller.run();
     } finally {
+      running = null;
+      interruptRequested = false;
       if (initHere) {
         Glint.shutdown();
       }

@@ -154,6 +154,44 @@ class TunerTest {
     assertThat(g.results()).allMatch(r -> r.metricsHistory().size() < 1000);
   }
 
+  /** Set by the test so the trainable can interrupt its own experiment (as Ctrl-C would). */
+  static final java.util.concurrent.atomic.AtomicReference<Tuner> CURRENT =
+      new java.util.concurrent.atomic.AtomicReference<>();
+
+  static final Map<String, AtomicInteger> STARTS = new ConcurrentHashMap<>();
+
+  @Test
+  void anInterruptedExperimentSavesItsStateAndRestoreFinishesIt() {
+    Trainable t =
+        config -> {
+          int i = (int) config.get("i");
+          STARTS.computeIfAbsent("i" + i, k -> new AtomicInteger()).incrementAndGet();
+          for (int e = 1; e <= 3; e++) {
+            if (i == 2 && e == 2 && CURRENT.get() != null) {
+              CURRENT.getAndSet(null).interrupt();
+            }
+            Tune.report(Map.of("v", i * 10 + e));
+          }
+        };
+    Map<String, Object> space = Map.of("i", Tune.gridSearch(0, 1, 2, 3, 4));
+    RunConfig run = RunConfig.builder().name("intr").storagePath(storage.toString()).build();
+    Tuner tuner =
+        new Tuner(t, space, TuneConfig.builder().maxConcurrentTrials(1).build(), run)
+            .inProcess()
+            .progressTo(null);
+    CURRENT.set(tuner);
+    org.assertj.core.api.Assertions.assertThatThrownBy(tuner::fit)
+        .isInstanceOf(TuneInterruptedException.class)
+        .hasMessageContaining("state is saved in " + storage.resolve("intr"));
+    ResultGrid g = Tuner.restore(storage.resolve("intr"), t).inProcess().progressTo(null).fit();
+    assertThat(g.results().stream().map(r -> r.metric("v")).sorted())
+        .containsExactly(3.0, 13.0, 23.0, 33.0, 43.0);
+    // trials that had ended before the interrupt did not run again
+    assertThat(STARTS.get("i0").get()).isEqualTo(1);
+    assertThat(STARTS.get("i1").get()).isEqualTo(1);
+    assertThat(STARTS.get("i4").get()).isEqualTo(1);
+  }
+
   @Test
   void reportOutsideATrialSaysWhere() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> Tune.report(Map.of("x", 1)))
