@@ -99,6 +99,18 @@ class TaskIT {
   }
 
   @Test
+  void blockedParentsDoNotEachStartAWorker() {
+    // 30 parents that block on their children: without a cap on one submitter's leases each
+    // blocked parent's CPU went to the next parent, and the node started a worker JVM for each.
+    List<ObjectRef<Integer>> parents = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      parents.add(Glint.task(Fns::nested, 2).remote());
+    }
+    assertThat(Glint.get(parents, 120_000)).containsOnly(0 + 1);
+    assertThat(glint.cluster().workerPids()).hasSizeLessThanOrEqualTo(14);
+  }
+
+  @Test
   void exceptionSurfacesWithTypeAndRemoteStack() {
     ObjectRef<Integer> ref = Glint.task(Fns::fail, "boom").remote();
     assertThatThrownBy(() -> Glint.get(ref))

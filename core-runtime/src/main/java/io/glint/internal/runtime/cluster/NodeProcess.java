@@ -144,6 +144,11 @@ public final class NodeProcess implements AutoCloseable {
     java.add("-Xss512k");
     java.add("-Dslf4j.internal.verbosity=ERROR");
     java.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
+    // Where node daemons keep their workers' AOT caches, when this process was told.
+    String aot = System.getProperty("glint.worker.aotCache");
+    if (aot != null) {
+      java.add("-Dglint.worker.aotCache=" + aot);
+    }
     java.add("-cp");
     java.add(String.join(File.pathSeparator, classPath));
     java.add(mainClass);

@@ -39,6 +39,7 @@ final class LeaseScheduler implements WorkerPool.Events {
     GpuPool gpuPool;
     double gpuQuantity;
     WorkerProcess dedicated;
+    final SchedulingClassCap.Kind kind;
 
     final long queuedAtNanos = System.nanoTime();
 
@@ -46,6 +47,7 @@ final class LeaseScheduler implements WorkerPool.Events {
       this.request = request;
       this.reply = reply;
       this.resources = ResourceSet.fromProto(request.getResources());
+      this.kind = SchedulingClassCap.kindOf(request, resources);
     }
 
     boolean needsDedicatedWorker() {
@@ -66,6 +68,7 @@ final class LeaseScheduler implements WorkerPool.Events {
     final ByteString requester;
     final ByteString requesterNode;
     final long grantedAtNanos = System.nanoTime();
+    final SchedulingClassCap.Kind kind;
     boolean blocked;
 
     Lease(ByteString leaseId, WorkerProcess worker, PendingLease p) {
@@ -79,6 +82,7 @@ final class LeaseScheduler implements WorkerPool.Events {
       this.gpuQuantity = p.gpuQuantity;
       this.forActor = p.request.getForActor();
       this.running = ResourceSet.fromProto(p.request.getRunningResources());
+      this.kind = p.kind;
     }
   }
 
@@ -111,6 +115,7 @@ final class LeaseScheduler implements WorkerPool.Events {
   private int spreadNext;
   private ResourceSet available;
   private final List<PendingLease> pending = new ArrayList<>();
+  private final SchedulingClassCap cap;
   private final DemandReport demand = new DemandReport();
   private final Map<ByteString, Lease> leases = new HashMap<>();
   private boolean closed;
@@ -124,11 +129,19 @@ final class LeaseScheduler implements WorkerPool.Events {
     this.nodeId = nodeId;
     this.total = total;
     this.available = total;
+    this.cap = new SchedulingClassCap(total.get(ResourceSet.CPU));
     this.maxStartupConcurrency = maxStartupConcurrency;
     this.gpus = new GpuPool((int) Math.floor(total.get(ResourceSet.GPU)));
     this.pool = pool;
     this.onExit = onExit;
     pool.setEvents(this);
+  }
+
+  /** Grants what waited for a capped kind's delay to pass (the node calls it every 100 ms). */
+  synchronized void dispatchCapped() {
+    if (cap.anyAtCap() && !pending.isEmpty()) {
+      dispatch();
+    }
   }
 
   synchronized ResourceSet available() {
@@ -384,60 +397,14 @@ final class LeaseScheduler implements WorkerPool.Events {
     return total <= 0 ? 1 : 1 - free / total;
   }
 
-  /** Lease requests waiting here, by resource shape (for the control service's demand view). */
   /**
    * What holds this node's resources while requests wait: null when no request has waited {@code
    * minWaitMs}; else the leases (worker, holder, resources, blocked) and the waiting requests, for
    * a warning in the node's log.
    */
   synchronized String describeIfStuck(long minWaitMs) {
-    long now = System.nanoTime();
-    long oldest = 0;
-    for (PendingLease p : pending) {
-      oldest = Math.max(oldest, now - p.queuedAtNanos);
-    }
-    if (oldest < java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(minWaitMs)) {
-      return null;
-    }
-    StringBuilder sb =
-        new StringBuilder()
-            .append(pending.size())
-            .append(" lease requests waiting (oldest ")
-            .append(oldest / 1_000_000)
-            .append(" ms); available ")
-            .append(available)
-            .append(" of ")
-            .append(total)
-            .append("; leases:");
-    for (Lease l : leases.values()) {
-      sb.append("\n  pid ")
-          .append(l.worker.pid)
-          .append(l.forActor ? " actor " + l.worker.actorName : "")
-          .append(" holds ")
-          .append(l.held)
-          .append(l.blocked ? " (blocked in get)" : "")
-          .append(" for ")
-          .append(l.requester.isEmpty() ? "the control service" : Ids.shortHex(l.requester))
-          .append(l.requesterNode.isEmpty() ? "" : "@" + Ids.shortHex(l.requesterNode))
-          .append(", ")
-          .append((now - l.grantedAtNanos) / 1_000_000)
-          .append(" ms");
-    }
-    sb.append(pool.describe());
-    for (PendingLease p : pending) {
-      sb.append("\n  waiting: ")
-          .append(p.resources)
-          .append(" for ")
-          .append(
-              p.request.getRequesterWorkerId().isEmpty()
-                  ? p.request.getRequesterName()
-                  : Ids.shortHex(p.request.getRequesterWorkerId()))
-          .append(p.reserved ? " (worker starting)" : "")
-          .append(", ")
-          .append((now - p.queuedAtNanos) / 1_000_000)
-          .append(" ms");
-    }
-    return sb.toString();
+    return StuckReport.describe(
+        minWaitMs, pending, leases.values(), available, total, pool.describe());
   }
 
   synchronized Map<ResourceSet, Integer> pendingDemand() {
@@ -450,11 +417,12 @@ final class LeaseScheduler implements WorkerPool.Events {
 
   /** Grants what can be granted. Holds the lock. */
   private void dispatch() {
+    long now = System.nanoTime();
     Iterator<PendingLease> it = pending.iterator();
     while (it.hasNext()) {
       PendingLease p = it.next();
       if (!p.reserved) {
-        if (!p.resources.fitsIn(available)) {
+        if (!p.resources.fitsIn(available) || !cap.allows(p.kind, now)) {
           continue;
         }
         if (!claimGpus(p)) {
@@ -462,6 +430,7 @@ final class LeaseScheduler implements WorkerPool.Events {
         }
         available = available.minus(p.resources);
         p.reserved = true;
+        cap.started(p.kind, now);
       }
       WorkerProcess w = takeWorker(p);
       if (w == null) {
@@ -552,6 +521,7 @@ final class LeaseScheduler implements WorkerPool.Events {
   /** Holds the lock. */
   private void releaseLease(Lease l, boolean killWorker) {
     leases.remove(l.leaseId);
+    cap.ended(l.kind);
     if (!l.blocked) {
       available = available.plus(l.held);
     } else {
@@ -712,6 +682,7 @@ final class LeaseScheduler implements WorkerPool.Events {
   /** Holds the lock. Gives back what a dropped lease request had reserved. */
   private void unreserve(PendingLease p) {
     if (p.reserved) {
+      cap.ended(p.kind);
       available = available.plus(p.resources);
       if (p.gpuPool != null) {
         p.gpuPool.release(p.gpuIds, p.gpuQuantity);

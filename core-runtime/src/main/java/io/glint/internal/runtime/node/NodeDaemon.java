@@ -165,6 +165,7 @@ public final class NodeDaemon implements AutoCloseable {
       d.control.register();
       d.timer.scheduleWithFixedDelay(d::reportResources, 1, 1, TimeUnit.SECONDS);
       d.timer.scheduleWithFixedDelay(d::warnIfStuck, 10, 10, TimeUnit.SECONDS);
+      d.timer.scheduleWithFixedDelay(d.scheduler::dispatchCapped, 100, 100, TimeUnit.MILLISECONDS);
       return d;
     } catch (IOException | RuntimeException e) {
       d.close();

@@ -63,6 +63,7 @@ final class WorkerPool {
   private final WorkerLogs logs;
   private final Supplier<ControlServiceGrpc.ControlServiceBlockingStub> control;
   private final PackageCache packages;
+  private final WorkerAotCache aot;
   private Events events;
 
   private final Map<ByteString, WorkerProcess> workers = new LinkedHashMap<>();
@@ -83,6 +84,11 @@ final class WorkerPool {
     this.logs = logs;
     this.control = control;
     this.packages = packages;
+    this.aot =
+        new WorkerAotCache(
+            WorkerAotCache.configuredDir(System.getenv(), System.getProperties()),
+            boot.logDir(),
+            io);
   }
 
   void setEvents(Events events) {
@@ -245,8 +251,13 @@ final class WorkerPool {
     cfg.getWorkerPropertiesMap().forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     cmd.addAll(cfg.getJvmOptionsList());
     cmd.addAll(extraJvmOptions);
+    List<String> classPath = cfg.getCodePathList();
+    if (aot.enabled()) {
+      cmd.addAll(aot.optionsFor(List.copyOf(cmd), classPath, WORKER_MAIN));
+      classPath = WorkerAotCache.jarsFirst(classPath);
+    }
     cmd.add("-cp");
-    cmd.add(String.join(java.io.File.pathSeparator, cfg.getCodePathList()));
+    cmd.add(String.join(java.io.File.pathSeparator, classPath));
     cmd.add(WORKER_MAIN);
     return cmd;
   }
@@ -339,7 +350,7 @@ final class WorkerPool {
 
   /** Marks every worker killed and returns their processes, for the node's shutdown. */
   List<Process> killAllForShutdown() {
-    List<Process> procs = new ArrayList<>();
+    List<Process> procs = new ArrayList<>(aot.runningForShutdown());
     for (WorkerProcess w : workers.values()) {
       w.killed = true;
       if (w.process != null) {

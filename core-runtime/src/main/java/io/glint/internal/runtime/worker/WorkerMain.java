@@ -59,6 +59,10 @@ public final class WorkerMain {
     worker.setJob(Ids.fromHex(boot.getProperty("jobId")), boot.getProperty("namespace", ""));
     worker.start();
     RuntimeRegistry.install(worker);
+    if (Boolean.parseBoolean(boot.getProperty("train"))) {
+      train(worker, node);
+      return;
+    }
     CountDownLatch done = new CountDownLatch(1);
     worker.onShutdown(done::countDown);
     Runtime.getRuntime().addShutdownHook(new Thread(worker::shutdown, "glint-worker-shutdown"));
@@ -73,6 +77,23 @@ public final class WorkerMain {
                 .setLanguage(Language.LANGUAGE_JAVA)
                 .build());
     done.await();
+  }
+
+  /**
+   * The training run of the node's AOT cache for workers ({@code WorkerAotCache}): started as a
+   * worker is, against a node that does not exist; the registration fails at once, and the JVM
+   * exits, writing the cache of what it loaded.
+   */
+  private static void train(CoreWorker worker, Address node) {
+    try {
+      NodeServiceGrpc.newBlockingStub(worker.channelTo(node))
+          .withDeadlineAfter(5, TimeUnit.SECONDS)
+          .registerWorker(RegisterWorkerRequest.newBuilder().build());
+    } catch (RuntimeException expected) {
+      // no node listens there
+    }
+    worker.shutdown();
+    System.exit(0);
   }
 
   /** Exits when the parent (the node daemon's process) is gone: no orphaned workers. */

@@ -1,0 +1,85 @@
+package io.glint.internal.runtime.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WorkerAotCacheTest {
+  @TempDir Path tmp;
+
+  @Test
+  void theDirectoryComesFromTheSettingsAndOffTurnsCachesOff() {
+    Properties none = new Properties();
+    assertThat(WorkerAotCache.configuredDir(Map.of("XDG_CACHE_HOME", "/x"), none))
+        .isEqualTo(Path.of("/x/glint/aot"));
+    assertThat(WorkerAotCache.configuredDir(Map.of(), none))
+        .isEqualTo(Path.of(System.getProperty("user.home"), ".cache", "glint", "aot"));
+    assertThat(WorkerAotCache.configuredDir(Map.of(WorkerAotCache.ENV, "/env/dir"), none))
+        .isEqualTo(Path.of("/env/dir"));
+    Properties prop = new Properties();
+    prop.setProperty(WorkerAotCache.PROPERTY, "off");
+    assertThat(WorkerAotCache.configuredDir(Map.of(WorkerAotCache.ENV, "/env/dir"), prop)).isNull();
+  }
+
+  @Test
+  void aRebuiltJarGetsANewCache() throws Exception {
+    Path jar = Files.write(tmp.resolve("app.jar"), new byte[] {1, 2, 3});
+    List<String> cmd = List.of("java", "-XX:+UseSerialGC", "-cp", jar.toString());
+    String before = WorkerAotCache.key(cmd);
+    assertThat(WorkerAotCache.key(cmd)).isEqualTo(before);
+    Files.setLastModifiedTime(
+        jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 5000));
+    assertThat(WorkerAotCache.key(cmd)).isNotEqualTo(before);
+    assertThat(WorkerAotCache.key(List.of("java", "-Xmx1g", "-cp", jar.toString())))
+        .isNotEqualTo(WorkerAotCache.key(cmd));
+  }
+
+  @Test
+  void aReadyCacheIsUsedAndAMissingOneIsTrainedOnce() throws Exception {
+    Path dir = tmp.resolve("aot");
+    Path jar = Files.write(tmp.resolve("lib.jar"), new byte[] {1});
+    Path classes = Files.createDirectory(tmp.resolve("classes"));
+    List<Runnable> trainings = new ArrayList<>();
+    Executor later = trainings::add;
+    WorkerAotCache cache = new WorkerAotCache(dir, tmp, later);
+    List<String> opts = List.of("java", "-XX:+UseSerialGC");
+    List<String> cp = List.of(classes.toString(), jar.toString());
+    assertThat(cache.optionsFor(opts, cp, "Main")).isEmpty();
+    assertThat(cache.optionsFor(opts, cp, "Main")).isEmpty();
+    assertThat(trainings).hasSize(1); // one training per command, however many workers start
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+        .isEqualTo("rwx------");
+    // trained on the jars alone; the worker's class path then lists them first
+    String key = WorkerAotCache.key(List.of("java", "-XX:+UseSerialGC", "-cp", jar.toString()));
+    Path ready = Files.write(dir.resolve(key + ".aot"), new byte[] {0});
+    assertThat(cache.optionsFor(opts, cp, "Main"))
+        .containsExactly("-XX:AOTCache=" + ready, "-Xlog:aot=off,cds=off");
+    assertThat(WorkerAotCache.jarsFirst(cp)).containsExactly(jar.toString(), classes.toString());
+    // nothing to train on a class path without jars
+    assertThat(cache.optionsFor(opts, List.of(classes.toString()), "Main")).isEmpty();
+    assertThat(trainings).hasSize(1);
+  }
+
+  @Test
+  void aDirectoryOthersCanWriteIsNotUsed() throws Exception {
+    Path shared = Files.createDirectory(tmp.resolve("shared"));
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Path jar = Files.write(tmp.resolve("lib.jar"), new byte[] {1});
+    List<String> cmd = List.of("java", "-cp", jar.toString());
+    Files.write(shared.resolve(WorkerAotCache.key(cmd) + ".aot"), new byte[] {0});
+    List<Runnable> trainings = new ArrayList<>();
+    WorkerAotCache cache = new WorkerAotCache(shared, tmp, trainings::add);
+    assertThat(cache.optionsFor(List.of("java"), List.of(jar.toString()), "Main")).isEmpty();
+    assertThat(trainings).isEmpty();
+  }
+}
