@@ -71,7 +71,13 @@ class PythonInteropIT {
                     "lr", Tune.loguniform(1e-4, 1e-1),
                     "batch_size", Tune.choice(32, 64, 128),
                     "epochs", 3),
-                TuneConfig.builder().metric("loss").mode("min").numSamples(4).build(),
+                // One trial at a time: an actor another test of this class left may hold a CPU.
+                TuneConfig.builder()
+                    .metric("loss")
+                    .mode("min")
+                    .numSamples(4)
+                    .maxConcurrentTrials(1)
+                    .build(),
                 RunConfig.builder().storagePath(tmp.toString()).verbose(false).build())
             .fit();
     assertThat(grid.size()).isEqualTo(4);
@@ -82,7 +88,7 @@ class PythonInteropIT {
       pids.add(((Number) r.metrics().get("pid")).longValue());
     }
     // trials ran in Python actors (worker processes, reused from trial to trial), not here
-    assertThat(pids).doesNotContain(ProcessHandle.current().pid()).hasSizeLessThanOrEqualTo(2);
+    assertThat(pids).doesNotContain(ProcessHandle.current().pid()).hasSize(1);
     Result best = grid.getBestResult();
     assertThat(best.metric("loss"))
         .isEqualTo(grid.results().stream().mapToDouble(r -> r.metric("loss")).min().orElseThrow());

@@ -59,13 +59,16 @@ final class WorkerAotCache {
     this.io = io;
   }
 
-  /** The directory the settings name (the per-user default when none), or null when off. */
+  /**
+   * The directory the settings name: {@code on} (or {@code true}) for the per-user default, a path
+   * for that directory; null (no caches) when unset or {@code off}.
+   */
   static Path configuredDir(Map<String, String> env, Properties props) {
     String v = props.getProperty(PROPERTY, env.get(ENV));
-    if (v != null && v.equalsIgnoreCase("off")) {
+    if (v == null || v.isBlank() || v.equalsIgnoreCase("off") || v.equalsIgnoreCase("false")) {
       return null;
     }
-    if (v != null && !v.isBlank()) {
+    if (!v.equalsIgnoreCase("on") && !v.equalsIgnoreCase("true")) {
       return Path.of(v);
     }
     String xdg = env.get("XDG_CACHE_HOME");

@@ -20,9 +20,12 @@ class WorkerAotCacheTest {
   @Test
   void theDirectoryComesFromTheSettingsAndOffTurnsCachesOff() {
     Properties none = new Properties();
-    assertThat(WorkerAotCache.configuredDir(Map.of("XDG_CACHE_HOME", "/x"), none))
+    assertThat(WorkerAotCache.configuredDir(Map.of(), none)).isNull(); // opt-in
+    assertThat(
+            WorkerAotCache.configuredDir(
+                Map.of("XDG_CACHE_HOME", "/x", WorkerAotCache.ENV, "on"), none))
         .isEqualTo(Path.of("/x/glint/aot"));
-    assertThat(WorkerAotCache.configuredDir(Map.of(), none))
+    assertThat(WorkerAotCache.configuredDir(Map.of(WorkerAotCache.ENV, "true"), none))
         .isEqualTo(Path.of(System.getProperty("user.home"), ".cache", "glint", "aot"));
     assertThat(WorkerAotCache.configuredDir(Map.of(WorkerAotCache.ENV, "/env/dir"), none))
         .isEqualTo(Path.of("/env/dir"));
