@@ -2,17 +2,19 @@
 (``io.glint.tune.Domain``) when the experiment starts; values must be ones MessagePack keeps exactly
 (None, bool, int, float, str, bytes, lists and dicts of them), since they travel to Java, are saved
 with the experiment and written to each trial's params.json."""
+import abc
 import math
 import numbers
 
 _TAG = "__glint_domain__"
 
 
-class Domain:
+class Domain(abc.ABC):
     """A hyperparameter's distribution (Ray's ``tune.search.sample.Domain``)."""
 
+    @abc.abstractmethod
     def _spec(self):
-        raise NotImplementedError
+        """The plain values the Java engine builds this from."""
 
 
 class Float(Domain):

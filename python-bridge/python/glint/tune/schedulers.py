@@ -1,9 +1,11 @@
 """Trial schedulers in Ray Tune's names; each runs as the Java engine's scheduler of the same name
 (``io.glint.tune.schedulers``). Time is counted in ``training_iteration`` (reports)."""
+import abc
+
 from glint.tune._space import Domain, to_spec
 
 
-class TrialScheduler:
+class TrialScheduler(abc.ABC):
     """Base of the schedulers; ``metric`` and ``mode`` may be given here or in TuneConfig."""
 
     def __init__(self, metric=None, mode=None, time_attr="training_iteration"):
@@ -14,8 +16,9 @@ class TrialScheduler:
                              % (time_attr,))
         self.metric, self.mode = metric, mode
 
+    @abc.abstractmethod
     def _spec(self):
-        raise NotImplementedError
+        """The plain values the Java engine builds this from."""
 
 
 class FIFOScheduler(TrialScheduler):

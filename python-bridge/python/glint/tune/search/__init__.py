@@ -1,7 +1,8 @@
 """Search algorithms in Ray Tune's names, run by the Java engine (``io.glint.tune.search``)."""
+import abc
 
 
-class Searcher:
+class Searcher(abc.ABC):
     """Base of the search algorithms; ``metric`` and ``mode`` may be given here or in TuneConfig."""
 
     def __init__(self, metric=None, mode=None):
@@ -9,8 +10,9 @@ class Searcher:
             raise ValueError('mode must be "min" or "max", got %r' % (mode,))
         self.metric, self.mode = metric, mode
 
+    @abc.abstractmethod
     def _spec(self):
-        raise NotImplementedError
+        """The plain values the Java engine builds this from."""
 
 
 class BasicVariantGenerator(Searcher):
