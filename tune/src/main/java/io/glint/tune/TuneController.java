@@ -34,9 +34,21 @@ final class TuneController {
   private final Deque<Trial> toLaunch = new ArrayDeque<>();
   private long lastSave = System.nanoTime();
   private final PrintStream out;
-  private volatile boolean interrupted;
 
-  TuneController(ExperimentState st, TrialExecutor exec, ExperimentStore store, PrintStream out) {
+  /** Whether the experiment was asked to end now ({@link Tuner#interrupt()}). */
+  private final java.util.function.BooleanSupplier interrupted;
+
+  /**
+   * @param interrupted asked at every turn (within a second): true ends {@link #run} as if the
+   *     driver had died
+   */
+  TuneController(
+      ExperimentState st,
+      TrialExecutor exec,
+      ExperimentStore store,
+      PrintStream out,
+      java.util.function.BooleanSupplier interrupted) {
+    this.interrupted = interrupted;
     this.st = st;
     this.exec = exec;
     this.store = store;
@@ -71,7 +83,7 @@ final class TuneController {
         cfg.maxConcurrentTrials() > 0 ? cfg.maxConcurrentTrials() : exec.defaultConcurrency();
     try {
       while (true) {
-        if (interrupted) {
+        if (interrupted.getAsBoolean()) {
           // Trials keep their state (running ones resume from their checkpoints on restore).
           throw new TuneInterruptedException(store.dir());
         }
@@ -117,11 +129,6 @@ final class TuneController {
     }
     progress.print(st.trials, (System.nanoTime() - t0) / 1e9);
     return st.trials;
-  }
-
-  /** Ends {@link #run} at its next turn (within a second), as if the driver had died. */
-  void interrupt() {
-    interrupted = true;
   }
 
   private Trial newTrial() {

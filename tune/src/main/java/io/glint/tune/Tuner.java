@@ -32,7 +32,6 @@ public final class Tuner {
   private final ExperimentState state;
   private boolean inProcess;
   private java.io.PrintStream out = System.out;
-  private volatile TuneController running;
   private volatile boolean interruptRequested;
 
   public Tuner(Trainable trainable, Map<String, ?> paramSpace, TuneConfig tuneConfig) {
@@ -153,10 +152,6 @@ public final class Tuner {
    */
   public void interrupt() {
     interruptRequested = true;
-    TuneController c = running;
-    if (c != null) {
-      c.interrupt();
-    }
   }
 
   /**
@@ -189,14 +184,8 @@ public final class Tuner {
     }
     List<Trial> trials;
     try (exec) {
-      TuneController controller = new TuneController(state, exec, store, out);
-      running = controller;
-      if (interruptRequested) {
-        controller.interrupt();
-      }
-      trials = controller.run();
+      trials = new TuneController(state, exec, store, out, () -> interruptRequested).run();
     } finally {
-      running = null;
       interruptRequested = false;
       if (initHere) {
         Glint.shutdown();

@@ -79,42 +79,29 @@ final class WorkerAotCache {
     return base.resolve("glint").resolve("aot");
   }
 
-  /** Whether caches are kept at all (then a worker's class path lists its jars first). */
-  boolean enabled() {
-    return dir != null;
-  }
+  /** How a worker starts: the options to add before its class path, and the class path. */
+  record Plan(List<String> options, List<String> classPath) {}
 
   /**
-   * A worker's class path as started with a cache: its jars first, in their order, then the rest
-   * (directories). The JVM maps a cache only for a class path that begins with the one it was
-   * trained on, and trains only on jars.
+   * How a worker with these JVM options and class path starts. Without caches: as given. With them:
+   * its jars first, in their order, then the rest (directories), since the JVM trains only on jars
+   * and maps a cache only for a class path that begins with the trained one; and {@code
+   * -XX:AOTCache} when the cache of these options and jars is ready (when not, its training
+   * starts).
    */
-  static List<String> jarsFirst(List<String> classPath) {
-    List<String> out = new ArrayList<>(jars(classPath));
-    for (String e : classPath) {
-      if (!isJar(e)) {
-        out.add(e);
-      }
+  Plan plan(List<String> jvmOptions, List<String> classPath, String mainClass) {
+    if (dir == null) {
+      return new Plan(List.of(), classPath);
     }
-    return out;
-  }
-
-  private static List<String> jars(List<String> classPath) {
-    return classPath.stream().filter(WorkerAotCache::isJar).toList();
-  }
-
-  private static boolean isJar(String entry) {
-    return entry.endsWith(".jar") && Files.isRegularFile(Path.of(entry));
-  }
-
-  /**
-   * What to add to a worker's JVM options: {@code -XX:AOTCache} when the cache of these options and
-   * the class path's jars is ready (nothing when not, and its training starts).
-   */
-  List<String> optionsFor(List<String> jvmOptions, List<String> classPath, String mainClass) {
-    List<String> jars = jars(classPath);
-    if (dir == null || jars.isEmpty() || !usable()) {
-      return List.of();
+    List<String> jars = new ArrayList<>();
+    List<String> rest = new ArrayList<>();
+    for (String e : classPath) {
+      (e.endsWith(".jar") && Files.isRegularFile(Path.of(e)) ? jars : rest).add(e);
+    }
+    List<String> ordered = new ArrayList<>(jars);
+    ordered.addAll(rest);
+    if (jars.isEmpty() || !usable()) {
+      return new Plan(List.of(), ordered);
     }
     List<String> training = new ArrayList<>(jvmOptions);
     training.add("-cp");
@@ -123,12 +110,12 @@ final class WorkerAotCache {
     Path cache = dir.resolve(key + ".aot");
     if (Files.isRegularFile(cache, LinkOption.NOFOLLOW_LINKS)) {
       // Silent: a cache the JVM finds unusable is skipped, with no warning in the worker's log.
-      return List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off,cds=off");
+      return new Plan(List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off,cds=off"), ordered);
     }
     if (tried.add(key)) {
       io.execute(() -> train(training, mainClass, key, cache));
     }
-    return List.of();
+    return new Plan(List.of(), ordered);
   }
 
   /** The training runs still going, for the node's shutdown. */
@@ -178,7 +165,6 @@ final class WorkerAotCache {
       if (!ended) {
         p.destroyForcibly();
       }
-      training.remove(key);
       if (ended && p.exitValue() == 0 && Files.size(tmp) > 0) {
         Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE);
         LOG.log(System.Logger.Level.DEBUG, () -> "worker AOT cache ready: " + cache);

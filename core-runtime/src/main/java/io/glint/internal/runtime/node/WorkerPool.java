@@ -251,13 +251,10 @@ final class WorkerPool {
     cfg.getWorkerPropertiesMap().forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     cmd.addAll(cfg.getJvmOptionsList());
     cmd.addAll(extraJvmOptions);
-    List<String> classPath = cfg.getCodePathList();
-    if (aot.enabled()) {
-      cmd.addAll(aot.optionsFor(List.copyOf(cmd), classPath, WORKER_MAIN));
-      classPath = WorkerAotCache.jarsFirst(classPath);
-    }
+    WorkerAotCache.Plan plan = aot.plan(List.copyOf(cmd), cfg.getCodePathList(), WORKER_MAIN);
+    cmd.addAll(plan.options());
     cmd.add("-cp");
-    cmd.add(String.join(java.io.File.pathSeparator, classPath));
+    cmd.add(String.join(java.io.File.pathSeparator, plan.classPath()));
     cmd.add(WORKER_MAIN);
     return cmd;
   }

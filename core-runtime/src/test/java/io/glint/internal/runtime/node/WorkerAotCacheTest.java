@@ -35,6 +35,15 @@ class WorkerAotCacheTest {
   }
 
   @Test
+  void withoutCachesAWorkerStartsAsGiven() {
+    List<String> cp = List.of(tmp.toString(), "lib.jar");
+    WorkerAotCache.Plan plan =
+        new WorkerAotCache(null, tmp, r -> {}).plan(List.of("java"), cp, "M");
+    assertThat(plan.options()).isEmpty();
+    assertThat(plan.classPath()).isEqualTo(cp);
+  }
+
+  @Test
   void aRebuiltJarGetsANewCache() throws Exception {
     Path jar = Files.write(tmp.resolve("app.jar"), new byte[] {1, 2, 3});
     List<String> cmd = List.of("java", "-XX:+UseSerialGC", "-cp", jar.toString());
@@ -57,19 +66,19 @@ class WorkerAotCacheTest {
     WorkerAotCache cache = new WorkerAotCache(dir, tmp, later);
     List<String> opts = List.of("java", "-XX:+UseSerialGC");
     List<String> cp = List.of(classes.toString(), jar.toString());
-    assertThat(cache.optionsFor(opts, cp, "Main")).isEmpty();
-    assertThat(cache.optionsFor(opts, cp, "Main")).isEmpty();
+    assertThat(cache.plan(opts, cp, "Main").options()).isEmpty();
+    assertThat(cache.plan(opts, cp, "Main").options()).isEmpty();
     assertThat(trainings).hasSize(1); // one training per command, however many workers start
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
         .isEqualTo("rwx------");
     // trained on the jars alone; the worker's class path then lists them first
     String key = WorkerAotCache.key(List.of("java", "-XX:+UseSerialGC", "-cp", jar.toString()));
     Path ready = Files.write(dir.resolve(key + ".aot"), new byte[] {0});
-    assertThat(cache.optionsFor(opts, cp, "Main"))
-        .containsExactly("-XX:AOTCache=" + ready, "-Xlog:aot=off,cds=off");
-    assertThat(WorkerAotCache.jarsFirst(cp)).containsExactly(jar.toString(), classes.toString());
+    WorkerAotCache.Plan plan = cache.plan(opts, cp, "Main");
+    assertThat(plan.options()).containsExactly("-XX:AOTCache=" + ready, "-Xlog:aot=off,cds=off");
+    assertThat(plan.classPath()).containsExactly(jar.toString(), classes.toString());
     // nothing to train on a class path without jars
-    assertThat(cache.optionsFor(opts, List.of(classes.toString()), "Main")).isEmpty();
+    assertThat(cache.plan(opts, List.of(classes.toString()), "Main").options()).isEmpty();
     assertThat(trainings).hasSize(1);
   }
 
@@ -82,7 +91,7 @@ class WorkerAotCacheTest {
     Files.write(shared.resolve(WorkerAotCache.key(cmd) + ".aot"), new byte[] {0});
     List<Runnable> trainings = new ArrayList<>();
     WorkerAotCache cache = new WorkerAotCache(shared, tmp, trainings::add);
-    assertThat(cache.optionsFor(List.of("java"), List.of(jar.toString()), "Main")).isEmpty();
+    assertThat(cache.plan(List.of("java"), List.of(jar.toString()), "Main").options()).isEmpty();
     assertThat(trainings).isEmpty();
   }
 }
