@@ -17,6 +17,11 @@ public final class BenchFns {
     return OK;
   }
 
+  /** The seed's {@code tiny_task}: next to no work. */
+  public static int tiny(int x) {
+    return x;
+  }
+
   /** A 5 ms child task. */
   public static int sleep5ms() throws InterruptedException {
     Thread.sleep(5);

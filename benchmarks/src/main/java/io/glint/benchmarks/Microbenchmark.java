@@ -42,6 +42,9 @@ public final class Microbenchmark {
   /** One measured metric. */
   public record Result(String name, double mean, double stdev) {
     public String line() {
+      if (name.startsWith("driver heap MiB")) { // a size, not a rate
+        return String.format(Locale.ROOT, "%s %.1f", name, mean);
+      }
       return String.format(Locale.ROOT, "%s per second %.2f +- %.2f", name, mean, stdev);
     }
   }
@@ -78,6 +81,8 @@ public final class Microbenchmark {
           "1:n async-actor calls async",
           "n:n async-actor calls async",
           "placement group create/removal",
+          "driver heap MiB (a million tiny tasks)",
+          "1M tiny tasks",
           "python task round trip",
           "python actor calls async",
           "python arrow task gigabytes");
@@ -117,6 +122,7 @@ public final class Microbenchmark {
     Glint.init(init);
     try {
       runAll();
+      tinyTasks(sized(1_000_000)); // after runAll, whose large arrays are unreachable by now
       try {
         runPython();
       } catch (RuntimeException e) {
@@ -371,6 +377,70 @@ public final class Microbenchmark {
         numPgs);
   }
 
+  /**
+   * The seed's pitfall at full size (issue 21): a million tiny tasks submitted at once, then all
+   * read. Prints the rate over whole runs (submit to last value), then the driver's heap they take:
+   * what is reachable, after a full collection, at the two high points (every task submitted; every
+   * value read while the refs are still held), less what was before.
+   */
+  private void tinyTasks(int n) {
+    String rate = "1M tiny tasks";
+    String heap = "driver heap MiB (a million tiny tasks)";
+    if (selected.test(heap)) {
+      record(heap, new double[] {tinyTaskRun(n, true) / (1024.0 * 1024.0)});
+    }
+    if (selected.test(rate)) {
+      tinyTaskRun(Math.max(1, n / 10), false); // warm-up
+      double[] stats = new double[Math.min(2, scale.runs)];
+      for (int r = 0; r < stats.length; r++) {
+        long start = System.nanoTime();
+        tinyTaskRun(n, false);
+        stats[r] = n / ((System.nanoTime() - start) / 1e9);
+      }
+      record(rate, stats);
+    }
+  }
+
+  /** Submits {@code n} tiny tasks, reads every value; the reachable heap's high point if asked. */
+  private long tinyTaskRun(int n, boolean measureHeap) {
+    long before = measureHeap ? reachableHeap() : 0;
+    List<ObjectRef<Integer>> refs = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      refs.add(Glint.task(BenchFns::tiny, i).remote());
+    }
+    long high = measureHeap ? reachableHeap() : 0;
+    List<Integer> values = Glint.get(refs);
+    if (values.size() != n || values.get(n - 1) != n - 1) {
+      throw new IllegalStateException("tiny tasks returned wrong values");
+    }
+    return measureHeap ? Math.max(high, reachableHeap()) - before : 0;
+  }
+
+  /**
+   * The heap still in use after full collections, repeated until it stops shrinking: refs dropped
+   * by the program free their objects only after the collector found them and the runtime's cleaner
+   * ran, so one collection leaves them counted.
+   */
+  private static long reachableHeap() {
+    Runtime rt = Runtime.getRuntime();
+    long used = Long.MAX_VALUE;
+    for (int i = 0; i < 10; i++) {
+      System.gc();
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      long now = rt.totalMemory() - rt.freeMemory();
+      if (now > used - used / 100) {
+        return Math.min(now, used);
+      }
+      used = now;
+    }
+    return used;
+  }
+
   /** Glint's own metrics: Python tasks and actors (Ray measures these in Python only). */
   private void runPython() {
     if (anySelected("python")) {
@@ -485,6 +555,10 @@ public final class Microbenchmark {
       double secs = (System.nanoTime() - start) / 1e9;
       stats[r] = multiplier * count / secs;
     }
+    record(name, stats);
+  }
+
+  private void record(String name, double[] stats) {
     double mean = 0;
     for (double s : stats) {
       mean += s;

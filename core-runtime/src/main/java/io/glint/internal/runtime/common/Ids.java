@@ -29,7 +29,7 @@ public final class Ids {
         b[i + j] = (byte) (v >>> (8 * j));
       }
     }
-    return ByteString.copyFrom(b);
+    return com.google.protobuf.UnsafeByteOperations.unsafeWrap(b); // b is never written again
   }
 
   public static ByteString objectId(ByteString taskId, int index) {
@@ -39,7 +39,7 @@ public final class Ids {
     b[ID_BYTES + 1] = (byte) (index >>> 16);
     b[ID_BYTES + 2] = (byte) (index >>> 8);
     b[ID_BYTES + 3] = (byte) index;
-    return ByteString.copyFrom(b);
+    return com.google.protobuf.UnsafeByteOperations.unsafeWrap(b); // b is never written again
   }
 
   public static ByteString taskIdOf(ByteString objectId) {

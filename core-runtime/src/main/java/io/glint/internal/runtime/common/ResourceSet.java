@@ -19,6 +19,9 @@ public final class ResourceSet {
   private static final long UNIT = 10_000;
   private final TreeMap<String, Long> units;
 
+  /** {@link #toProto()}, made once: tasks of one shape share it (a set never changes). */
+  private volatile io.glint.internal.proto.ResourceSet proto;
+
   private ResourceSet(TreeMap<String, Long> units) {
     this.units = units;
   }
@@ -55,7 +58,12 @@ public final class ResourceSet {
   }
 
   public io.glint.internal.proto.ResourceSet toProto() {
-    return io.glint.internal.proto.ResourceSet.newBuilder().putAllQuantities(toMap()).build();
+    io.glint.internal.proto.ResourceSet p = proto;
+    if (p == null) {
+      p = io.glint.internal.proto.ResourceSet.newBuilder().putAllQuantities(toMap()).build();
+      proto = p;
+    }
+    return p;
   }
 
   public Map<String, Double> toMap() {

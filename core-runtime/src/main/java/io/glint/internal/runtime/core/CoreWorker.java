@@ -107,6 +107,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   private final XlangCodec xlang = new XlangCodec(this);
   private final ValueCodec codec;
   private final FunctionResolver functions = new FunctionResolver();
+  private final TaskShapes shapes = new TaskShapes();
   private final ReferenceCounter refCounter;
   private final ObjectResolver objectResolver = new ObjectResolver(this);
   private final PlacementGroupClient placementGroups = new PlacementGroupClient(this);
@@ -190,6 +191,9 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   /** The protocol's form of a public scheduling strategy. */
   static io.glint.internal.proto.SchedulingStrategy strategyProto(
       io.glint.api.SchedulingStrategy s) {
+    if (s instanceof io.glint.api.SchedulingStrategy.Default) {
+      return TaskShapes.DEFAULT_STRATEGY;
+    }
     var b = io.glint.internal.proto.SchedulingStrategy.newBuilder();
     switch (s) {
       case io.glint.api.SchedulingStrategy.Spread sp ->
@@ -499,14 +503,12 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   public <R> ObjectRef<R> submitTask(Object func, Object[] args, CallOptions options) {
     checkOpen();
     FunctionResolver.Resolved fn = functions.resolve(func);
-    Map<String, Double> res = new HashMap<>();
-    res.put(ResourceSet.CPU, 1.0);
-    res.putAll(options.resources());
     TaskExecutor.TaskContext parent = TaskExecutor.current();
     io.glint.internal.proto.SchedulingStrategy strategy =
         PlacementGroupClient.forChild(
             strategyProto(options.schedulingStrategy()), TaskExecutor.callerPlacement(executor()));
-    ResourceSet resources = placementGroups.resourcesFor(strategy, ResourceSet.of(res));
+    ResourceSet resources =
+        placementGroups.resourcesFor(strategy, shapes.taskResources(options.resources()));
     ByteString taskId = Ids.random();
     ByteString returnId = Ids.objectId(taskId, 1);
     String name = options.name().orElse(fn.displayName());
@@ -515,7 +517,13 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     ObjectRef<R> ref = newOwnedRef(returnId, fn.resultType());
     NormalTaskSubmitter.PendingTask pending =
         normalSubmitter.newTask(
-            taskId, name, resources, List.of(returnId), ab.argRefs, options.maxRetries(), strategy);
+            taskId,
+            name,
+            resources,
+            List.of(returnId),
+            ab.refList(),
+            options.maxRetries(),
+            strategy);
     entry.producer = pending;
     TaskSpec.Builder spec =
         TaskSpec.newBuilder()

@@ -1,0 +1,54 @@
+package io.glint.internal.runtime.core;
+
+import io.glint.internal.proto.DefaultSchedulingStrategy;
+import io.glint.internal.proto.SchedulingStrategy;
+import io.glint.internal.runtime.common.ResourceSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What tasks submitted with the same options share, made once: the resource set a task asks for
+ * (with its protobuf form) and the default scheduling strategy. A driver that submits a million
+ * tasks at once holds one copy of each rather than a million (issue 21's <i>1M tiny tasks</i>:
+ * about 300 bytes a pending task).
+ */
+final class TaskShapes {
+  /** The strategy of a task that names none. */
+  static final SchedulingStrategy DEFAULT_STRATEGY =
+      SchedulingStrategy.newBuilder()
+          .setDefaultStrategy(DefaultSchedulingStrategy.getDefaultInstance())
+          .build();
+
+  /** Past this many distinct shapes new ones are made per call, not kept (no unbounded growth). */
+  private static final int MAX_SHAPES = 256;
+
+  private static final ResourceSet ONE_CPU = ResourceSet.of(ResourceSet.CPU, 1.0);
+
+  private final ConcurrentHashMap<Map<String, Double>, ResourceSet> shapes =
+      new ConcurrentHashMap<>();
+
+  /** A task's resources: one CPU unless {@code requested} says otherwise, plus what it asks. */
+  ResourceSet taskResources(Map<String, Double> requested) {
+    if (requested.isEmpty()) {
+      return ONE_CPU;
+    }
+    ResourceSet r = shapes.get(requested);
+    if (r != null) {
+      return r;
+    }
+    Map<String, Double> res = new HashMap<>();
+    res.put(ResourceSet.CPU, 1.0);
+    res.putAll(requested);
+    r = ResourceSet.of(res); // checks the quantities
+    if (shapes.size() < MAX_SHAPES) {
+      shapes.putIfAbsent(Map.copyOf(requested), r);
+    }
+    return r;
+  }
+
+  /** How many shapes are kept (for tests). */
+  int kept() {
+    return shapes.size();
+  }
+}
