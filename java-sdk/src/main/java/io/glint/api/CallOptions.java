@@ -26,7 +26,10 @@ public final class CallOptions {
   private final SchedulingStrategy schedulingStrategy;
 
   private CallOptions(Builder b) {
-    this.resources = Collections.unmodifiableMap(new LinkedHashMap<>(b.resources));
+    this.resources =
+        b.resources.isEmpty()
+            ? Map.of()
+            : Collections.unmodifiableMap(new LinkedHashMap<>(b.resources));
     this.maxRetries = b.maxRetries == null ? DEFAULT_MAX_RETRIES : b.maxRetries;
     this.retryExceptions = b.retryExceptions;
     this.name = b.name;

@@ -537,7 +537,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
             .setCallerAddress(address)
             .setMaxRetries(options.maxRetries())
             .setRetryExceptions(options.retryExceptions())
-            .setName(name)
+            .setNameBytes(shapes.name(name))
             .setSchedulingStrategy(strategy)
             .setDepth(parent == null ? 0 : parent.depth() + 1);
     if (parent != null) {

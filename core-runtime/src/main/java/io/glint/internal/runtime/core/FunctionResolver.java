@@ -133,6 +133,11 @@ public final class FunctionResolver {
     if (s == null) {
       sl = serializedLambda(func);
       s = describe(sl);
+      // The message is shared by every task of this function: turn its strings into bytes once
+      // (protobuf keeps them), so sending a task copies them rather than encoding them anew.
+      s.descriptor.getModuleOrClassBytes();
+      s.descriptor.getFunctionNameBytes();
+      s.descriptor.getSignatureBytes();
       cache.put(cls, s);
     }
     Object[] captured = NO_ARGS;

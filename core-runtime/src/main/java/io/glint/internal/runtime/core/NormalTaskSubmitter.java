@@ -243,7 +243,7 @@ final class NormalTaskSubmitter {
       ByteString n = t.strategy.getNodeAffinity().getNodeId();
       return worker.isAliveNode(n) ? n : local;
     }
-    if (t.strategy.hasSpread()) {
+    if (t.strategy.hasSpread() || t.argRefs.isEmpty()) { // no argument is in a store
       return local;
     }
     java.util.Map<ByteString, Long> bytes = new java.util.HashMap<>();

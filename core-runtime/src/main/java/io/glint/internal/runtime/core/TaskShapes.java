@@ -1,5 +1,6 @@
 package io.glint.internal.runtime.core;
 
+import com.google.protobuf.ByteString;
 import io.glint.internal.proto.DefaultSchedulingStrategy;
 import io.glint.internal.proto.SchedulingStrategy;
 import io.glint.internal.runtime.common.ResourceSet;
@@ -9,9 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What tasks submitted with the same options share, made once: the resource set a task asks for
- * (with its protobuf form) and the default scheduling strategy. A driver that submits a million
- * tasks at once holds one copy of each rather than a million (issue 21's <i>1M tiny tasks</i>:
- * about 300 bytes a pending task).
+ * (with its protobuf form), the default scheduling strategy, the task's name as bytes. A driver
+ * that submits a million tasks at once holds one copy of each rather than a million (issue 21's
+ * <i>1M tiny tasks</i>: about 300 bytes a pending task).
  */
 final class TaskShapes {
   /** The strategy of a task that names none. */
@@ -27,6 +28,19 @@ final class TaskShapes {
 
   private final ConcurrentHashMap<Map<String, Double>, ResourceSet> shapes =
       new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ByteString> names = new ConcurrentHashMap<>();
+
+  /** A task name as UTF-8 bytes, encoded once per name (a task's spec is sent as bytes). */
+  ByteString name(String name) {
+    ByteString b = names.get(name);
+    if (b == null) {
+      b = ByteString.copyFromUtf8(name);
+      if (names.size() < MAX_SHAPES) {
+        names.putIfAbsent(name, b);
+      }
+    }
+    return b;
+  }
 
   /** A task's resources: one CPU unless {@code requested} says otherwise, plus what it asks. */
   ResourceSet taskResources(Map<String, Double> requested) {

@@ -126,6 +126,18 @@ public final class Serializer {
     }
   }
 
+  /**
+   * The written bytes: a copy when most of the buffer is unused (a small value is often kept a long
+   * time, in a pending task or an object table), else the buffer itself.
+   */
+  private static ByteString payload(Output out) {
+    byte[] buf = out.getBuffer();
+    int n = out.position();
+    return n < buf.length / 2
+        ? ByteString.copyFrom(buf, 0, n)
+        : UnsafeByteOperations.unsafeWrap(buf, 0, n);
+  }
+
   /** Serializes {@code value} in the JAVA format. */
   public SerializedValue serialize(Object value) {
     List<ObjectReference> nested = new ArrayList<>(0);
@@ -136,11 +148,14 @@ public final class Serializer {
       kryo.setClassLoader(loader.get());
       Output out = new Output(64, -1);
       kryo.writeClassAndObject(out, value);
-      return SerializedValue.newBuilder()
-          .setFormat(ValueFormat.VALUE_FORMAT_JAVA)
-          .setPayload(UnsafeByteOperations.unsafeWrap(out.getBuffer(), 0, out.position()))
-          .addAllNestedRefs(nested)
-          .build();
+      SerializedValue.Builder b =
+          SerializedValue.newBuilder()
+              .setFormat(ValueFormat.VALUE_FORMAT_JAVA)
+              .setPayload(payload(out));
+      if (!nested.isEmpty()) { // an empty addAll would still keep a list in the message
+        b.addAllNestedRefs(nested);
+      }
+      return b.build();
     } catch (NotSerializable e) {
       throw new ObjectSerializationException(
           e.type.getName(),
