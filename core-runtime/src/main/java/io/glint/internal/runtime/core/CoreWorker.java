@@ -188,34 +188,6 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     scheduler.scheduleWithFixedDelay(this::refreshClusterView, 0, 2, TimeUnit.SECONDS);
   }
 
-  /** The protocol's form of a public scheduling strategy. */
-  static io.glint.internal.proto.SchedulingStrategy strategyProto(
-      io.glint.api.SchedulingStrategy s) {
-    if (s instanceof io.glint.api.SchedulingStrategy.Default) {
-      return TaskShapes.DEFAULT_STRATEGY;
-    }
-    var b = io.glint.internal.proto.SchedulingStrategy.newBuilder();
-    switch (s) {
-      case io.glint.api.SchedulingStrategy.Spread sp ->
-          b.setSpread(io.glint.internal.proto.SpreadSchedulingStrategy.getDefaultInstance());
-      case io.glint.api.SchedulingStrategy.NodeAffinity na ->
-          b.setNodeAffinity(
-              io.glint.internal.proto.NodeAffinitySchedulingStrategy.newBuilder()
-                  .setNodeId(Ids.fromHex(na.nodeId()))
-                  .setSoft(na.soft()));
-      case io.glint.api.SchedulingStrategy.InPlacementGroup pg ->
-          b.setPlacementGroup(
-              io.glint.internal.proto.PlacementGroupSchedulingStrategy.newBuilder()
-                  .setPlacementGroupId(PlacementGroupClient.idOf(pg.group()))
-                  .setBundleIndex(pg.bundleIndex())
-                  .setCaptureChildTasks(pg.captureChildTasks()));
-      default ->
-          b.setDefaultStrategy(
-              io.glint.internal.proto.DefaultSchedulingStrategy.getDefaultInstance());
-    }
-    return b.build();
-  }
-
   /** Whether the cluster view has {@code nodeId} as an alive node. */
   boolean isAliveNode(ByteString nodeId) {
     for (NodeInfo n : clusterView) {
@@ -506,7 +478,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     TaskExecutor.TaskContext parent = TaskExecutor.current();
     io.glint.internal.proto.SchedulingStrategy strategy =
         PlacementGroupClient.forChild(
-            strategyProto(options.schedulingStrategy()), TaskExecutor.callerPlacement(executor()));
+            TaskShapes.strategy(options.schedulingStrategy()),
+            TaskExecutor.callerPlacement(executor()));
     ResourceSet resources =
         placementGroups.resourcesFor(strategy, shapes.taskResources(options.resources()));
     ByteString taskId = Ids.random();
@@ -559,7 +532,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     placement.put(ResourceSet.CPU, 1.0);
     placement.putAll(options.resources());
     io.glint.internal.proto.SchedulingStrategy actorStrategy =
-        strategyProto(options.schedulingStrategy());
+        TaskShapes.strategy(options.schedulingStrategy());
     TaskArgs ab = TaskArgs.build(this, fn.captured(), args, fn.crossLanguage());
     try {
       ab.awaitResolved();

@@ -320,11 +320,11 @@ final class NormalTaskSubmitter {
                 .addAllAssignedGpuIds(best.grant.getGpuIdsList())
                 .build();
       }
-      if (!best.stream.send(PushMessage.newBuilder().setTask(spec).build())) {
-        // The stream broke under us; its close handler will requeue what is in flight.
-        break;
+      if (!best.stream.queue(spec)) {
+        break; // the stream broke under us; its close handler requeues what is in flight
       }
     }
+    q.leases.forEach(l -> l.stream.flush()); // one message per lease for what went to it
     int wanted = Math.min(q.tasks.size(), MAX_PENDING_LEASES) - q.leaseRequests.size();
     for (int i = 0; i < wanted && !shutdown; i++) {
       requestLease(q, worker.leaseTarget(q.key.targetNode()), false);

@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.glint.api.exception.ObjectSerializationException;
 import io.glint.internal.proto.Failure;
 import io.glint.internal.proto.FailureKind;
-import io.glint.internal.proto.PushReply;
 import io.glint.internal.proto.TaskArg;
 import io.glint.internal.proto.TaskResult;
 import io.glint.internal.proto.TaskSpec;
@@ -14,7 +13,6 @@ import io.glint.internal.runtime.common.Failures;
 import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.serialization.ArrowCodec;
 import io.glint.internal.runtime.serialization.XlangCodec;
-import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -53,41 +51,6 @@ final class TaskExecutor {
   }
 
   /** Replies on one submitter's stream. */
-  static final class ReplySink {
-    private final StreamObserver<PushReply> obs;
-    private boolean closed;
-
-    ReplySink(StreamObserver<PushReply> obs) {
-      this.obs = obs;
-    }
-
-    synchronized void send(TaskResult r) {
-      if (closed) {
-        return;
-      }
-      try {
-        obs.onNext(PushReply.newBuilder().setResult(r).build());
-      } catch (RuntimeException e) {
-        closed = true;
-      }
-    }
-
-    synchronized void close() {
-      if (!closed) {
-        closed = true;
-        try {
-          obs.onCompleted();
-        } catch (RuntimeException ignored) {
-          // already cancelled
-        }
-      }
-    }
-
-    synchronized boolean isClosed() {
-      return closed;
-    }
-  }
-
   private final class Job implements Runnable {
     final TaskSpec spec;
     final ReplySink sink;

@@ -3,6 +3,7 @@ package io.glint.internal.runtime.core;
 import com.google.protobuf.ByteString;
 import io.glint.internal.proto.DefaultSchedulingStrategy;
 import io.glint.internal.proto.SchedulingStrategy;
+import io.glint.internal.runtime.common.Ids;
 import io.glint.internal.runtime.common.ResourceSet;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,6 +21,33 @@ final class TaskShapes {
       SchedulingStrategy.newBuilder()
           .setDefaultStrategy(DefaultSchedulingStrategy.getDefaultInstance())
           .build();
+
+  /** The protobuf form of a task's or actor's strategy (the default one made once). */
+  static SchedulingStrategy strategy(io.glint.api.SchedulingStrategy s) {
+    if (s instanceof io.glint.api.SchedulingStrategy.Default) {
+      return DEFAULT_STRATEGY;
+    }
+    var b = SchedulingStrategy.newBuilder();
+    switch (s) {
+      case io.glint.api.SchedulingStrategy.Spread sp ->
+          b.setSpread(io.glint.internal.proto.SpreadSchedulingStrategy.getDefaultInstance());
+      case io.glint.api.SchedulingStrategy.NodeAffinity na ->
+          b.setNodeAffinity(
+              io.glint.internal.proto.NodeAffinitySchedulingStrategy.newBuilder()
+                  .setNodeId(Ids.fromHex(na.nodeId()))
+                  .setSoft(na.soft()));
+      case io.glint.api.SchedulingStrategy.InPlacementGroup pg ->
+          b.setPlacementGroup(
+              io.glint.internal.proto.PlacementGroupSchedulingStrategy.newBuilder()
+                  .setPlacementGroupId(PlacementGroupClient.idOf(pg.group()))
+                  .setBundleIndex(pg.bundleIndex())
+                  .setCaptureChildTasks(pg.captureChildTasks()));
+      default ->
+          b.setDefaultStrategy(
+              io.glint.internal.proto.DefaultSchedulingStrategy.getDefaultInstance());
+    }
+    return b.build();
+  }
 
   /** Past this many distinct shapes new ones are made per call, not kept (no unbounded growth). */
   private static final int MAX_SHAPES = 256;

@@ -41,12 +41,19 @@ final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
               .asRuntimeException());
       return CoreWorker.ignore();
     }
-    TaskExecutor.ReplySink sink = new TaskExecutor.ReplySink(obs);
+    ReplySink sink = new ReplySink(obs, worker.scheduler());
     return new StreamObserver<>() {
       @Override
       public void onNext(PushMessage m) {
         switch (m.getKindCase()) {
-          case TASK -> executor.onTask(m.getTask(), sink);
+          case TASK -> {
+            sink.expect(1);
+            executor.onTask(m.getTask(), sink);
+          }
+          case TASKS -> {
+            sink.expect(m.getTasks().getTasksCount());
+            m.getTasks().getTasksList().forEach(t -> executor.onTask(t, sink));
+          }
           case CANCEL -> executor.onCancel(m.getCancel().getTaskId(), m.getCancel().getForce());
           default -> {}
         }

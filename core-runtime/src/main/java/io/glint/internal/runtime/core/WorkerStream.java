@@ -2,7 +2,9 @@ package io.glint.internal.runtime.core;
 
 import io.glint.internal.proto.PushMessage;
 import io.glint.internal.proto.PushReply;
+import io.glint.internal.proto.TaskBatch;
 import io.glint.internal.proto.TaskResult;
+import io.glint.internal.proto.TaskSpec;
 import io.glint.internal.proto.WorkerServiceGrpc;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -31,6 +33,8 @@ final class WorkerStream {
   private final Executor closeExecutor;
   private StreamObserver<PushMessage> out;
   private boolean closed;
+  private final java.util.List<TaskSpec> queued = new java.util.ArrayList<>();
+  private boolean holding;
 
   WorkerStream(Channel channel, Listener listener, Executor closeExecutor) {
     this.channel = channel;
@@ -48,6 +52,15 @@ final class WorkerStream {
                   public void onNext(PushReply reply) {
                     if (reply.hasResult()) {
                       listener.onResult(WorkerStream.this, reply.getResult());
+                    }
+                    if (reply.hasResults()) {
+                      // Tasks dispatched in answer to these results go out together after them.
+                      holdFlushes(true);
+                      for (TaskResult r : reply.getResults().getResultsList()) {
+                        listener.onResult(WorkerStream.this, r);
+                      }
+                      holdFlushes(false);
+                      flush();
                     }
                   }
 
@@ -71,8 +84,44 @@ final class WorkerStream {
     closeExecutor.execute(() -> listener.onClosed(this, status));
   }
 
-  /** Sends one message; returns false when the stream has ended. */
+  /** Sends one message (after any queued tasks); returns false when the stream has ended. */
   synchronized boolean send(PushMessage m) {
+    return flush() && write(m);
+  }
+
+  /**
+   * Queues a task to go out with the others queued before the next {@link #flush()} (one message
+   * for a backlog); returns false when the stream has ended.
+   */
+  synchronized boolean queue(TaskSpec task) {
+    if (closed || out == null) {
+      return false;
+    }
+    queued.add(task);
+    return true;
+  }
+
+  private synchronized void holdFlushes(boolean hold) {
+    holding = hold;
+  }
+
+  /**
+   * Sends the queued tasks (unless a batch of results is being delivered: then after it); returns
+   * false when the stream has ended.
+   */
+  synchronized boolean flush() {
+    if (queued.isEmpty() || holding) {
+      return !closed && out != null;
+    }
+    PushMessage m =
+        queued.size() == 1
+            ? PushMessage.newBuilder().setTask(queued.get(0)).build()
+            : PushMessage.newBuilder().setTasks(TaskBatch.newBuilder().addAllTasks(queued)).build();
+    queued.clear();
+    return write(m);
+  }
+
+  private boolean write(PushMessage m) {
     if (closed || out == null) {
       return false;
     }

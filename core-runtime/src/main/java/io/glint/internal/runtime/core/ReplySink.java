@@ -1,0 +1,101 @@
+package io.glint.internal.runtime.core;
+
+import io.glint.internal.proto.PushReply;
+import io.glint.internal.proto.ResultBatch;
+import io.glint.internal.proto.TaskResult;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The worker's end of one task stream: sends each task's result back, batching them when the stream
+ * has a backlog.
+ *
+ * <p>A result is held back only while more of this stream's tasks are queued here (their results
+ * will follow soon), and never longer than {@link #HOLD_MICROS} nor past {@link #MAX_BATCH}
+ * results: so a submitter with a million tiny tasks gets one message per batch rather than one per
+ * task, while a lone task's result (or the last of a backlog) goes out at once.
+ */
+final class ReplySink {
+  static final long HOLD_MICROS = 500;
+  static final int MAX_BATCH = 64;
+
+  private final StreamObserver<PushReply> obs;
+  private final ScheduledExecutorService timer;
+  private final long holdMicros;
+  private final List<TaskResult> held = new ArrayList<>();
+  private int outstanding;
+  private boolean closed;
+
+  ReplySink(StreamObserver<PushReply> obs, ScheduledExecutorService timer) {
+    this(obs, timer, HOLD_MICROS);
+  }
+
+  ReplySink(StreamObserver<PushReply> obs, ScheduledExecutorService timer, long holdMicros) {
+    this.obs = obs;
+    this.timer = timer;
+    this.holdMicros = holdMicros;
+  }
+
+  /** {@code n} more tasks arrived on this stream; each will send one result. */
+  synchronized void expect(int n) {
+    outstanding += n;
+  }
+
+  synchronized void send(TaskResult r) {
+    if (closed) {
+      return;
+    }
+    outstanding--;
+    held.add(r);
+    if (outstanding > 0 && held.size() < MAX_BATCH) {
+      if (held.size() == 1) {
+        timer.schedule(this::flush, holdMicros, TimeUnit.MICROSECONDS);
+      }
+      return;
+    }
+    flushHeld();
+  }
+
+  private synchronized void flush() {
+    if (!closed) {
+      flushHeld();
+    }
+  }
+
+  private void flushHeld() {
+    if (held.isEmpty()) {
+      return;
+    }
+    PushReply reply =
+        held.size() == 1
+            ? PushReply.newBuilder().setResult(held.get(0)).build()
+            : PushReply.newBuilder()
+                .setResults(ResultBatch.newBuilder().addAllResults(held))
+                .build();
+    held.clear();
+    try {
+      obs.onNext(reply);
+    } catch (RuntimeException e) {
+      closed = true;
+    }
+  }
+
+  synchronized void close() {
+    if (!closed) {
+      flushHeld();
+      closed = true;
+      try {
+        obs.onCompleted();
+      } catch (RuntimeException ignored) {
+        // already cancelled
+      }
+    }
+  }
+
+  synchronized boolean isClosed() {
+    return closed;
+  }
+}
