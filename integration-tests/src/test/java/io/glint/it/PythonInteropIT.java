@@ -223,21 +223,32 @@ class PythonInteropIT {
     PlacementGroup pg =
         PlacementGroups.createPlacementGroup(
             List.of(Map.of("CPU", 1.0)), PlacementStrategy.STRICT_PACK);
-    assertThat(pg.wait(60)).isTrue();
-    ActorHandle<PyActorClass> counter =
-        Glint.actor(PyActorClass.of(MOD, "Counter"), 1).setPlacementGroup(pg, 0).remote();
-    assertThat(Glint.get(counter.task(PyActorMethod.of("increment", Integer.class)).remote()))
-        .isEqualTo(2);
-    // The bundle's only CPU is the actor's: a second one in the bundle waits.
-    ActorHandle<PyActorClass> second =
-        Glint.actor(PyActorClass.of(MOD, "Counter"), 1).setPlacementGroup(pg, 0).remote();
-    assertThatThrownBy(
-            () -> Glint.get(second.task(PyActorMethod.of("get", Integer.class)).remote(), 1_000))
-        .isInstanceOf(GetTimeoutException.class);
-    counter.kill();
-    assertThat(Glint.get(second.task(PyActorMethod.of("get", Integer.class)).remote(), 60_000))
-        .isEqualTo(1);
-    PlacementGroups.removePlacementGroup(pg);
+    try {
+      assertThat(pg.wait(60)).isTrue();
+      // Each holds its CPU while it runs (an actor that names none holds none once created, as in
+      // Ray, and a second one would fit).
+      ActorHandle<PyActorClass> counter =
+          Glint.actor(PyActorClass.of(MOD, "Counter"), 1)
+              .setResource("CPU", 1)
+              .setPlacementGroup(pg, 0)
+              .remote();
+      assertThat(Glint.get(counter.task(PyActorMethod.of("increment", Integer.class)).remote()))
+          .isEqualTo(2);
+      // The bundle's only CPU is the actor's: a second one in the bundle waits.
+      ActorHandle<PyActorClass> second =
+          Glint.actor(PyActorClass.of(MOD, "Counter"), 1)
+              .setResource("CPU", 1)
+              .setPlacementGroup(pg, 0)
+              .remote();
+      assertThatThrownBy(
+              () -> Glint.get(second.task(PyActorMethod.of("get", Integer.class)).remote(), 3_000))
+          .isInstanceOf(GetTimeoutException.class);
+      counter.kill();
+      assertThat(Glint.get(second.task(PyActorMethod.of("get", Integer.class)).remote(), 60_000))
+          .isEqualTo(1);
+    } finally {
+      PlacementGroups.removePlacementGroup(pg); // its actors end with it
+    }
   }
 
   @Test

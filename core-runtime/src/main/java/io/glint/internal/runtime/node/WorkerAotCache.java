@@ -8,10 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -33,8 +36,8 @@ import java.util.concurrent.TimeUnit;
  * cache in the background (a JVM that starts as a worker does, against no node, and exits); later
  * starts use it. Caches live in a private per-user directory ({@code ~/.cache/glint/aot}, or {@code
  * glint.worker.aotCache} / {@code GLINT_WORKER_AOT_CACHE}; {@code off} disables them), so they
- * outlive the cluster; a directory another user can write to is not used, since a cache is code the
- * worker runs.
+ * outlive the cluster; the {@value #KEPT} most recently used are kept. A directory another user can
+ * write to is not used, since a cache is code the worker runs.
  */
 final class WorkerAotCache {
   private static final System.Logger LOG = System.getLogger(WorkerAotCache.class.getName());
@@ -42,10 +45,17 @@ final class WorkerAotCache {
   static final String ENV = "GLINT_WORKER_AOT_CACHE";
   private static final long TRAINING_TIMEOUT_S = 120;
 
+  /** Caches kept per directory (the most recently used): each is some 35 MB. */
+  static final int KEPT = 6;
+
+  /** A training's partial output older than this is left over from a crash. */
+  private static final Duration STALE_PARTIAL = Duration.ofHours(1);
+
   private final Path dir;
   private final Path logDir;
   private final Executor io;
   private final Set<String> tried = ConcurrentHashMap.newKeySet();
+  private final Set<String> touched = ConcurrentHashMap.newKeySet();
   private volatile Boolean usable;
   private final Map<String, Process> training = new ConcurrentHashMap<>();
 
@@ -60,15 +70,15 @@ final class WorkerAotCache {
   }
 
   /**
-   * The directory the settings name: {@code on} (or {@code true}) for the per-user default, a path
-   * for that directory; null (no caches) when unset or {@code off}.
+   * The directory the settings name: the per-user default when unset, {@code on} or {@code true}; a
+   * path for that directory; null (no caches) for {@code off} or {@code false}.
    */
   static Path configuredDir(Map<String, String> env, Properties props) {
     String v = props.getProperty(PROPERTY, env.get(ENV));
-    if (v == null || v.isBlank() || v.equalsIgnoreCase("off") || v.equalsIgnoreCase("false")) {
+    if (v != null && (v.equalsIgnoreCase("off") || v.equalsIgnoreCase("false"))) {
       return null;
     }
-    if (!v.equalsIgnoreCase("on") && !v.equalsIgnoreCase("true")) {
+    if (v != null && !v.isBlank() && !v.equalsIgnoreCase("on") && !v.equalsIgnoreCase("true")) {
       return Path.of(v);
     }
     String xdg = env.get("XDG_CACHE_HOME");
@@ -109,6 +119,13 @@ final class WorkerAotCache {
     String key = key(training);
     Path cache = dir.resolve(key + ".aot");
     if (Files.isRegularFile(cache, LinkOption.NOFOLLOW_LINKS)) {
+      if (touched.add(key)) { // in use: the last to be pruned
+        try {
+          Files.setLastModifiedTime(cache, FileTime.from(Instant.now()));
+        } catch (IOException e) {
+          // pruned by another node meanwhile: this worker starts without it
+        }
+      }
       // Silent: a cache the JVM finds unusable is skipped, with no warning in the worker's log.
       return new Plan(List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off,cds=off"), ordered);
     }
@@ -168,6 +185,7 @@ final class WorkerAotCache {
       if (ended && p.exitValue() == 0 && Files.size(tmp) > 0) {
         Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE);
         LOG.log(System.Logger.Level.DEBUG, () -> "worker AOT cache ready: " + cache);
+        prune(dir, KEPT, Instant.now());
       } else {
         LOG.log(
             System.Logger.Level.WARNING,
@@ -196,6 +214,40 @@ final class WorkerAotCache {
           // left for the next training to overwrite
         }
       }
+    }
+  }
+
+  /**
+   * Keeps the {@code kept} most recently used caches in {@code dir} and deletes the rest (every
+   * rebuild of a jar makes a new one), and partial outputs of trainings that crashed.
+   */
+  static void prune(Path dir, int kept, Instant now) {
+    List<Path> caches = new ArrayList<>();
+    try (var entries = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) entries::iterator) {
+        String name = p.getFileName().toString();
+        if (name.endsWith(".aot")) {
+          caches.add(p);
+        } else if (name.contains(".aot.tmp-")
+            && Files.getLastModifiedTime(p).toInstant().isBefore(now.minus(STALE_PARTIAL))) {
+          Files.deleteIfExists(p);
+        }
+      }
+      caches.sort(
+          java.util.Comparator.comparing(
+                  (Path p) -> {
+                    try {
+                      return Files.getLastModifiedTime(p);
+                    } catch (IOException e) {
+                      return FileTime.fromMillis(0);
+                    }
+                  })
+              .reversed());
+      for (Path old : caches.subList(Math.min(kept, caches.size()), caches.size())) {
+        Files.deleteIfExists(old);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "pruning worker AOT caches: " + e);
     }
   }
 

@@ -20,7 +20,8 @@ class WorkerAotCacheTest {
   @Test
   void theDirectoryComesFromTheSettingsAndOffTurnsCachesOff() {
     Properties none = new Properties();
-    assertThat(WorkerAotCache.configuredDir(Map.of(), none)).isNull(); // opt-in
+    assertThat(WorkerAotCache.configuredDir(Map.of("XDG_CACHE_HOME", "/x"), none))
+        .isEqualTo(Path.of("/x/glint/aot")); // on unless turned off
     assertThat(
             WorkerAotCache.configuredDir(
                 Map.of("XDG_CACHE_HOME", "/x", WorkerAotCache.ENV, "on"), none))
@@ -32,6 +33,36 @@ class WorkerAotCacheTest {
     Properties prop = new Properties();
     prop.setProperty(WorkerAotCache.PROPERTY, "off");
     assertThat(WorkerAotCache.configuredDir(Map.of(WorkerAotCache.ENV, "/env/dir"), prop)).isNull();
+  }
+
+  @Test
+  void pruningKeepsTheMostRecentlyUsedCachesAndDropsCrashedTrainings() throws Exception {
+    java.time.Instant now = java.time.Instant.now();
+    for (int i = 0; i < 9; i++) {
+      Path c = java.nio.file.Files.writeString(tmp.resolve("k" + i + ".aot"), "x");
+      java.nio.file.Files.setLastModifiedTime(
+          c, java.nio.file.attribute.FileTime.from(now.minusSeconds(100 - i)));
+    }
+    Path stale = java.nio.file.Files.writeString(tmp.resolve("k0.aot.tmp-1"), "x");
+    java.nio.file.Files.setLastModifiedTime(
+        stale, java.nio.file.attribute.FileTime.from(now.minusSeconds(7200)));
+    Path training = java.nio.file.Files.writeString(tmp.resolve("k1.aot.tmp-2"), "x");
+    Path other = java.nio.file.Files.writeString(tmp.resolve("notes.txt"), "x");
+    WorkerAotCache.prune(tmp, 6, now);
+    try (var left = java.nio.file.Files.list(tmp)) {
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder(
+              "k3.aot",
+              "k4.aot",
+              "k5.aot",
+              "k6.aot",
+              "k7.aot",
+              "k8.aot",
+              "k1.aot.tmp-2",
+              "notes.txt");
+    }
+    assertThat(training).exists();
+    assertThat(other).exists();
   }
 
   @Test
