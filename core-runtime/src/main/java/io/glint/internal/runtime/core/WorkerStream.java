@@ -56,11 +56,14 @@ final class WorkerStream {
                     if (reply.hasResults()) {
                       // Tasks dispatched in answer to these results go out together after them.
                       holdFlushes(true);
-                      for (TaskResult r : reply.getResults().getResultsList()) {
-                        listener.onResult(WorkerStream.this, r);
+                      try {
+                        for (TaskResult r : reply.getResults().getResultsList()) {
+                          listener.onResult(WorkerStream.this, r);
+                        }
+                      } finally {
+                        holdFlushes(false);
+                        flush();
                       }
-                      holdFlushes(false);
-                      flush();
                     }
                   }
 
@@ -86,7 +89,7 @@ final class WorkerStream {
 
   /** Sends one message (after any queued tasks); returns false when the stream has ended. */
   synchronized boolean send(PushMessage m) {
-    return flush() && write(m);
+    return flush(true) && write(m); // a cancel never overtakes its task
   }
 
   /**
@@ -110,7 +113,11 @@ final class WorkerStream {
    * false when the stream has ended.
    */
   synchronized boolean flush() {
-    if (queued.isEmpty() || holding) {
+    return flush(false);
+  }
+
+  private boolean flush(boolean evenWhileHolding) {
+    if (queued.isEmpty() || (holding && !evenWhileHolding)) {
       return !closed && out != null;
     }
     PushMessage m =
