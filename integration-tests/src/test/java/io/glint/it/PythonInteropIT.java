@@ -71,7 +71,7 @@ class PythonInteropIT {
                     "lr", Tune.loguniform(1e-4, 1e-1),
                     "batch_size", Tune.choice(32, 64, 128),
                     "epochs", 3),
-                // One trial at a time: an actor another test of this class left may hold a CPU.
+                // One trial at a time, so every trial reuses the one trial actor (checked below).
                 TuneConfig.builder()
                     .metric("loss")
                     .mode("min")
