@@ -52,7 +52,6 @@ import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -528,9 +527,6 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     FunctionResolver.Resolved fn = functions.resolve(func);
     ByteString actorId = Ids.random();
     ByteString taskId = Ids.random();
-    Map<String, Double> placement = new HashMap<>();
-    placement.put(ResourceSet.CPU, 1.0);
-    placement.putAll(options.resources());
     io.glint.internal.proto.SchedulingStrategy actorStrategy =
         TaskShapes.strategy(options.schedulingStrategy());
     TaskArgs ab = TaskArgs.build(this, fn.captured(), args, fn.crossLanguage());
@@ -566,7 +562,9 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
                     .resourcesFor(actorStrategy, ResourceSet.of(options.resources()))
                     .toProto())
             .setPlacementResources(
-                placementGroups.resourcesFor(actorStrategy, ResourceSet.of(placement)).toProto())
+                placementGroups
+                    .resourcesFor(actorStrategy, shapes.taskResources(options.resources()))
+                    .toProto())
             .setSchedulingStrategy(actorStrategy)
             .setCallerAddress(address)
             .setName(fn.displayName())

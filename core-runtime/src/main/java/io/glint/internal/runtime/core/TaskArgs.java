@@ -41,12 +41,12 @@ final class TaskArgs {
     args = new TaskArg[nArgs];
   }
 
-  /** Adds the arguments to {@code spec}, once they are resolved. */
   /** The refs among the arguments, to keep with the pending task (no list when there are none). */
   List<ByteString> refList() {
     return argRefs.isEmpty() ? List.of() : argRefs;
   }
 
+  /** Adds the arguments to {@code spec}, once they are resolved. */
   TaskSpec.Builder fill(TaskSpec.Builder spec) {
     for (TaskArg a : captured) {
       spec.addCapturedArgs(a);

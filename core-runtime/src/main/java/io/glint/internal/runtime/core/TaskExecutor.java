@@ -50,7 +50,6 @@ final class TaskExecutor {
     return CURRENT.get();
   }
 
-  /** Replies on one submitter's stream. */
   private final class Job implements Runnable {
     final TaskSpec spec;
     final ReplySink sink;

@@ -24,29 +24,28 @@ final class TaskShapes {
 
   /** The protobuf form of a task's or actor's strategy (the default one made once). */
   static SchedulingStrategy strategy(io.glint.api.SchedulingStrategy s) {
-    if (s instanceof io.glint.api.SchedulingStrategy.Default) {
-      return DEFAULT_STRATEGY;
-    }
-    var b = SchedulingStrategy.newBuilder();
-    switch (s) {
+    return switch (s) {
+      case io.glint.api.SchedulingStrategy.Default d -> DEFAULT_STRATEGY;
       case io.glint.api.SchedulingStrategy.Spread sp ->
-          b.setSpread(io.glint.internal.proto.SpreadSchedulingStrategy.getDefaultInstance());
+          SchedulingStrategy.newBuilder()
+              .setSpread(io.glint.internal.proto.SpreadSchedulingStrategy.getDefaultInstance())
+              .build();
       case io.glint.api.SchedulingStrategy.NodeAffinity na ->
-          b.setNodeAffinity(
-              io.glint.internal.proto.NodeAffinitySchedulingStrategy.newBuilder()
-                  .setNodeId(Ids.fromHex(na.nodeId()))
-                  .setSoft(na.soft()));
+          SchedulingStrategy.newBuilder()
+              .setNodeAffinity(
+                  io.glint.internal.proto.NodeAffinitySchedulingStrategy.newBuilder()
+                      .setNodeId(Ids.fromHex(na.nodeId()))
+                      .setSoft(na.soft()))
+              .build();
       case io.glint.api.SchedulingStrategy.InPlacementGroup pg ->
-          b.setPlacementGroup(
-              io.glint.internal.proto.PlacementGroupSchedulingStrategy.newBuilder()
-                  .setPlacementGroupId(PlacementGroupClient.idOf(pg.group()))
-                  .setBundleIndex(pg.bundleIndex())
-                  .setCaptureChildTasks(pg.captureChildTasks()));
-      default ->
-          b.setDefaultStrategy(
-              io.glint.internal.proto.DefaultSchedulingStrategy.getDefaultInstance());
-    }
-    return b.build();
+          SchedulingStrategy.newBuilder()
+              .setPlacementGroup(
+                  io.glint.internal.proto.PlacementGroupSchedulingStrategy.newBuilder()
+                      .setPlacementGroupId(PlacementGroupClient.idOf(pg.group()))
+                      .setBundleIndex(pg.bundleIndex())
+                      .setCaptureChildTasks(pg.captureChildTasks()))
+              .build();
+    };
   }
 
   /** Past this many distinct shapes new ones are made per call, not kept (no unbounded growth). */
@@ -70,7 +69,10 @@ final class TaskShapes {
     return b;
   }
 
-  /** A task's resources: one CPU unless {@code requested} says otherwise, plus what it asks. */
+  /**
+   * What a task asks to run, or an actor to be placed: one CPU unless {@code requested} says
+   * otherwise, plus what it asks.
+   */
   ResourceSet taskResources(Map<String, Double> requested) {
     if (requested.isEmpty()) {
       return ONE_CPU;
