@@ -29,10 +29,12 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.vector.FieldVector;
@@ -46,133 +48,16 @@ import org.apache.arrow.vector.FieldVector;
 final class ObjectStoreClient {
   private final CoreWorker worker;
   private final SharedMemoryStore store;
+  private final ReadPins readPins;
 
   ObjectStoreClient(CoreWorker worker, SharedMemoryStore store) {
     this.worker = worker;
     this.store = store;
+    this.readPins = new ReadPins(this::pin, this::unpin, worker::scheduler, ReadPins.LINGER_NANOS);
   }
 
   SharedMemoryStore store() {
     return store;
-  }
-
-  // ------------------------------------------------------------------ remote drivers
-
-  /**
-   * A large put from a driver that maps no store: encoded once into memory of its own, then
-   * streamed in chunks to its home node, which stores it.
-   */
-  private ObjectStatus storeRemotely(
-      ByteString objectId, ValueCodec.Encoded.Large value, Address owner) {
-    long size = value.sizeBytes();
-    java.util.concurrent.CompletableFuture<io.glint.internal.proto.WriteObjectReply> done =
-        new java.util.concurrent.CompletableFuture<>();
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment bytes = arena.allocate(Math.max(1, size));
-      value.writer().accept(bytes.asSlice(0, size));
-      StreamObserver<io.glint.internal.proto.ObjectChunk> out =
-          NodeServiceGrpc.newStub(worker.channels().get(worker.settings().nodeAddress()))
-              .withDeadlineAfter(30, TimeUnit.MINUTES)
-              .writeObject(
-                  new StreamObserver<>() {
-                    @Override
-                    public void onNext(io.glint.internal.proto.WriteObjectReply r) {
-                      done.complete(r);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                      done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {}
-                  });
-      long offset = 0;
-      do {
-        int n = (int) Math.min(4 << 20, size - offset);
-        var c =
-            io.glint.internal.proto.ObjectChunk.newBuilder()
-                .setOffset(offset)
-                .setData(
-                    com.google.protobuf.ByteString.copyFrom(
-                        bytes.asSlice(offset, n).asByteBuffer()));
-        if (offset == 0) {
-          c.setObjectId(objectId)
-              .setTotalSize(size)
-              .setFormat(value.format().getNumber())
-              .setOwner(owner);
-        }
-        out.onNext(c.build());
-        offset += n;
-      } while (offset < size);
-      out.onCompleted();
-      io.glint.internal.proto.WriteObjectReply r = done.join();
-      if (!r.getError().isEmpty()) {
-        throw new ObjectStoreFullException(r.getError(), size);
-      }
-    } catch (java.util.concurrent.CompletionException e) {
-      throw new ObjectStoreFullException(
-          "Cannot send the object to node "
-              + worker.settings().nodeAddress().getHost()
-              + ": "
-              + e.getCause(),
-          size);
-    }
-    return ObjectStatus.newBuilder()
-        .setLocation(
-            ObjectLocation.newBuilder()
-                .setNodeId(worker.settings().nodeId())
-                .setSizeBytes(size)
-                .setFormat(value.format()))
-        .build();
-  }
-
-  /** A stored object's bytes, streamed from the node that holds it into memory of our own. */
-  private MemorySegment readRemotely(ByteString objectId, ObjectLocation loc) {
-    Address node = worker.nodeAddress(loc.getNodeId());
-    if (node == null) {
-      worker.refreshClusterViewNow();
-      node = worker.nodeAddress(loc.getNodeId());
-    }
-    if (node == null) {
-      throw objectLost(objectId);
-    }
-    try {
-      java.util.Iterator<io.glint.internal.proto.ObjectChunk> chunks =
-          NodeServiceGrpc.newBlockingStub(worker.channels().get(node))
-              .withDeadlineAfter(30, TimeUnit.MINUTES)
-              .readObject(
-                  io.glint.internal.proto.ReadObjectRequest.newBuilder()
-                      .setObjectId(objectId)
-                      .build());
-      io.glint.internal.proto.ObjectChunk first = chunks.next();
-      MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, first.getTotalSize()), 64);
-      first.getData().copyTo(seg.asSlice(first.getOffset(), first.getData().size()).asByteBuffer());
-      while (chunks.hasNext()) {
-        var c = chunks.next();
-        c.getData().copyTo(seg.asSlice(c.getOffset(), c.getData().size()).asByteBuffer());
-      }
-      return seg.asSlice(0, first.getTotalSize()).asReadOnly();
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND) {
-        throw objectLost(objectId);
-      }
-      throw Failures.toException(
-          Failures.system(
-              FailureKind.FAILURE_KIND_OBJECT_LOST,
-              "ObjectTransferError",
-              "cannot read object "
-                  + Ids.shortHex(objectId)
-                  + " from node "
-                  + node.getHost()
-                  + ":"
-                  + node.getPort()
-                  + ": "
-                  + e.getStatus(),
-              true),
-          worker.loader());
-    }
   }
 
   /**
@@ -219,7 +104,7 @@ final class ObjectStoreClient {
    */
   TaskSpec localize(TaskSpec spec) {
     ByteString here = worker.settings().nodeId();
-    List<java.util.concurrent.CompletableFuture<PullObjectReply>> pulls = new ArrayList<>();
+    List<CompletableFuture<PullObjectReply>> pulls = new ArrayList<>();
     List<ObjectArg> remote = new ArrayList<>();
     for (List<TaskArg> list : List.of(spec.getCapturedArgsList(), spec.getArgsList())) {
       for (TaskArg a : list) {
@@ -237,7 +122,7 @@ final class ObjectStoreClient {
         NodeServiceGrpc.newStub(worker.channels().get(worker.settings().nodeAddress()))
             .withDeadlineAfter(30, TimeUnit.MINUTES);
     for (ObjectArg o : remote) {
-      var f = new java.util.concurrent.CompletableFuture<PullObjectReply>();
+      var f = new CompletableFuture<PullObjectReply>();
       stub.pullObject(
           pullRequest(o.getRef().getObjectId(), o.getLocation()).toBuilder()
               .setOwner(o.getRef().getOwner())
@@ -304,10 +189,11 @@ final class ObjectStoreClient {
   /** This process no longer reads the object (it was freed). */
   void forget(ByteString objectId) {
     views.remove(objectId);
+    readPins.forget(objectId);
   }
 
   /** Live mappings of stored objects handed out as views, so repeated gets share one. */
-  private final ConcurrentHashMap<ByteString, java.lang.ref.WeakReference<MemorySegment>> views =
+  private final ConcurrentHashMap<ByteString, WeakReference<MemorySegment>> views =
       new ConcurrentHashMap<>();
 
   /**
@@ -317,7 +203,7 @@ final class ObjectStoreClient {
    */
   ObjectStatus storeLarge(ByteString objectId, ValueCodec.Encoded.Large value, Address owner) {
     if (store == null) {
-      return storeRemotely(objectId, value, owner);
+      return RemoteObjects.store(worker, objectId, value, owner);
     }
     reclaimBeforeGrowing(value.sizeBytes());
     var node =
@@ -520,7 +406,9 @@ final class ObjectStoreClient {
 
   Object readStored(ByteString objectId, ObjectLocation loc) {
     if (store == null) {
-      return worker.codec().decodeStored(loc.getFormat(), readRemotely(objectId, loc));
+      return worker
+          .codec()
+          .decodeStored(loc.getFormat(), RemoteObjects.read(worker, this, objectId, loc));
     }
     if (!loc.getNodeId().equals(worker.settings().nodeId())) {
       // On another node: bring a copy here first (unless one is here already).
@@ -533,14 +421,14 @@ final class ObjectStoreClient {
       }
     }
     // A live view of it in this process holds it already: read through that, no round trip.
-    java.lang.ref.WeakReference<MemorySegment> cached = views.get(objectId);
+    WeakReference<MemorySegment> cached = views.get(objectId);
     MemorySegment view = cached == null ? null : cached.get();
     if (view != null) {
       return worker.codec().decodeStored(loc.getFormat(), view);
     }
     // Held while it is read: its memory is not spilled or reused meanwhile (and a spilled
-    // object is restored by the pin).
-    if (!pin(List.of(objectId)).isEmpty()) {
+    // object is restored by the pin, which lingers for the next read).
+    if (!readPins.acquire(objectId)) {
       throw objectLost(objectId);
     }
     try {
@@ -558,7 +446,7 @@ final class ObjectStoreClient {
         return worker.codec().decodeStored(format, zeroCopy ? mappedView(objectId) : obj.payload());
       }
     } finally {
-      unpin(List.of(objectId));
+      readPins.release(objectId);
     }
   }
 
@@ -579,7 +467,7 @@ final class ObjectStoreClient {
    * keeps that mapping alive instead.
    */
   MemorySegment mappedView(ByteString objectId) {
-    java.lang.ref.WeakReference<MemorySegment> cached = views.get(objectId);
+    WeakReference<MemorySegment> cached = views.get(objectId);
     MemorySegment seg = cached == null ? null : cached.get();
     if (seg != null) {
       return seg;
@@ -601,7 +489,7 @@ final class ObjectStoreClient {
       } else {
         seg = obj.payload();
       }
-      views.put(objectId, new java.lang.ref.WeakReference<>(seg));
+      views.put(objectId, new WeakReference<>(seg));
       return seg;
     } finally {
       if (!pinKept) {

@@ -138,10 +138,14 @@ final class WorkerPool {
     return pids;
   }
 
-  /** An idle worker of {@code job}, or null. */
+  /**
+   * An idle worker of {@code job}, or null: the one idle for the shortest time (as Ray's pool), so
+   * that a burst of short leases keeps to a few workers whose JIT has compiled the task path, not a
+   * round of every idle process.
+   */
   WorkerProcess takeIdle(ByteString job) {
     ArrayDeque<WorkerProcess> q = idle.get(job);
-    return q == null ? null : q.poll();
+    return q == null ? null : q.pollLast();
   }
 
   void makeIdle(WorkerProcess w) {
