@@ -44,8 +44,14 @@ final class BorrowTable {
   private final AtomicLong epochs = new AtomicLong();
   private final String key;
   private final Sender sender;
-  private final ThreadLocal<List<Update>> reading = new ThreadLocal<>();
-  private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
+
+  /** A thread's reads under way (nested reads count) and the borrows they started. */
+  private static final class Reading {
+    int depth;
+    final List<Update> started = new ArrayList<>();
+  }
+
+  private final ThreadLocal<Reading> reading = ThreadLocal.withInitial(Reading::new);
   private final LinkedBlockingQueue<Update> stops = new LinkedBlockingQueue<>();
   private final Thread stopSender;
   private volatile boolean closed;
@@ -74,9 +80,9 @@ final class BorrowTable {
     if (start == null) {
       return;
     }
-    List<Update> pending = reading.get();
-    if (pending != null) {
-      pending.add(start);
+    Reading r = reading.get();
+    if (r.depth > 0) {
+      r.started.add(start);
     } else {
       sender.send(owner, List.of(start.update()), true);
     }
@@ -134,21 +140,17 @@ final class BorrowTable {
 
   /** Starts a read: borrows started until the matching {@link #endRead} register together. */
   void beginRead() {
-    if (depth.get()[0]++ == 0) {
-      reading.set(new ArrayList<>(0));
-    }
+    reading.get().depth++;
   }
 
   /** Ends a read: registers the borrows it started with their owners, one call per owner. */
   void endRead() {
-    if (--depth.get()[0] > 0) {
+    Reading r = reading.get();
+    if (--r.depth > 0 || r.started.isEmpty()) {
       return;
     }
-    List<Update> pending = reading.get();
-    reading.remove();
-    if (pending == null || pending.isEmpty()) {
-      return;
-    }
+    List<Update> pending = List.copyOf(r.started);
+    r.started.clear();
     for (Map.Entry<Address, List<BorrowUpdate>> e : byOwner(pending).entrySet()) {
       sender.send(e.getKey(), e.getValue(), true);
     }

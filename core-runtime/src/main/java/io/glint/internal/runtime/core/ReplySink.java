@@ -29,6 +29,11 @@ final class ReplySink {
   private int outstanding;
   private boolean closed;
 
+  /** When the oldest held result was held, and whether a timer will look at it. */
+  private long heldSinceNanos;
+
+  private boolean timerArmed;
+
   ReplySink(StreamObserver<PushReply> obs, ScheduledExecutorService timer) {
     this(obs, timer, HOLD_MICROS);
   }
@@ -52,16 +57,32 @@ final class ReplySink {
     held.add(r);
     if (outstanding > 0 && held.size() < MAX_BATCH) {
       if (held.size() == 1) {
-        timer.schedule(this::flush, holdMicros, TimeUnit.MICROSECONDS);
+        heldSinceNanos = System.nanoTime();
+        armTimer(TimeUnit.MICROSECONDS.toNanos(holdMicros));
       }
       return;
     }
     flushHeld();
   }
 
-  private synchronized void flush() {
-    if (!closed) {
+  /** One timer per stream at a time (not one per batch): it fires when the oldest result is due. */
+  private void armTimer(long delayNanos) {
+    if (!timerArmed) {
+      timerArmed = true;
+      timer.schedule(this::onTimer, delayNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private synchronized void onTimer() {
+    timerArmed = false;
+    if (closed || held.isEmpty()) {
+      return;
+    }
+    long left = TimeUnit.MICROSECONDS.toNanos(holdMicros) - (System.nanoTime() - heldSinceNanos);
+    if (left <= 0) {
       flushHeld();
+    } else {
+      armTimer(left); // a later batch than the one the timer was armed for
     }
   }
 

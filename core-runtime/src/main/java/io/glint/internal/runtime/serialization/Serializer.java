@@ -202,13 +202,22 @@ public final class Serializer {
     }
     Kryo kryo = pool.obtain();
     refs.beginRead();
+    ReusedInput reused = input.get();
+    boolean reusing = !reused.inUse;
     try {
       kryo.setClassLoader(loader.get());
-      Input in =
-          payload.hasArray()
-              ? new Input(
-                  payload.array(), payload.arrayOffset() + payload.position(), payload.remaining())
-              : new ByteBufferInput(payload);
+      Input in;
+      if (payload.hasArray()) {
+        in =
+            new Input(
+                payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
+      } else if (!reused.inUse) {
+        reused.inUse = true;
+        reused.input.setBuffer(payload);
+        in = reused.input;
+      } else {
+        in = new ByteBufferInput(payload); // a read within a read on this thread
+      }
       return kryo.readClassAndObject(in);
     } catch (RuntimeException e) {
       String path = fieldPath(e);
@@ -220,10 +229,23 @@ public final class Serializer {
               + rootMessage(e),
           e);
     } finally {
+      if (reusing && reused.inUse) {
+        reused.inUse = false;
+        reused.input.setBuffer(EMPTY); // keeps no payload (a view of the store) reachable
+      }
       pool.free(kryo);
       refs.endRead();
     }
   }
+
+  /** A thread's input over direct and read-only buffers, reused by its reads (not nested ones). */
+  private static final class ReusedInput {
+    final ByteBufferInput input = new ByteBufferInput(EMPTY);
+    boolean inUse;
+  }
+
+  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+  private final ThreadLocal<ReusedInput> input = ThreadLocal.withInitial(ReusedInput::new);
 
   private static String firstLine(String s) {
     int nl = s.indexOf('\n');

@@ -94,6 +94,20 @@ class ReplySinkTest {
   }
 
   @Test
+  void aLaterBatchIsSentWithinItsBoundByTheSameTimer() throws Exception {
+    ReplySink sink = new ReplySink(obs, timer, 300_000); // longer than filling one batch takes
+    sink.expect(ReplySink.MAX_BATCH + 2);
+    // A full batch goes out at once; the timer armed for its first result stays armed.
+    for (int i = 0; i < ReplySink.MAX_BATCH; i++) {
+      sink.send(result(i));
+    }
+    assertThat(sent).hasSize(1);
+    sink.send(result(100)); // held: one more task is still queued
+    within2s(() -> sent.size() == 2);
+    assertThat(ids()).endsWith("t100");
+  }
+
+  @Test
   void aBatchNeverExceedsItsLimit() {
     int n = ReplySink.MAX_BATCH * 2 + 1;
     sink.expect(n + 1);
