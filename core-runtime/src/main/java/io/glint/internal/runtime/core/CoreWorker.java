@@ -34,7 +34,6 @@ import io.glint.internal.proto.TaskResult;
 import io.glint.internal.proto.TaskSpec;
 import io.glint.internal.proto.TaskType;
 import io.glint.internal.proto.ValueFormat;
-import io.glint.internal.proto.WorkerBlockedRequest;
 import io.glint.internal.runtime.common.ChannelPool;
 import io.glint.internal.runtime.common.Failures;
 import io.glint.internal.runtime.common.Grpc;
@@ -63,7 +62,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.arrow.vector.FieldVector;
 
@@ -117,7 +115,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   private final ActorTaskSubmitter actorSubmitter;
   private final Cleaner cleaner = Cleaner.create();
   private final ConcurrentHashMap<ByteString, Address> nodeAddresses = new ConcurrentHashMap<>();
-  private final AtomicInteger blockedDepth = new AtomicInteger();
+  private final BlockedNotices blockedNotices;
 
   private final List<Runnable> shutdownHooks = Collections.synchronizedList(new ArrayList<>());
   private volatile TaskExecutor executor;
@@ -148,6 +146,8 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     // A driver on a machine with no node of the cluster maps no store (a remote driver).
     this.store = settings.storeDir() == null ? null : SharedMemoryStore.attach(settings.storeDir());
     this.storeClient = new ObjectStoreClient(this, store);
+    this.blockedNotices =
+        new BlockedNotices(settings.workerId(), () -> nodeStub(settings.nodeAddress()));
     this.serializer = new Serializer(this, this::loader);
     this.codec = new ValueCodec(serializer, xlang);
     this.refCounter = new ReferenceCounter(this);
@@ -1098,38 +1098,21 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   /** A worker blocked in get gives its CPU back to the node while it waits. */
   private void enterBlocked() {
-    if (settings.mode() == Mode.WORKER
-        && TaskExecutor.current() != null
-        && TaskExecutor.current().releasesCpuWhenBlocked()
-        && blockedDepth.getAndIncrement() == 0) {
-      notifyNode(true);
+    if (releasesCpuWhenBlocked()) {
+      blockedNotices.enter();
     }
   }
 
   private void exitBlocked() {
-    if (settings.mode() == Mode.WORKER
-        && TaskExecutor.current() != null
-        && TaskExecutor.current().releasesCpuWhenBlocked()
-        && blockedDepth.decrementAndGet() == 0) {
-      notifyNode(false);
+    if (releasesCpuWhenBlocked()) {
+      blockedNotices.exit();
     }
   }
 
-  private void notifyNode(boolean blocked) {
-    try {
-      var stub =
-          NodeServiceGrpc.newBlockingStub(channels.get(settings.nodeAddress()))
-              .withDeadlineAfter(10, TimeUnit.SECONDS);
-      WorkerBlockedRequest req =
-          WorkerBlockedRequest.newBuilder().setWorkerId(settings.workerId()).build();
-      if (blocked) {
-        stub.notifyWorkerBlocked(req);
-      } else {
-        stub.notifyWorkerUnblocked(req);
-      }
-    } catch (StatusRuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "Cannot tell the node daemon about a blocked get: " + e);
-    }
+  private boolean releasesCpuWhenBlocked() {
+    return settings.mode() == Mode.WORKER
+        && TaskExecutor.current() != null
+        && TaskExecutor.current().releasesCpuWhenBlocked();
   }
 
   private String timeoutMessage(ObjectRefImpl<?> r, long timeoutMs) {

@@ -564,9 +564,9 @@ final class LeaseScheduler implements WorkerPool.Events {
     dispatch();
   }
 
-  synchronized void workerBlocked(ByteString workerId, boolean blocked) {
+  synchronized void workerBlocked(ByteString workerId, boolean blocked, long seq) {
     WorkerProcess w = pool.get(workerId);
-    if (w == null || w.lease == null || w.lease.blocked == blocked) {
+    if (w == null || w.staleBlockedNotice(seq) || w.lease == null || w.lease.blocked == blocked) {
       return;
     }
     Lease l = w.lease;

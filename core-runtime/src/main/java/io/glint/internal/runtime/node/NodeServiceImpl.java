@@ -103,14 +103,14 @@ final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   @Override
   public void notifyWorkerBlocked(
       WorkerBlockedRequest request, StreamObserver<WorkerBlockedReply> obs) {
-    d.scheduler().workerBlocked(request.getWorkerId(), true);
+    d.scheduler().workerBlocked(request.getWorkerId(), true, request.getSeq());
     Rpc.reply(obs, WorkerBlockedReply.getDefaultInstance());
   }
 
   @Override
   public void notifyWorkerUnblocked(
       WorkerBlockedRequest request, StreamObserver<WorkerBlockedReply> obs) {
-    d.scheduler().workerBlocked(request.getWorkerId(), false);
+    d.scheduler().workerBlocked(request.getWorkerId(), false, request.getSeq());
     Rpc.reply(obs, WorkerBlockedReply.getDefaultInstance());
   }
 

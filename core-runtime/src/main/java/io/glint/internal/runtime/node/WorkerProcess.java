@@ -28,6 +28,11 @@ final class WorkerProcess {
   volatile String actorName = "";
   boolean killed;
 
+  /**
+   * The number of the last blocked or unblocked notice applied (see {@link #staleBlockedNotice}).
+   */
+  private long blockedSeq;
+
   /** The lease request this worker was started for (a dedicated actor worker), if any. */
   LeaseScheduler.PendingLease reservedFor;
 
@@ -39,5 +44,21 @@ final class WorkerProcess {
 
   boolean alive() {
     return process != null && process.isAlive();
+  }
+
+  /**
+   * Whether a blocked or unblocked notice numbered {@code seq} is older than one applied already
+   * (the worker sends them without waiting, so they may arrive out of order); records it if not.
+   * Notices numbered 0 carry no order.
+   */
+  boolean staleBlockedNotice(long seq) {
+    if (seq == 0) {
+      return false;
+    }
+    if (seq <= blockedSeq) {
+      return true;
+    }
+    blockedSeq = seq;
+    return false;
   }
 }
