@@ -272,10 +272,17 @@ final class WorkerAotCache {
     return p;
   }
 
-  /** The command and what its class path holds now (entry, size, modification time). */
+  /**
+   * The command and what its class path holds now (entry, size, modification time). Where a crash
+   * report goes ({@code -XX:ErrorFile}, in each session's own log directory) plays no part: with
+   * it, every session trained a cache of its own and never used an earlier one.
+   */
   static String key(List<String> command) {
     StringBuilder sb = new StringBuilder(System.getProperty("java.vm.version")).append('\n');
     for (int i = 0; i < command.size(); i++) {
+      if (command.get(i).startsWith("-XX:ErrorFile=")) {
+        continue;
+      }
       sb.append(command.get(i)).append('\n');
       if (command.get(i).equals("-cp") && i + 1 < command.size()) {
         for (String entry : command.get(i + 1).split(java.io.File.pathSeparator)) {

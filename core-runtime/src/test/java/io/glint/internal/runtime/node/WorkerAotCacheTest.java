@@ -88,6 +88,26 @@ class WorkerAotCacheTest {
   }
 
   @Test
+  void sessionsShareACacheThoughTheirCrashReportsGoToTheirOwnLogs() throws Exception {
+    Path jar = Files.write(tmp.resolve("app.jar"), new byte[] {1, 2, 3});
+    String first =
+        WorkerAotCache.key(
+            List.of(
+                "java",
+                "-XX:ErrorFile=/tmp/glint/session_1/logs/hs_err_pid%p.log",
+                "-cp",
+                jar.toString()));
+    String second =
+        WorkerAotCache.key(
+            List.of(
+                "java",
+                "-XX:ErrorFile=/tmp/glint/session_2/logs/hs_err_pid%p.log",
+                "-cp",
+                jar.toString()));
+    assertThat(second).isEqualTo(first);
+  }
+
+  @Test
   void aReadyCacheIsUsedAndAMissingOneIsTrainedOnce() throws Exception {
     Path dir = tmp.resolve("aot");
     Path jar = Files.write(tmp.resolve("lib.jar"), new byte[] {1});
