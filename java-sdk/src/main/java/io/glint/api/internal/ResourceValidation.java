@@ -24,6 +24,11 @@ public final class ResourceValidation {
       throw new IllegalArgumentException(
           "Resource '" + name + "' must not be negative, got " + quantity);
     }
+    if (quantity == Math.rint(quantity)) {
+      // Whole numbers, the usual case, pass without BigDecimal: its class initialisation alone is
+      // a noticeable part of a worker's start (and hot enough there for the JIT to compile).
+      return quantity;
+    }
     BigDecimal exact = new BigDecimal(Double.toString(quantity)).stripTrailingZeros();
     if (exact.scale() > 4) {
       throw new IllegalArgumentException(
