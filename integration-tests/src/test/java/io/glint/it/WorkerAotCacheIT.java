@@ -34,6 +34,8 @@ class WorkerAotCacheIT {
     }
     // Read by the node daemons this test's cluster starts (their own cache directory).
     System.setProperty("glint.worker.aotCache", DIR.toString());
+    // One class path throughout: bundling the jars mid-test would make a second cache to train.
+    System.setProperty("glint.worker.jarBundles", "off");
   }
 
   @RegisterExtension
@@ -42,6 +44,7 @@ class WorkerAotCacheIT {
   @AfterAll
   static void cleanUp() throws IOException {
     System.clearProperty("glint.worker.aotCache");
+    System.clearProperty("glint.worker.jarBundles");
     try (Stream<Path> files = Files.walk(DIR)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }

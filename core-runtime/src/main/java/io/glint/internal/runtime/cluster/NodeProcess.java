@@ -144,10 +144,13 @@ public final class NodeProcess implements AutoCloseable {
     java.add("-Xss512k");
     java.add("-Dslf4j.internal.verbosity=ERROR");
     java.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
-    // Where node daemons keep their workers' AOT caches, when this process was told.
-    String aot = System.getProperty("glint.worker.aotCache");
-    if (aot != null) {
-      java.add("-Dglint.worker.aotCache=" + aot);
+    // Where node daemons keep their workers' AOT caches and jar bundles, when this process was
+    // told.
+    for (String key : List.of("glint.worker.aotCache", "glint.worker.jarBundles")) {
+      String v = System.getProperty(key);
+      if (v != null) {
+        java.add("-D" + key + "=" + v);
+      }
     }
     java.add("-cp");
     java.add(String.join(File.pathSeparator, classPath));

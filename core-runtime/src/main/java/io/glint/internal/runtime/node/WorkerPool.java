@@ -64,6 +64,7 @@ final class WorkerPool {
   private final Supplier<ControlServiceGrpc.ControlServiceBlockingStub> control;
   private final PackageCache packages;
   private final WorkerAotCache aot;
+  private final WorkerJarBundles jarBundles;
   private Events events;
 
   private final Map<ByteString, WorkerProcess> workers = new LinkedHashMap<>();
@@ -84,11 +85,11 @@ final class WorkerPool {
     this.logs = logs;
     this.control = control;
     this.packages = packages;
-    this.aot =
-        new WorkerAotCache(
-            WorkerAotCache.configuredDir(System.getenv(), System.getProperties()),
-            boot.logDir(),
-            io);
+    Path aotDir = WorkerAotCache.configuredDir(System.getenv(), System.getProperties());
+    this.aot = new WorkerAotCache(aotDir, boot.logDir(), io);
+    this.jarBundles =
+        new WorkerJarBundles(
+            WorkerJarBundles.configuredDir(aotDir, System.getenv(), System.getProperties()), io);
   }
 
   void setEvents(Events events) {
@@ -255,7 +256,8 @@ final class WorkerPool {
     cfg.getWorkerPropertiesMap().forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     cmd.addAll(cfg.getJvmOptionsList());
     cmd.addAll(extraJvmOptions);
-    WorkerAotCache.Plan plan = aot.plan(List.copyOf(cmd), cfg.getCodePathList(), WORKER_MAIN);
+    WorkerAotCache.Plan plan =
+        aot.plan(List.copyOf(cmd), jarBundles.classPath(cfg.getCodePathList()), WORKER_MAIN);
     cmd.addAll(plan.options());
     cmd.add("-cp");
     cmd.add(String.join(java.io.File.pathSeparator, plan.classPath()));
