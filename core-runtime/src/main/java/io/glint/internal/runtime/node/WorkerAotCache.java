@@ -300,10 +300,13 @@ final class WorkerAotCache {
         }
       }
     }
+    return digest(sb.toString());
+  }
+
+  /** 128 bits of the SHA-256 of {@code s}, in hex: a file name for what {@code s} describes. */
+  static String digest(String s) {
     try {
-      byte[] d =
-          MessageDigest.getInstance("SHA-256")
-              .digest(sb.toString().getBytes(StandardCharsets.UTF_8));
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(d, 0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
