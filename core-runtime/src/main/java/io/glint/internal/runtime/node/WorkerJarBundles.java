@@ -63,13 +63,19 @@ final class WorkerJarBundles {
 
   static final int KEPT = 4;
 
+  /** A bundle beyond the kept ones is removed once unused this long. */
+  static final Duration UNUSED = Duration.ofDays(1);
+
+  /** How often a node marks a bundle it keeps using as used. */
+  private static final long MARK_EVERY_NANOS = java.util.concurrent.TimeUnit.HOURS.toNanos(1);
+
   private static final Pattern VERSIONED = Pattern.compile("META-INF/versions/(\\d+)/(.+)");
 
   private final Path dir;
   private final Executor io;
   private final int javaVersion = Runtime.version().feature();
   private final Set<String> building = ConcurrentHashMap.newKeySet();
-  private final Set<String> touched = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> marked = new ConcurrentHashMap<>();
   private final Map<String, Boolean> unsigned = new ConcurrentHashMap<>();
 
   /**
@@ -134,7 +140,10 @@ final class WorkerJarBundles {
     }
     Path bundle = dir.resolve(key + ".jar");
     if (Files.isRegularFile(bundle)) {
-      if (touched.add(key)) {
+      long now = System.nanoTime();
+      Long last = marked.get(key);
+      if (last == null || now - last > MARK_EVERY_NANOS) {
+        marked.put(key, now);
         // Its use is marked beside it: the bundle's own time is part of what a worker's AOT cache
         // was trained on, so touching it would void the cache.
         try {
@@ -163,7 +172,7 @@ final class WorkerJarBundles {
       tmp = dir.resolve(bundle.getFileName() + ".tmp-" + Ids.hex(Ids.random()));
       merge(jars, tmp, javaVersion);
       Files.move(tmp, bundle, StandardCopyOption.ATOMIC_MOVE);
-      prune();
+      prune(dir, Instant.now());
     } catch (IOException | RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "cannot bundle the workers' jars: " + e);
     } finally {
@@ -177,39 +186,43 @@ final class WorkerJarBundles {
     }
   }
 
-  private void prune() throws IOException {
+  /**
+   * Drops bundles beyond the {@value #KEPT} most recently used, but only those no node has used for
+   * {@link #UNUSED} (and partial builds left by a crash): a JVM opens its class path's jars lazily,
+   * so a bundle removed while a worker that names it is still starting would fail that worker.
+   */
+  static void prune(Path dir, Instant now) throws IOException {
     List<Path> bundles = new ArrayList<>();
-    Instant stale = Instant.now().minus(Duration.ofHours(1));
     try (var list = Files.list(dir)) {
       for (Path p : (Iterable<Path>) list::iterator) {
         String name = p.getFileName().toString();
         if (name.endsWith(".jar")) {
           bundles.add(p);
-        } else if (name.endsWith(".used")
-            && !Files.exists(p.resolveSibling(name.replace(".used", ".jar")))) {
-          Files.deleteIfExists(p);
         } else if (name.contains(".jar.tmp-")
-            && Files.getLastModifiedTime(p).toInstant().isBefore(stale)) {
+            && Files.getLastModifiedTime(p).toInstant().isBefore(now.minus(Duration.ofHours(1)))) {
           Files.deleteIfExists(p);
         }
       }
     }
-    bundles.sort(
-        java.util.Comparator.comparing(
-                (Path p) -> {
-                  try {
-                    Path used =
-                        p.resolveSibling(p.getFileName().toString().replace(".jar", ".used"));
-                    return Files.getLastModifiedTime(Files.exists(used) ? used : p);
-                  } catch (IOException e) {
-                    return FileTime.fromMillis(0);
-                  }
-                })
-            .reversed());
+    bundles.sort(java.util.Comparator.comparing(WorkerJarBundles::lastUse).reversed());
     for (Path old : bundles.subList(Math.min(KEPT, bundles.size()), bundles.size())) {
-      Files.deleteIfExists(old);
-      Files.deleteIfExists(
-          old.resolveSibling(old.getFileName().toString().replace(".jar", ".used")));
+      if (lastUse(old).toInstant().isBefore(now.minus(UNUSED))) {
+        Files.deleteIfExists(old);
+        Files.deleteIfExists(marker(old));
+      }
+    }
+  }
+
+  private static Path marker(Path bundle) {
+    return bundle.resolveSibling(bundle.getFileName().toString().replace(".jar", ".used"));
+  }
+
+  private static FileTime lastUse(Path bundle) {
+    try {
+      Path used = marker(bundle);
+      return Files.getLastModifiedTime(Files.exists(used) ? used : bundle);
+    } catch (IOException e) {
+      return FileTime.fromMillis(0);
     }
   }
 

@@ -135,6 +135,27 @@ class WorkerJarBundlesTest {
   }
 
   @Test
+  void pruningRemovesOnlyBundlesBeyondTheKeptOnesThatNobodyUsedForADay() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("jars"));
+    Instant now = Instant.now();
+    int n = WorkerJarBundles.KEPT + 3;
+    for (int i = 0; i < n; i++) {
+      Path b = Files.write(dir.resolve("b" + i + ".jar"), new byte[] {1});
+      Path used = Files.write(dir.resolve("b" + i + ".used"), new byte[0]);
+      // b0 and b1 were last used two days ago; the others within the hour.
+      Instant when = i < 2 ? now.minusSeconds(2 * 86_400) : now.minusSeconds(60 * i);
+      Files.setLastModifiedTime(used, FileTime.from(when));
+      Files.setLastModifiedTime(b, FileTime.from(now.minusSeconds(3 * 86_400)));
+    }
+    WorkerJarBundles.prune(dir, now);
+    try (var files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString()).filter(f -> f.endsWith(".jar")))
+          .hasSize(n - 2)
+          .doesNotContain("b0.jar", "b1.jar");
+    }
+  }
+
+  @Test
   void shortClassPathsAndOffAreLeftAsTheyAre() throws Exception {
     List<String> cp = List.of(jar("one.jar", false, entries("x", "y")).toString());
     assertThat(new WorkerJarBundles(tmp.resolve("jars"), Runnable::run).classPath(cp))
