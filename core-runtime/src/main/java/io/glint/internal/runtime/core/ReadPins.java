@@ -103,7 +103,10 @@ final class ReadPins {
     scheduleSweep();
   }
 
-  /** The object was freed: its pin ends now unless a read is under way (then at its release). */
+  /**
+   * The object was freed: its pin ends now unless a read is under way (then the sweep after that
+   * read ends it).
+   */
   void forget(ByteString objectId) {
     synchronized (this) {
       Held h = held.get(objectId);

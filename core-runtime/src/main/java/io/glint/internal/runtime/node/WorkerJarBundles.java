@@ -102,12 +102,12 @@ final class WorkerJarBundles {
       return entries;
     }
     List<String> out = new ArrayList<>();
-    List<Path> run = new ArrayList<>();
+    List<Jar> run = new ArrayList<>();
     Instant settled = Instant.now().minus(SETTLED);
     for (String e : entries) {
-      Path p = Path.of(e);
-      if (bundleable(p, settled)) {
-        run.add(p);
+      Jar jar = bundleable(Path.of(e), settled);
+      if (jar != null) {
+        run.add(jar);
       } else {
         flush(run, out);
         out.add(e);
@@ -117,7 +117,10 @@ final class WorkerJarBundles {
     return out;
   }
 
-  private void flush(List<Path> run, List<String> out) {
+  /** A jar of the class path as it is now: its path, and its path, size and time in one line. */
+  private record Jar(Path path, String id) {}
+
+  private void flush(List<Jar> run, List<String> out) {
     if (run.size() >= MIN_RUN) {
       Path bundle = bundleFor(run);
       if (bundle != null) {
@@ -126,18 +129,13 @@ final class WorkerJarBundles {
         return;
       }
     }
-    run.forEach(p -> out.add(p.toString()));
+    run.forEach(j -> out.add(j.path().toString()));
     run.clear();
   }
 
   /** The ready bundle of these jars, or null (then its building starts, once). */
-  private Path bundleFor(List<Path> jars) {
-    String key;
-    try {
-      key = key(jars, javaVersion);
-    } catch (IOException e) {
-      return null;
-    }
+  private Path bundleFor(List<Jar> jars) {
+    String key = key(jars.stream().map(Jar::id).toList(), javaVersion);
     Path bundle = dir.resolve(key + ".jar");
     if (Files.isRegularFile(bundle)) {
       long now = System.nanoTime();
@@ -155,8 +153,8 @@ final class WorkerJarBundles {
       return bundle;
     }
     if (building.add(key)) {
-      List<Path> copy = List.copyOf(jars);
-      io.execute(() -> build(copy, bundle));
+      List<Path> paths = jars.stream().map(Jar::path).toList();
+      io.execute(() -> build(paths, bundle));
     }
     return null;
   }
@@ -226,20 +224,21 @@ final class WorkerJarBundles {
     }
   }
 
-  private boolean bundleable(Path p, Instant settled) {
+  /** The jar, when it may go into a bundle (a settled, unsigned jar); else null. */
+  private Jar bundleable(Path p, Instant settled) {
     try {
       if (!p.toString().endsWith(".jar") || !Files.isRegularFile(p)) {
-        return false;
+        return null;
       }
       FileTime time = Files.getLastModifiedTime(p);
       if (time.toInstant().isAfter(settled)) {
-        return false;
+        return null;
       }
+      Jar jar = new Jar(p, p.toAbsolutePath() + " " + Files.size(p) + " " + time.toMillis());
       // Every worker start asks: a jar is read once per version of it.
-      return unsigned.computeIfAbsent(
-          p + " " + Files.size(p) + " " + time.toMillis(), k -> unsigned(p));
+      return unsigned.computeIfAbsent(jar.id(), k -> unsigned(p)) ? jar : null;
     } catch (IOException e) {
-      return false;
+      return null;
     }
   }
 
@@ -261,30 +260,24 @@ final class WorkerJarBundles {
     }
   }
 
-  /** The jars (path, size, time) and the JVM version the bundle is for. */
-  static String key(List<Path> jars, int javaVersion) throws IOException {
-    StringBuilder sb = new StringBuilder("java ").append(javaVersion).append('\n');
-    for (Path p : jars) {
-      sb.append(p.toAbsolutePath())
-          .append(' ')
-          .append(Files.size(p))
-          .append(' ')
-          .append(Files.getLastModifiedTime(p).toMillis())
-          .append('\n');
-    }
-    return WorkerAotCache.digest(sb.toString());
+  /** The jars (each its path, size and time) and the JVM version the bundle is for. */
+  static String key(List<String> jarIds, int javaVersion) {
+    return WorkerAotCache.digest("java " + javaVersion + "\n" + String.join("\n", jarIds));
   }
 
   /** Writes the jars, in order, as one jar read as they were by a JVM of {@code javaVersion}. */
   static void merge(List<Path> jars, Path out, int javaVersion) throws IOException {
     Set<String> owned = new HashSet<>(); // names (as a JVM of this version reads them) taken
     Map<String, ByteArrayOutputStream> services = new LinkedHashMap<>();
-    boolean multiRelease = false;
+    Set<Path> multiReleaseJars = new HashSet<>();
     for (Path jar : jars) {
       try (ZipFile z = ZipFile.builder().setPath(jar).get()) {
-        multiRelease |= isMultiRelease(z);
+        if (isMultiRelease(z)) {
+          multiReleaseJars.add(jar);
+        }
       }
     }
+    boolean multiRelease = !multiReleaseJars.isEmpty();
     try (ZipArchiveOutputStream zos = new ZipArchiveOutputStream(out)) {
       // The manifest first, as in any jar (a multi-release one holding no versioned entry for
       // this JVM reads as a plain one).
@@ -298,17 +291,12 @@ final class WorkerJarBundles {
       zos.closeArchiveEntry();
       for (Path jar : jars) {
         try (ZipFile z = ZipFile.builder().setPath(jar).get()) {
-          boolean mr = isMultiRelease(z);
+          boolean mr = multiReleaseJars.contains(jar);
           List<ZipArchiveEntry> entries = java.util.Collections.list(z.getEntriesInPhysicalOrder());
           Set<String> mine = new HashSet<>(); // what this jar provides that no earlier jar did
           for (ZipArchiveEntry e : entries) {
-            String n = e.getName();
-            Matcher v = VERSIONED.matcher(n);
-            String logical = v.matches() ? v.group(2) : n;
-            if (v.matches() && (!mr || Integer.parseInt(v.group(1)) > javaVersion)) {
-              continue; // not read by this JVM from this jar
-            }
-            if (!owned.contains(logical)) {
+            String logical = readAs(e.getName(), mr, javaVersion);
+            if (logical != null && !owned.contains(logical)) {
               mine.add(logical);
             }
           }
@@ -329,10 +317,8 @@ final class WorkerJarBundles {
               }
               continue;
             }
-            Matcher v = VERSIONED.matcher(n);
-            String logical = v.matches() ? v.group(2) : n;
-            if (!mine.contains(logical)
-                || (v.matches() && (!mr || Integer.parseInt(v.group(1)) > javaVersion))) {
+            String logical = readAs(n, mr, javaVersion);
+            if (logical == null || !mine.contains(logical)) {
               continue;
             }
             try (InputStream raw = z.getRawInputStream(e)) {
@@ -348,6 +334,18 @@ final class WorkerJarBundles {
         zos.closeArchiveEntry();
       }
     }
+  }
+
+  /**
+   * The name a JVM of {@code javaVersion} reads entry {@code name} of a jar as (a versioned entry
+   * of a multi-release jar as its plain name), or null when it does not read it at all.
+   */
+  private static String readAs(String name, boolean multiRelease, int javaVersion) {
+    Matcher v = VERSIONED.matcher(name);
+    if (!v.matches()) {
+      return name;
+    }
+    return multiRelease && Integer.parseInt(v.group(1)) <= javaVersion ? v.group(2) : null;
   }
 
   private static boolean isMultiRelease(ZipFile z) throws IOException {

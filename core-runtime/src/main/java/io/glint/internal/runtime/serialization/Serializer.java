@@ -203,7 +203,8 @@ public final class Serializer {
     Kryo kryo = pool.obtain();
     refs.beginRead();
     ReusedInput reused = input.get();
-    boolean reusing = !reused.inUse;
+    // Not for a read within a read on this thread: that one gets an input of its own.
+    boolean reusing = !payload.hasArray() && !reused.inUse;
     try {
       kryo.setClassLoader(loader.get());
       Input in;
@@ -211,12 +212,12 @@ public final class Serializer {
         in =
             new Input(
                 payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
-      } else if (!reused.inUse) {
+      } else if (reusing) {
         reused.inUse = true;
         reused.input.setBuffer(payload);
         in = reused.input;
       } else {
-        in = new ByteBufferInput(payload); // a read within a read on this thread
+        in = new ByteBufferInput(payload);
       }
       return kryo.readClassAndObject(in);
     } catch (RuntimeException e) {
@@ -229,7 +230,7 @@ public final class Serializer {
               + rootMessage(e),
           e);
     } finally {
-      if (reusing && reused.inUse) {
+      if (reusing) {
         reused.inUse = false;
         reused.input.setBuffer(EMPTY); // keeps no payload (a view of the store) reachable
       }
