@@ -46,9 +46,10 @@ import org.apache.commons.compress.archivers.zip.ZipFile;
  *
  * <p>Bundles are built in the background on first use (workers start with the jars until then),
  * live in the AOT caches' private per-user directory (its {@code jars} folder), are keyed by their
- * jars' paths, sizes and times and this JVM's version, and the {@value #KEPT} most recently used
- * are kept (a bundle's own time never changes once built: worker AOT caches are trained on it).
- * {@code GLINT_WORKER_JAR_BUNDLES=off} (or {@code -Dglint.worker.jarBundles=off}) turns them off.
+ * jars' paths, sizes and times and this JVM's version; the {@value #KEPT} most recently used are
+ * kept, others once unused for {@link #UNUSED} (a bundle's own time never changes once built:
+ * worker AOT caches are trained on it, so its use is marked in a file beside it). {@code
+ * GLINT_WORKER_JAR_BUNDLES=off} (or {@code -Dglint.worker.jarBundles=off}) turns them off.
  */
 final class WorkerJarBundles {
   private static final System.Logger LOG = System.getLogger(WorkerJarBundles.class.getName());
@@ -63,8 +64,11 @@ final class WorkerJarBundles {
 
   static final int KEPT = 4;
 
-  /** A bundle beyond the kept ones is removed once unused this long. */
-  static final Duration UNUSED = Duration.ofDays(1);
+  /**
+   * A bundle beyond the kept ones is removed once unused this long: more than twice the interval at
+   * which a node marks a bundle it uses, so one still named by a starting worker is never removed.
+   */
+  static final Duration UNUSED = Duration.ofHours(3);
 
   /** How often a node marks a bundle it keeps using as used. */
   private static final long MARK_EVERY_NANOS = java.util.concurrent.TimeUnit.HOURS.toNanos(1);
