@@ -43,6 +43,24 @@ class TaskIT {
   }
 
   @Test
+  void workersServeTheirNodesTaskStreamsOnSocketsOnlyTheirUserCanOpen() throws Exception {
+    long pid = Glint.get(Glint.task(Fns::pid).remote());
+    java.nio.file.Path store = glint.cluster().nodes().get(0).storeDir();
+    try (var files = java.nio.file.Files.list(store)) {
+      List<java.nio.file.Path> sockets =
+          files.filter(p -> p.getFileName().toString().startsWith("tasks-")).toList();
+      assertThat(sockets).hasSizeGreaterThanOrEqualTo(1);
+      for (java.nio.file.Path s : sockets) {
+        assertThat(
+                java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(s)))
+            .isEqualTo("rw-------");
+      }
+    }
+    assertThat(glint.cluster().workerPids()).contains(pid);
+  }
+
+  @Test
   void sixArgumentsAndMixedRefs() {
     ObjectRef<String> b = Glint.put("b");
     ObjectRef<String> e = Glint.task(Fns::concat, "e", "", "", "", "", "").remote();

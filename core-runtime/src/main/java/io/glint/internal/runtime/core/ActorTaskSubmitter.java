@@ -279,7 +279,7 @@ final class ActorTaskSubmitter {
           }
           q.inFlight.clear();
           q.address = info.getAddress();
-          q.stream = new WorkerStream(worker.channels().get(q.address), q, worker::async);
+          q.stream = new WorkerStream(worker.taskStreams(), q.address, q, worker::async);
           q.stream.start();
         }
         q.state = State.CONNECTED;

@@ -43,7 +43,6 @@ import io.glint.internal.runtime.serialization.RefResolver;
 import io.glint.internal.runtime.serialization.Serializer;
 import io.glint.internal.runtime.serialization.XlangCodec;
 import io.glint.internal.store.SharedMemoryStore;
-import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -96,6 +95,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   private final Settings settings;
   private final ChannelPool channels;
+  private final TaskStreams taskStreams;
   private final ScheduledExecutorService scheduler;
   private final ExecutorService callbacks;
   private final SharedMemoryStore store;
@@ -129,6 +129,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
   public CoreWorker(Settings settings) {
     this.settings = settings;
     this.channels = new ChannelPool(settings.token(), null);
+    this.taskStreams = new TaskStreams(settings.nodeId(), settings.token(), channels);
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -174,15 +175,19 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   /** Starts this process's own server (for borrowers and, in workers, for pushed tasks). */
   public void start() {
-    List<BindableService> services = List.of(new WorkerServiceImpl(this));
-    server = Grpc.startServer(settings.host(), services, settings.token(), null);
-    address =
+    WorkerServiceImpl service = new WorkerServiceImpl(this);
+    server = Grpc.startServer(settings.host(), List.of(service), settings.token(), null);
+    Address a =
         Address.newBuilder()
             .setNodeId(settings.nodeId())
             .setHost(settings.host())
             .setPort(server.getPort())
             .setWorkerId(settings.workerId())
             .build();
+    address =
+        executor == null || settings.storeDir() == null
+            ? a
+            : taskStreams.serve(a, settings.storeDir(), service::pushTasks, scheduler);
     nodeAddresses.put(settings.nodeId(), settings.nodeAddress());
     scheduler.scheduleWithFixedDelay(this::refreshClusterView, 0, 2, TimeUnit.SECONDS);
   }
@@ -364,6 +369,10 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
 
   public ChannelPool channels() {
     return channels;
+  }
+
+  TaskStreams taskStreams() {
+    return taskStreams;
   }
 
   /** A shared channel to {@code address}. */
@@ -1368,6 +1377,7 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     }
     scheduler.shutdownNow();
     Grpc.shutdown(server);
+    taskStreams.close();
     channels.close();
     callbacks.shutdownNow();
     codec.close();

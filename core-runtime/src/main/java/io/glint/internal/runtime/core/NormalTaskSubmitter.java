@@ -479,7 +479,7 @@ final class NormalTaskSubmitter {
           } else {
             l.stream =
                 new WorkerStream(
-                    worker.channels().get(l.grant.getWorkerAddress()), l, worker::async);
+                    worker.taskStreams(), l.grant.getWorkerAddress(), l, worker::async);
             l.stream.start();
             q.leases.add(l);
             dispatch(q);

@@ -1,18 +1,18 @@
 package io.glint.internal.runtime.core;
 
+import io.glint.internal.proto.Address;
 import io.glint.internal.proto.PushMessage;
 import io.glint.internal.proto.PushReply;
 import io.glint.internal.proto.TaskBatch;
 import io.glint.internal.proto.TaskResult;
 import io.glint.internal.proto.TaskSpec;
-import io.glint.internal.proto.WorkerServiceGrpc;
-import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.Executor;
 
 /**
- * The submitter's end of one long-lived {@code PushTasks} stream to a worker: tasks go out as they
+ * The submitter's end of one long-lived {@code PushTasks} stream to a worker (over gRPC, or the
+ * worker's Unix domain socket when it is on this node: {@link TaskStreams}): tasks go out as they
  * are dispatched, results come back in any order.
  *
  * <p>The stream opens only on {@link #start()}, so its owner can publish it first; its end is
@@ -28,7 +28,8 @@ final class WorkerStream {
     void onClosed(WorkerStream stream, Status status);
   }
 
-  private final Channel channel;
+  private final TaskStreams streams;
+  private final Address to;
   private final Listener listener;
   private final Executor closeExecutor;
   private StreamObserver<PushMessage> out;
@@ -36,8 +37,9 @@ final class WorkerStream {
   private final java.util.List<TaskSpec> queued = new java.util.ArrayList<>();
   private boolean holding;
 
-  WorkerStream(Channel channel, Listener listener, Executor closeExecutor) {
-    this.channel = channel;
+  WorkerStream(TaskStreams streams, Address to, Listener listener, Executor closeExecutor) {
+    this.streams = streams;
+    this.to = to;
     this.listener = listener;
     this.closeExecutor = closeExecutor;
   }
@@ -45,38 +47,38 @@ final class WorkerStream {
   /** Opens the stream. */
   synchronized WorkerStream start() {
     out =
-        WorkerServiceGrpc.newStub(channel)
-            .pushTasks(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(PushReply reply) {
-                    if (reply.hasResult()) {
-                      listener.onResult(WorkerStream.this, reply.getResult());
+        streams.open(
+            to,
+            new StreamObserver<>() {
+              @Override
+              public void onNext(PushReply reply) {
+                if (reply.hasResult()) {
+                  listener.onResult(WorkerStream.this, reply.getResult());
+                }
+                if (reply.hasResults()) {
+                  // Tasks dispatched in answer to these results go out together after them.
+                  holdFlushes(true);
+                  try {
+                    for (TaskResult r : reply.getResults().getResultsList()) {
+                      listener.onResult(WorkerStream.this, r);
                     }
-                    if (reply.hasResults()) {
-                      // Tasks dispatched in answer to these results go out together after them.
-                      holdFlushes(true);
-                      try {
-                        for (TaskResult r : reply.getResults().getResultsList()) {
-                          listener.onResult(WorkerStream.this, r);
-                        }
-                      } finally {
-                        holdFlushes(false);
-                        flush();
-                      }
-                    }
+                  } finally {
+                    holdFlushes(false);
+                    flush();
                   }
+                }
+              }
 
-                  @Override
-                  public void onError(Throwable t) {
-                    ended(Status.fromThrowable(t));
-                  }
+              @Override
+              public void onError(Throwable t) {
+                ended(Status.fromThrowable(t));
+              }
 
-                  @Override
-                  public void onCompleted() {
-                    ended(Status.UNAVAILABLE.withDescription("worker closed the stream"));
-                  }
-                });
+              @Override
+              public void onCompleted() {
+                ended(Status.UNAVAILABLE.withDescription("worker closed the stream"));
+              }
+            });
     return this;
   }
 
