@@ -118,6 +118,15 @@ final class LocalTaskServer implements AutoCloseable {
       closeQuietly(c);
       return;
     }
+    readFrames(c, in, requests);
+  }
+
+  /**
+   * Delivers the connection's frames until it ends, or until a task runs on this thread (see {@link
+   * TaskExecutor#deliverHere}): then another thread goes on reading from where this one stopped.
+   */
+  private void readFrames(
+      SocketChannel c, LocalFrames.Reader in, StreamObserver<PushMessage> requests) {
     try {
       ByteBuffer f;
       while ((f = in.next()) != null) {
@@ -125,7 +134,13 @@ final class LocalTaskServer implements AutoCloseable {
           requests.onCompleted();
           return; // the reply side closes the channel when it ends
         }
-        requests.onNext(PushMessage.parseFrom(f));
+        PushMessage m = PushMessage.parseFrom(f);
+        if (!m.hasTask()) {
+          requests.onNext(m);
+        } else if (TaskExecutor.deliverHere(
+            () -> requests.onNext(m), () -> threads.execute(() -> readFrames(c, in, requests)))) {
+          return;
+        }
       }
       requests.onError(Status.CANCELLED.withDescription("the submitter went away").asException());
       closeQuietly(c);

@@ -29,8 +29,9 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * Runs the tasks pushed to a worker process. Normal tasks run one at a time, in arrival order, on
- * the task thread. After an actor is created here, its method calls run on the actor's own
- * executor: one thread (calls in order) or {@code maxConcurrency} threads. Methods returning a
+ * the task thread, or on the thread that read one from a local stream when nothing else runs or
+ * waits ({@link #deliverHere}). After an actor is created here, its method calls run on the actor's
+ * own executor: one thread (calls in order) or {@code maxConcurrency} threads. Methods returning a
  * {@link CompletionStage} are async: their thread is freed at once and the reply is sent when the
  * stage completes.
  */
@@ -75,7 +76,7 @@ final class TaskExecutor {
 
   private final CoreWorker worker;
   private final FunctionInvoker invoker;
-  private final ExecutorService taskThread;
+  private final SerialLane taskThread = new SerialLane("glint-task");
   private final ConcurrentHashMap<ByteString, Job> jobs = new ConcurrentHashMap<>();
   private volatile ExecutorService actorExecutor;
   private volatile Object actor;
@@ -93,7 +94,6 @@ final class TaskExecutor {
   TaskExecutor(CoreWorker worker, FunctionInvoker invoker) {
     this.worker = worker;
     this.invoker = invoker;
-    this.taskThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "glint-task"));
   }
 
   ByteString actorId() {
@@ -153,8 +153,44 @@ final class TaskExecutor {
         }
         ex.execute(job);
       }
-      default -> taskThread.execute(job);
+      default -> {
+        Runnable handOff = HAND_OFF.get();
+        if (handOff == null || !taskThread.runHereIfIdle(job, () -> giveUp(handOff))) {
+          taskThread.execute(job);
+        }
+      }
     }
+  }
+
+  /**
+   * What a thread delivering tasks does to hand its work to another thread so it can run a task
+   * itself (set only around one delivery; see {@link #deliverHere}).
+   */
+  private static final ThreadLocal<Runnable> HAND_OFF = new ThreadLocal<>();
+
+  private static void giveUp(Runnable handOff) {
+    HAND_OFF.remove();
+    handOff.run();
+  }
+
+  /**
+   * Runs {@code deliver}, during which a normal task that finds the task thread idle runs on this
+   * thread after calling {@code handOff} (which must hand the caller's own work to another thread).
+   * Returns whether it did: then the caller's thread is no longer the one delivering.
+   */
+  static boolean deliverHere(Runnable deliver, Runnable handOff) {
+    boolean[] handedOff = {false};
+    HAND_OFF.set(
+        () -> {
+          handedOff[0] = true;
+          handOff.run();
+        });
+    try {
+      deliver.run();
+    } finally {
+      HAND_OFF.remove();
+    }
+    return handedOff[0];
   }
 
   void onCancel(ByteString taskId, boolean force) {
@@ -641,7 +677,7 @@ final class TaskExecutor {
   }
 
   void shutdown() {
-    taskThread.shutdownNow();
+    taskThread.shutdown();
     ExecutorService ex = actorExecutor;
     if (ex != null) {
       ex.shutdownNow();
