@@ -208,49 +208,6 @@ public final class CoreWorker implements GlintRuntime, RefResolver {
     return a != null && isAliveNode(nodeId) ? a : settings.nodeAddress();
   }
 
-  /**
-   * Why a hard node affinity can never be satisfied (the node is dead, unknown, or too small); null
-   * when it can, or for other strategies.
-   */
-  String affinityProblem(io.glint.internal.proto.SchedulingStrategy s, ResourceSet need) {
-    if (!s.hasNodeAffinity() || s.getNodeAffinity().getSoft()) {
-      return null;
-    }
-    ByteString target = s.getNodeAffinity().getNodeId();
-    NodeInfo found = null;
-    for (NodeInfo n : clusterView) {
-      if (n.getNodeId().equals(target)) {
-        found = n;
-      }
-    }
-    if (found == null) {
-      refreshClusterViewNow();
-      for (NodeInfo n : clusterView) {
-        if (n.getNodeId().equals(target)) {
-          found = n;
-        }
-      }
-    }
-    if (found == null) {
-      return "NodeAffinityError: node " + Ids.hex(target) + " is not part of the cluster";
-    }
-    if (!found.getAlive()) {
-      return "NodeAffinityError: node "
-          + Ids.hex(target)
-          + " is dead"
-          + (found.getDeathReason().isEmpty() ? "" : " (" + found.getDeathReason() + ")");
-    }
-    if (!need.fitsIn(ResourceSet.fromProto(found.getTotal()))) {
-      return "NodeAffinityError: node "
-          + Ids.hex(target)
-          + " has "
-          + ResourceSet.fromProto(found.getTotal()).describe()
-          + ", not "
-          + need.describe();
-    }
-    return null;
-  }
-
   @Override
   public io.glint.api.PlacementGroup createPlacementGroup(
       io.glint.api.PlacementGroupCreationOptions options) {

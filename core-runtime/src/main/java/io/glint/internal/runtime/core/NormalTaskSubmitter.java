@@ -215,7 +215,7 @@ final class NormalTaskSubmitter {
       finishCancelled(t);
       return;
     }
-    String unschedulable = worker.affinityProblem(t.strategy, t.resources);
+    String unschedulable = NodeAffinity.problem(worker, t.strategy, t.resources);
     if (unschedulable != null) {
       finish(
           t,
