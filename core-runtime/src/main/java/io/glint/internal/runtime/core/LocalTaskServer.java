@@ -23,8 +23,16 @@ import java.util.function.Function;
 /**
  * A worker's task streams from processes on its own node, over a Unix domain socket: the same
  * {@code PushTasks} exchange as its gRPC service, without HTTP/2 framing or a hop through an event
- * loop. Each connection is read by a thread of its own, which hands tasks to the executor as the
- * gRPC transport thread does; results are written by whichever thread finishes them.
+ * loop. Each connection is read by a thread of its own. A task that finds the worker's task thread
+ * idle runs on the reading thread itself, which first hands the reading to another thread (one hop
+ * fewer on the round trip); other messages go to the executor as from the gRPC transport thread.
+ * Results are written by whichever thread finishes them.
+ *
+ * <p>Writes block while the peer's socket buffer is full, so one rule keeps the two sides from
+ * waiting on each other: the thread reading a connection never writes, nor waits for a lock that a
+ * writer holds while it writes (it only hands work on). Then a submitter blocked writing tasks is
+ * always unblocked by this reader, and a worker blocked writing results is unblocked by the
+ * submitter's reader once that reader's own writes went through.
  *
  * <p>Closed by default: the socket file is readable and writable by its owner only, and a
  * connection must first send the cluster token (within {@link #TOKEN_WAIT_SECONDS}) or is closed.

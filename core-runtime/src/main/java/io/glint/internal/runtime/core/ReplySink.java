@@ -26,8 +26,12 @@ final class ReplySink {
   private final ScheduledExecutorService timer;
   private final long holdMicros;
   private final List<TaskResult> held = new ArrayList<>();
-  private int outstanding;
-  private boolean closed;
+
+  /** Tasks of this stream whose results are not sent yet (updated without the lock: see expect). */
+  private final java.util.concurrent.atomic.AtomicInteger outstanding =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private volatile boolean closed;
 
   /** When the oldest held result was held, and whether a timer will look at it. */
   private long heldSinceNanos;
@@ -44,18 +48,23 @@ final class ReplySink {
     this.holdMicros = holdMicros;
   }
 
-  /** {@code n} more tasks arrived on this stream; each will send one result. */
-  synchronized void expect(int n) {
-    outstanding += n;
+  /**
+   * {@code n} more tasks arrived on this stream; each will send one result. Takes no lock: the
+   * thread reading a local stream calls it, and must never wait for a thread that holds this sink's
+   * lock while its write waits for the submitter to read (who may be waiting for this reader to
+   * take its tasks).
+   */
+  void expect(int n) {
+    outstanding.addAndGet(n);
   }
 
   synchronized void send(TaskResult r) {
     if (closed) {
       return;
     }
-    outstanding--;
+    int left = outstanding.decrementAndGet();
     held.add(r);
-    if (outstanding > 0 && held.size() < MAX_BATCH) {
+    if (left > 0 && held.size() < MAX_BATCH) {
       if (held.size() == 1) {
         heldSinceNanos = System.nanoTime();
         armTimer(TimeUnit.MICROSECONDS.toNanos(holdMicros));
@@ -116,7 +125,7 @@ final class ReplySink {
     }
   }
 
-  synchronized boolean isClosed() {
+  boolean isClosed() {
     return closed;
   }
 }

@@ -139,7 +139,7 @@ final class TaskExecutor {
         ExecutorService ex = actorExecutor;
         if (ex == null || actor == null) {
           jobs.remove(spec.getTaskId());
-          sink.send(
+          TaskResult notHere =
               TaskResult.newBuilder()
                   .setTaskId(spec.getTaskId())
                   .setFailure(
@@ -148,7 +148,9 @@ final class TaskExecutor {
                           "ActorNotHereError",
                           "this worker hosts no actor",
                           false))
-                  .build());
+                  .build();
+          // Not on the delivering thread: a stream's reader never writes (see ReplySink#expect).
+          worker.async(() -> sink.send(notHere));
           return;
         }
         ex.execute(job);

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -163,6 +164,98 @@ class LocalTaskStreamTest {
     assertThat(((PushMessage) next(served)).getTask().getName()).hasSize(3 << 20);
     assertThat(resultId(next(replies))).isEqualTo(id);
     c.onCompleted();
+  }
+
+  /**
+   * Both directions full at once: the submitter writes big tasks under its stream's lock while its
+   * reading thread needs that lock for each big result, and the worker's results are written under
+   * the sink's lock. The worker's reading thread must keep taking tasks (it never waits for the
+   * sink's lock), or each side waits for the other to read.
+   */
+  @Test
+  void fullBuffersBothWaysDoNotDeadlock() throws Exception {
+    ExecutorService taskThread = Executors.newSingleThreadExecutor();
+    ByteString big = ByteString.copyFrom(new byte[64 * 1024]);
+    server =
+        LocalTaskServer.start(
+            dir.resolve("tasks.sock"),
+            TOKEN,
+            out -> {
+              ReplySink sink = new ReplySink(out, timer);
+              return new StreamObserver<>() {
+                @Override
+                public void onNext(PushMessage m) {
+                  sink.expect(1);
+                  taskThread.execute(
+                      () ->
+                          sink.send(
+                              TaskResult.newBuilder()
+                                  .setTaskId(m.getTask().getTaskId())
+                                  .addReturns(
+                                      io.glint.internal.proto.ReturnObject.newBuilder()
+                                          .setObjectId(big))
+                                  .build()));
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                  sink.close();
+                }
+
+                @Override
+                public void onCompleted() {
+                  sink.close();
+                }
+              };
+            },
+            serverThreads,
+            timer);
+    Object streamLock = new Object();
+    java.util.concurrent.atomic.AtomicInteger received =
+        new java.util.concurrent.atomic.AtomicInteger();
+    CountDownLatch all = new CountDownLatch(1);
+    int n = 400;
+    StreamObserver<PushReply> lockingReplies =
+        new StreamObserver<>() {
+          @Override
+          public void onNext(PushReply r) {
+            synchronized (streamLock) {
+              int got = r.hasResults() ? r.getResults().getResultsCount() : 1;
+              if (received.addAndGet(got) == n) {
+                all.countDown();
+              }
+            }
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        };
+    LocalTaskClient c =
+        LocalTaskClient.connect(server.path(), TOKEN, lockingReplies, threads, open);
+    Thread submitter =
+        new Thread(
+            () -> {
+              for (int i = 0; i < n; i++) {
+                synchronized (streamLock) {
+                  c.onNext(
+                      PushMessage.newBuilder()
+                          .setTask(task("t" + i).toBuilder().setNameBytes(big))
+                          .build());
+                }
+              }
+            });
+    submitter.setDaemon(true);
+    submitter.start();
+    try {
+      assertThat(all.await(60, TimeUnit.SECONDS)).as("results received: " + received).isTrue();
+      c.onCompleted();
+    } finally {
+      c.onError(new IllegalStateException("test over")); // unblocks a stuck writer
+      taskThread.shutdownNow();
+    }
   }
 
   @Test
