@@ -13,8 +13,8 @@ import java.nio.channels.SocketChannel;
  * one protobuf message. The first frame a client sends holds the cluster token; an empty frame ends
  * the sender's half of the stream (so an end of file without one means the peer went away).
  *
- * <p>Buffers are direct and reused, so a frame costs one {@code write} and one or two {@code read}
- * calls and no copy on the Java heap beyond the message itself.
+ * <p>Buffers are direct and reused: a frame costs one {@code write} call, and a burst of frames one
+ * {@code read} call; a frame over 64 KiB is read into a heap buffer of its own.
  */
 final class LocalFrames {
   /** The largest frame either side accepts: the same limit as a gRPC message. */
@@ -79,11 +79,17 @@ final class LocalFrames {
     }
   }
 
-  /** Reads frames from one channel, from one thread. */
+  /**
+   * Reads frames from one channel, from one thread. Reads take what is there (up to a buffer), so a
+   * burst of small frames costs one {@code read} call, not two per frame.
+   */
   static final class Reader {
+    private static final int BUFFER = 64 * 1024;
+
     private final SocketChannel channel;
-    private final ByteBuffer header = ByteBuffer.allocateDirect(4);
-    private ByteBuffer buffer = ByteBuffer.allocateDirect(16 * 1024);
+
+    /** Bytes read and not yet returned: from position to limit. */
+    private ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER).flip();
 
     Reader(SocketChannel channel) {
       this.channel = channel;
@@ -94,40 +100,58 @@ final class LocalFrames {
      * when the channel ended without one.
      */
     ByteBuffer next() throws IOException {
-      header.clear();
-      if (!fill(header)) {
+      if (!fill(4, true)) {
         return null;
       }
-      int n = header.getInt(0);
+      int n = buffer.getInt(buffer.position());
       if (n < 0 || n > MAX_FRAME) {
         throw new IOException(
             "a task stream frame claims " + n + " bytes (limit " + MAX_FRAME + ")");
       }
-      ByteBuffer b;
-      if (n <= buffer.capacity()) {
-        b = buffer;
-      } else if (n <= REUSED) {
-        b = buffer = ByteBuffer.allocateDirect(REUSED);
-      } else {
-        b = ByteBuffer.allocate(n);
+      if (n + 4 > buffer.capacity()) {
+        return large(n);
       }
-      b.clear().limit(n);
-      if (!fill(b)) {
-        throw new EOFException("the task stream ended inside a frame");
-      }
-      return b.flip();
+      fill(n + 4, false);
+      int start = buffer.position() + 4;
+      buffer.position(start + n);
+      return buffer.slice(start, n);
     }
 
-    /** False at an end of file before the first byte. */
-    private boolean fill(ByteBuffer b) throws IOException {
-      int start = b.position();
-      while (b.hasRemaining()) {
-        if (channel.read(b) < 0) {
-          if (b.position() == start) {
-            return false;
-          }
+    /** A frame bigger than the buffer: what was read already, then the rest straight into it. */
+    private ByteBuffer large(int n) throws IOException {
+      ByteBuffer frame = ByteBuffer.allocate(n);
+      buffer.position(buffer.position() + 4);
+      frame.put(buffer);
+      buffer.clear().flip();
+      while (frame.hasRemaining()) {
+        if (channel.read(frame) < 0) {
           throw new EOFException("the task stream ended inside a frame");
         }
+      }
+      return frame.flip();
+    }
+
+    /**
+     * Reads until {@code k} bytes are buffered; false at an end of file before any byte of them
+     * when {@code endOk}.
+     */
+    private boolean fill(int k, boolean endOk) throws IOException {
+      if (buffer.remaining() >= k) {
+        return true;
+      }
+      boolean none = !buffer.hasRemaining();
+      buffer.compact();
+      try {
+        while (buffer.position() < k) {
+          if (channel.read(buffer) < 0) {
+            if (endOk && none && buffer.position() == 0) {
+              return false;
+            }
+            throw new EOFException("the task stream ended inside a frame");
+          }
+        }
+      } finally {
+        buffer.flip();
       }
       return true;
     }
