@@ -85,7 +85,10 @@ class ClusterCliIT {
             temp,
             "--num-cpus=2",
             "--object-store-memory=256m",
-            "--node-timeout-ms=3000");
+            // Short, so the kill -9 below is seen well within its 20 s, but not 3 s: on a 2-core
+            // machine, three nodes that each build a jar bundle and train a worker AOT cache for
+            // a freshly built class path at once have starved a node's report for 3 s.
+            "--node-timeout-ms=8000");
     assertThat(head.code()).as(head.err()).isZero();
     Matcher m = Pattern.compile("control service at (\\S+)\\.").matcher(head.out());
     assertThat(m.find()).as(head.out()).isTrue();
