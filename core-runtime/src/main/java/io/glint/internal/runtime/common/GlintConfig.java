@@ -346,6 +346,15 @@ public final class GlintConfig {
   }
 
   /**
+   * Whether a feature switch's value turns the feature off: {@code off} or {@code false}, in any
+   * case (null, unset, leaves it on). The switches outside this table (worker AOT caches, jar
+   * bundles, local task streams) all read their values this way.
+   */
+  public static boolean switchedOff(String value) {
+    return value != null && (value.equalsIgnoreCase("off") || value.equalsIgnoreCase("false"));
+  }
+
+  /**
    * An object store size that this machine can hold: at least 1 MiB and no more than its memory.
    * Returns {@code bytes}; throws {@link IllegalArgumentException} saying why not.
    */

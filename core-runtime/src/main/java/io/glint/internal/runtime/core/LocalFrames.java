@@ -48,6 +48,19 @@ final class LocalFrames {
       send(b);
     }
 
+    /**
+     * {@link #write(MessageLite)} for a stream's observer: a failed write closes the channel (the
+     * peer's reader then ends too) and is reported as gRPC reports a broken stream.
+     */
+    void writeOrBreak(MessageLite m) {
+      try {
+        write(m);
+      } catch (IOException e) {
+        LocalTaskServer.closeQuietly(channel);
+        throw io.grpc.Status.UNAVAILABLE.withDescription("task socket: " + e).asRuntimeException();
+      }
+    }
+
     /** A frame of raw bytes (the token). */
     synchronized void write(byte[] bytes) throws IOException {
       ByteBuffer b = bufferFor(bytes.length);

@@ -81,12 +81,7 @@ final class LocalTaskClient implements StreamObserver<PushMessage> {
 
   @Override
   public void onNext(PushMessage m) {
-    try {
-      out.write(m);
-    } catch (IOException e) {
-      LocalTaskServer.closeQuietly(channel);
-      throw Status.UNAVAILABLE.withDescription("task socket: " + e).asRuntimeException();
-    }
+    out.writeOrBreak(m);
   }
 
   /** Ends the stream abruptly: the worker drops the tasks it has not started. */

@@ -198,12 +198,7 @@ final class LocalTaskServer implements AutoCloseable {
 
     @Override
     public void onNext(PushReply reply) {
-      try {
-        out.write(reply);
-      } catch (IOException e) {
-        closeQuietly(channel);
-        throw Status.UNAVAILABLE.withDescription(e.toString()).asRuntimeException();
-      }
+      out.writeOrBreak(reply);
     }
 
     @Override

@@ -181,18 +181,15 @@ final class TaskExecutor {
    * Returns whether it did: then the caller's thread is no longer the one delivering.
    */
   static boolean deliverHere(Runnable deliver, Runnable handOff) {
-    boolean[] handedOff = {false};
-    HAND_OFF.set(
-        () -> {
-          handedOff[0] = true;
-          handOff.run();
-        });
+    HAND_OFF.set(handOff);
+    boolean handedOff;
     try {
       deliver.run();
     } finally {
+      handedOff = HAND_OFF.get() == null; // giveUp took it
       HAND_OFF.remove();
     }
-    return handedOff[0];
+    return handedOff;
   }
 
   void onCancel(ByteString taskId, boolean force) {

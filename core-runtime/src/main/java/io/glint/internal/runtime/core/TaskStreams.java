@@ -6,12 +6,12 @@ import io.glint.internal.proto.PushMessage;
 import io.glint.internal.proto.PushReply;
 import io.glint.internal.proto.WorkerServiceGrpc;
 import io.glint.internal.runtime.common.ChannelPool;
+import io.glint.internal.runtime.common.GlintConfig;
 import io.glint.internal.runtime.common.Ids;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -62,8 +62,7 @@ final class TaskStreams implements AutoCloseable {
   }
 
   static boolean enabled() {
-    String v = System.getProperty(PROPERTY, System.getenv(ENV));
-    return v == null || !List.of("off", "false", "0", "no").contains(v.toLowerCase(Locale.ROOT));
+    return !GlintConfig.switchedOff(System.getProperty(PROPERTY, System.getenv(ENV)));
   }
 
   /** Opens a stream to the worker at {@code to}; replies go to {@code replies}. */

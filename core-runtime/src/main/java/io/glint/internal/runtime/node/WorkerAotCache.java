@@ -1,5 +1,6 @@
 package io.glint.internal.runtime.node;
 
+import io.glint.internal.runtime.common.GlintConfig;
 import io.glint.internal.runtime.common.Ids;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -75,7 +76,7 @@ final class WorkerAotCache {
    */
   static Path configuredDir(Map<String, String> env, Properties props) {
     String v = props.getProperty(PROPERTY, env.get(ENV));
-    if (v != null && (v.equalsIgnoreCase("off") || v.equalsIgnoreCase("false"))) {
+    if (GlintConfig.switchedOff(v)) {
       return null;
     }
     if (v != null && !v.isBlank() && !v.equalsIgnoreCase("on") && !v.equalsIgnoreCase("true")) {

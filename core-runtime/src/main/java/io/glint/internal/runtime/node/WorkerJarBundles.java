@@ -1,5 +1,6 @@
 package io.glint.internal.runtime.node;
 
+import io.glint.internal.runtime.common.GlintConfig;
 import io.glint.internal.runtime.common.Ids;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -93,8 +94,7 @@ final class WorkerJarBundles {
   /** The bundles' directory for these settings: in the AOT caches' one, or null when off. */
   static Path configuredDir(Path aotDir, Map<String, String> env, java.util.Properties props) {
     String v = props.getProperty(PROPERTY, env.get(ENV));
-    if (aotDir == null
-        || (v != null && (v.equalsIgnoreCase("off") || v.equalsIgnoreCase("false")))) {
+    if (aotDir == null || GlintConfig.switchedOff(v)) {
       return null;
     }
     return aotDir.resolve("jars");
