@@ -23,6 +23,7 @@ public final class WorkerMain {
   private WorkerMain() {}
 
   public static void main(String[] args) throws Exception {
+    io.glint.internal.runtime.cluster.JvmDefaults.withoutNettyFlightEvents();
     io.glint.internal.runtime.core.OutputOffsets.install();
     io.glint.internal.runtime.cluster.JvmDefaults.quietLibraries();
     Properties boot = new Properties();
