@@ -58,7 +58,7 @@ final class StartCommand implements Callable<Integer> {
 
   @Option(
       names = "--object-store-memory",
-      description = "This node's object store (bytes, or 2g, 1.5GiB; default 30% of memory).")
+      description = "This node's object store (bytes, or 2g, 1.5GiB; default 30%% of memory).")
   String objectStoreMemory;
 
   @Option(
