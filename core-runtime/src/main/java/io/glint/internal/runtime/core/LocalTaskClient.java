@@ -15,8 +15,9 @@ import java.util.concurrent.Executor;
 
 /**
  * The submitter's half of a task stream over a worker's Unix domain socket ({@link
- * LocalTaskServer}): tasks are written by the thread that sends them, replies read by a thread of
- * the stream's own and handed to {@code replies} as gRPC would.
+ * LocalTaskServer}): tasks are written by the thread that sends them (bursts gathered, see {@link
+ * LocalFrames.Writer}), replies read by a thread of the stream's own and handed to {@code replies}
+ * as gRPC would.
  */
 final class LocalTaskClient implements StreamObserver<PushMessage> {
   private final SocketChannel channel;
@@ -24,15 +25,15 @@ final class LocalTaskClient implements StreamObserver<PushMessage> {
   private final Set<LocalTaskClient> open;
   private volatile boolean aborted;
 
-  private LocalTaskClient(SocketChannel channel, Set<LocalTaskClient> open) {
+  private LocalTaskClient(SocketChannel channel, Executor flusher, Set<LocalTaskClient> open) {
     this.channel = channel;
-    this.out = new LocalFrames.Writer(channel);
+    this.out = new LocalFrames.Writer(channel, flusher);
     this.open = open;
   }
 
   /**
-   * Connects to the worker's socket at {@code path} and presents {@code token}; replies are read on
-   * {@code readers}. {@code open} holds the stream until it ends.
+   * Connects to the worker's socket at {@code path} and presents {@code token}; replies are read,
+   * and bursts of tasks written, on {@code readers}. {@code open} holds the stream until it ends.
    */
   static LocalTaskClient connect(
       Path path,
@@ -42,7 +43,7 @@ final class LocalTaskClient implements StreamObserver<PushMessage> {
       Set<LocalTaskClient> open)
       throws IOException {
     SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(path));
-    LocalTaskClient client = new LocalTaskClient(c, open);
+    LocalTaskClient client = new LocalTaskClient(c, readers, open);
     try {
       client.out.write(token.getBytes(StandardCharsets.US_ASCII));
       open.add(client);

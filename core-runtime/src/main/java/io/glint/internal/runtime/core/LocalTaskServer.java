@@ -26,7 +26,8 @@ import java.util.function.Function;
  * loop. Each connection is read by a thread of its own. A task that finds the worker's task thread
  * idle runs on the reading thread itself, which first hands the reading to another thread (one hop
  * fewer on the round trip); other messages go to the executor as from the gRPC transport thread.
- * Results are written by whichever thread finishes them.
+ * Results are written by whichever thread finishes them (bursts gathered, see {@link
+ * LocalFrames.Writer}).
  *
  * <p>Writes block while the peer's socket buffer is full, so one rule keeps the two sides from
  * waiting on each other: the thread reading a connection never writes, nor waits for a lock that a
@@ -121,7 +122,7 @@ final class LocalTaskServer implements AutoCloseable {
         closeQuietly(c);
         return;
       }
-      requests = service.apply(new ReplyWriter(c));
+      requests = service.apply(new ReplyWriter(c, threads));
     } catch (IOException | RuntimeException e) {
       closeQuietly(c);
       return;
@@ -191,9 +192,9 @@ final class LocalTaskServer implements AutoCloseable {
     private final SocketChannel channel;
     private final LocalFrames.Writer out;
 
-    ReplyWriter(SocketChannel channel) {
+    ReplyWriter(SocketChannel channel, java.util.concurrent.Executor flusher) {
       this.channel = channel;
-      this.out = new LocalFrames.Writer(channel);
+      this.out = new LocalFrames.Writer(channel, flusher);
     }
 
     @Override
