@@ -74,10 +74,16 @@ final class LocalFrames {
       Sender who;
       synchronized (this) {
         ByteBuffer b = room(n);
-        b.putInt(n);
-        CodedOutputStream out = CodedOutputStream.newInstance(b);
-        m.writeTo(out);
-        out.flush();
+        int start = b.position();
+        try {
+          b.putInt(n);
+          CodedOutputStream out = CodedOutputStream.newInstance(b);
+          m.writeTo(out);
+          out.flush();
+        } catch (IOException | RuntimeException e) {
+          b.position(start); // no part of the frame stays among the waiting ones
+          throw e;
+        }
         who = claim();
       }
       if (who == Sender.FLUSHER) {
