@@ -142,18 +142,11 @@ final class LocalFrames {
      */
     private ByteBuffer room(int n) throws IOException {
       while (true) {
-        if (broken != null) {
-          throw new IOException("an earlier write failed: " + broken.getMessage(), broken);
-        }
+        checkNotBroken();
         if (!writing || waiting.position() < MAX_WAITING) {
           break;
         }
-        try {
-          wait();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException("interrupted waiting to write a task frame");
-        }
+        awaitWriter();
       }
       if (waiting.remaining() < n + 4) {
         long need = (long) waiting.position() + n + 4;
@@ -185,19 +178,30 @@ final class LocalFrames {
     private void flushAll() throws IOException {
       synchronized (this) {
         while (writing) {
-          if (broken != null) {
-            throw new IOException("an earlier write failed: " + broken.getMessage(), broken);
-          }
-          try {
-            wait();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted waiting to write a task frame");
-          }
+          checkNotBroken();
+          awaitWriter();
         }
+        checkNotBroken();
         writing = true;
       }
       flush();
+    }
+
+    /** Sends fail once a write has failed (the lock is held). */
+    private void checkNotBroken() throws IOException {
+      if (broken != null) {
+        throw new IOException("an earlier write failed: " + broken.getMessage(), broken);
+      }
+    }
+
+    /** Waits for the writing thread to make progress (the lock is held). */
+    private void awaitWriter() throws java.io.InterruptedIOException {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted waiting to write a task frame");
+      }
     }
 
     private void flushQuietly() {
