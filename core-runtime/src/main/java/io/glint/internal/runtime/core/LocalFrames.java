@@ -59,10 +59,10 @@ final class LocalFrames {
     private long lastSendNanos = Long.MIN_VALUE / 2;
     private IOException broken;
 
-    /** {@code flusher}: where bursts are written from; null writes every frame at once. */
+    /** {@code flusher}: where bursts are written from. */
     Writer(SocketChannel channel, Executor flusher) {
       this.channel = channel;
-      this.flusher = flusher;
+      this.flusher = java.util.Objects.requireNonNull(flusher);
     }
 
     void write(MessageLite m) throws IOException {
@@ -141,13 +141,10 @@ final class LocalFrames {
      * first waiting for them to go out when too many are waiting.
      */
     private ByteBuffer room(int n) throws IOException {
-      while (true) {
-        checkNotBroken();
-        if (!writing || waiting.position() < MAX_WAITING) {
-          break;
-        }
+      while (writing && waiting.position() >= MAX_WAITING) {
         awaitWriter();
       }
+      checkNotBroken(); // a failed write leaves the writing free, so the wait above ends
       if (waiting.remaining() < n + 4) {
         long need = (long) waiting.position() + n + 4;
         ByteBuffer bigger =
@@ -171,14 +168,13 @@ final class LocalFrames {
         return Sender.THE_ONE_WRITING;
       }
       writing = true;
-      return burst && flusher != null ? Sender.FLUSHER : Sender.THIS_THREAD;
+      return burst ? Sender.FLUSHER : Sender.THIS_THREAD;
     }
 
     /** Writes everything waiting, taking the writing over when another thread has it. */
     private void flushAll() throws IOException {
       synchronized (this) {
         while (writing) {
-          checkNotBroken();
           awaitWriter();
         }
         checkNotBroken();

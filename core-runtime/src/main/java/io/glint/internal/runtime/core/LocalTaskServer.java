@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -192,7 +193,7 @@ final class LocalTaskServer implements AutoCloseable {
     private final SocketChannel channel;
     private final LocalFrames.Writer out;
 
-    ReplyWriter(SocketChannel channel, java.util.concurrent.Executor flusher) {
+    ReplyWriter(SocketChannel channel, Executor flusher) {
       this.channel = channel;
       this.out = new LocalFrames.Writer(channel, flusher);
     }
